@@ -10,6 +10,4 @@ if(BBPT_SANITIZE)
   target_compile_options(bbpt_options INTERFACE -fsanitize=${BBPT_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(bbpt_options INTERFACE -fsanitize=${BBPT_SANITIZE})
 endif()
-# Where the checkout lives, so that tools can find ../shared/assets beside it (a fallback only).
-target_compile_definitions(bbpt_options INTERFACE BBPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-                                                  BBPT_VERSION="${PROJECT_VERSION}")
+target_compile_definitions(bbpt_options INTERFACE BBPT_VERSION="${PROJECT_VERSION}")

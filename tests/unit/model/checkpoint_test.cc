@@ -75,7 +75,9 @@ TEST(Checkpoint, BadDeviceAndDtypeAreConfigErrors) {
   EXPECT_THROW(parse_dtype("float16", torch::kCPU), ConfigError);
   EXPECT_THROW(parse_dtype("int8", torch::kCPU), ConfigError);
   EXPECT_EQ(parse_dtype("float32", torch::kCPU), torch::kFloat);
-  if (!torch::cuda::is_available()) EXPECT_THROW(parse_device("cuda"), ConfigError);
+  if (!torch::cuda::is_available()) {
+    EXPECT_THROW(parse_device("cuda"), ConfigError);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// main() of the bbpt binary: builds the CLI, runs one subcommand, and maps errors to exit codes
+// (2: bad configuration or arguments, 1: any other error). Errors print as one line.
+#include <c10/util/Exception.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "../cli/cli_context.h"
+#include "bbpt/core/error.h"
+
+int main(int argc, char** argv) {
+  using namespace bbpt::cli;
+  CliContext context;
+  context.env = read_environment();
+
+  CLI::App app{"bbpt: black-box prompt tuning of CLIP models (version " BBPT_VERSION ")", "bbpt"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", BBPT_VERSION);
+  app.add_option("--device", context.global.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--assets", context.global.assets_dir,
+                 "Folder with bpe_simple_vocab_16e6.txt.gz etc. (else $BBPT_ASSETS, ../shared/assets, "
+                 "download)");
+  app.add_option("--cache-dir", context.global.cache_dir,
+                 "Root of bbpt's caches (default $XDG_CACHE_HOME/bbpt or ~/.cache/bbpt)");
+  app.add_option("--threads", context.global.num_threads, "CPU threads for libtorch (0: default)")
+      ->capture_default_str();
+  app.add_option("--log-level", context.global.log_level, "debug, info, warning or error")
+      ->capture_default_str();
+  add_model_commands(app, context);
+  add_tokenize_command(app, context);
+  add_preprocess_command(app, context);
+  add_features_command(app, context);
+  add_zeroshot_command(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const bbpt::ConfigError& e) {
+    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    return 2;
+  } catch (const bbpt::Error& e) {
+    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    std::fprintf(stderr, "bbpt: error: %s\n", what.substr(0, what.find('\n')).c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    return 1;
+  }
+  return context.exit_code;
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Implements the shared CLI context: environment, asset lookup options, runtime settings.
+#include "cli_context.h"
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/log.h"
+
+namespace bbpt::cli {
+namespace {
+
+std::string getenv_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+}  // namespace
+
+Environment read_environment() {
+  Environment env;
+  env.bbpt_assets = getenv_or_empty("BBPT_ASSETS");
+  const std::string xdg = getenv_or_empty("XDG_CACHE_HOME");
+  const std::string home = getenv_or_empty("HOME");
+  env.default_cache = !xdg.empty() ? xdg + "/bbpt" : !home.empty() ? home + "/.cache/bbpt" : ".cache/bbpt";
+  env.checkout_assets =
+      std::filesystem::path(BBPT_SOURCE_DIR).parent_path().append("shared").append("assets").string();
+  return env;
+}
+
+assets::AssetOptions CliContext::asset_options() const {
+  assets::AssetOptions options;
+  options.assets_dir = global.assets_dir;
+  options.env_assets_dir = env.bbpt_assets;
+  options.checkout_assets_dir = env.checkout_assets;
+  options.cache_dir = cache_root() + "/assets";
+  return options;
+}
+
+void CliContext::apply_runtime_settings() const {
+  if (global.num_threads > 0) torch::set_num_threads(global.num_threads);
+  const std::string& level = global.log_level;
+  BBPT_CHECK(level == "debug" || level == "info" || level == "warning" || level == "error", ConfigError,
+             "--log-level: '" << level << "' is not a level (expected debug, info, warning or error)");
+  core::set_log_level(level == "debug"   ? core::LogLevel::kDebug
+                      : level == "info"  ? core::LogLevel::kInfo
+                      : level == "warning" ? core::LogLevel::kWarn
+                                           : core::LogLevel::kError);
+}
+
+}  // namespace bbpt::cli

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// What every bbpt subcommand shares: the global options (bound once to CLI flags), the environment
+// read once at start-up, and the exit status a command reports.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "bbpt/assets/asset_locator.h"
+
+namespace bbpt::cli {
+
+struct GlobalOptions {
+  /// cpu, cuda or cuda:N.
+  std::string device = "cpu";
+  /// Folder holding bpe_simple_vocab_16e6.txt.gz and the other assets (--assets).
+  std::string assets_dir;
+  /// Root of bbpt's caches (features, downloads); default $XDG_CACHE_HOME/bbpt or ~/.cache/bbpt.
+  std::string cache_dir;
+  /// Intra-op CPU threads for libtorch; 0 keeps libtorch's default (all cores).
+  int num_threads = 0;
+  /// debug, info, warning or error.
+  std::string log_level = "info";
+};
+
+/// Environment values read once in main() (library code never reads the environment).
+struct Environment {
+  std::string bbpt_assets;      // $BBPT_ASSETS
+  std::string default_cache;    // $XDG_CACHE_HOME/bbpt or $HOME/.cache/bbpt
+  std::string checkout_assets;  // ../shared/assets beside the source checkout
+};
+
+struct CliContext {
+  GlobalOptions global;
+  Environment env;
+  /// Set by a command that ran but whose result is a failure (e.g. model check over tolerance).
+  int exit_code = 0;
+
+  std::string cache_root() const { return global.cache_dir.empty() ? env.default_cache : global.cache_dir; }
+  assets::AssetOptions asset_options() const;
+  /// Applies num_threads and log_level; called at the start of every command.
+  void apply_runtime_settings() const;
+};
+
+Environment read_environment();
+
+void add_model_commands(CLI::App& app, CliContext& context);
+void add_tokenize_command(CLI::App& app, CliContext& context);
+void add_preprocess_command(CLI::App& app, CliContext& context);
+void add_features_command(CLI::App& app, CliContext& context);
+void add_zeroshot_command(CLI::App& app, CliContext& context);
+
+}  // namespace bbpt::cli
