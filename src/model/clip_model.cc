@@ -56,7 +56,27 @@ torch::Tensor ClipModelImpl::encode_text_embeddings(const torch::Tensor& x,
   // dropped; this is exact, not an approximation.
   const int64_t length =
       truncate_text ? eot_index.max().item<int64_t>() + 1 : std::min(x.size(1), config_.context_length);
-  auto h = x.narrow(1, 0, length) + positional_embedding.narrow(0, 0, length);  // [B, L', W]
+  const int64_t batch = x.size(0);
+  // On CPU, bound the largest intermediate (the MLP's [rows, L, 4W] activations): a fresh multi-MiB
+  // allocation is served by mmap and page-faults on first touch, which costs more than the maths
+  // (docs/performance.md). Rows are independent, so chunking is exact.
+  const int64_t row_bytes = length * 4 * config_.transformer_width * x.element_size();
+  const int64_t rows_per_chunk =
+      x.is_cuda() || cpu_chunk_bytes <= 0 ? batch : std::max<int64_t>(1, cpu_chunk_bytes / row_bytes);
+  if (rows_per_chunk >= batch) return encode_text_positions(x.narrow(1, 0, length), eot_index);
+  std::vector<torch::Tensor> chunks;
+  for (int64_t first = 0; first < batch; first += rows_per_chunk) {
+    const int64_t rows = std::min(rows_per_chunk, batch - first);
+    chunks.push_back(encode_text_positions(x.narrow(0, first, rows).narrow(1, 0, length),
+                                           eot_index.narrow(0, first, rows)));
+  }
+  return torch::cat(chunks);  // [B, E]
+}
+
+torch::Tensor ClipModelImpl::encode_text_positions(const torch::Tensor& x,
+                                                   const torch::Tensor& eot_index) {
+  const int64_t length = x.size(1);
+  auto h = x + positional_embedding.narrow(0, 0, length);  // [B, L', W]
   h = transformer(h, causal_mask(length, h.options()));
   h = layer_norm_fp32(h, ln_final);
   auto batch_index = torch::arange(h.size(0), eot_index.options());

@@ -6,7 +6,13 @@
 
 namespace bbpt::model {
 
-torch::Tensor quick_gelu(const torch::Tensor& x) { return x * torch::sigmoid(1.702 * x); }
+torch::Tensor quick_gelu(const torch::Tensor& x) {
+  if (torch::GradMode::is_enabled()) return x * torch::sigmoid(1.702 * x);
+  // Inference: one temporary instead of three (each large allocation costs page faults on CPU).
+  auto gate = x * 1.702;
+  gate.sigmoid_();
+  return gate.mul_(x);
+}
 
 torch::Tensor layer_norm_fp32(const torch::Tensor& x, torch::nn::LayerNorm norm) {
   if (x.scalar_type() == torch::kFloat) return norm(x);

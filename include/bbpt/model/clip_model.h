@@ -56,6 +56,9 @@ class ClipModelImpl : public torch::nn::Module {
 
   /// When false, the text tower always runs all context_length positions (for tests and benchmarks).
   bool truncate_text = true;
+  /// CPU only: the text batch is encoded in chunks whose MLP activations stay below this many bytes
+  /// (<= 0: one chunk). Results are the same; see docs/performance.md for why it is faster.
+  int64_t cpu_chunk_bytes = int64_t{4} << 20;
 
   torch::nn::Embedding token_embedding{nullptr};  // [vocab, W]
   torch::Tensor positional_embedding;             // [L, W]
@@ -67,6 +70,9 @@ class ClipModelImpl : public torch::nn::Module {
   ModifiedResNet visual_resnet{nullptr};          // registered as "visual" otherwise
 
  private:
+  /// encode_text_embeddings on x [B, L', W] already cut to the positions needed.
+  torch::Tensor encode_text_positions(const torch::Tensor& x, const torch::Tensor& eot_index);
+
   ClipConfig config_;
 };
 TORCH_MODULE(ClipModel);

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// The bbpt binary, run as a user runs it: every failure mode ends with a non-zero exit and one line
+// "bbpt: error: ..." naming the file and what was expected; never an abort, an uncaught exception
+// or a C++ stack trace. Also the commands later checks call exactly (tokenize, preprocess, model).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "bbpt/core/file_io.h"
+
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kGolden = std::string(BBPT_SHARED_DIR) + "/assets/golden/";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult run_bbpt(const std::string& args) {
+  const std::string command = std::string(BBPT_EXECUTABLE) + " " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> chunk{};
+  size_t n = 0;
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.output.append(chunk.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("bbpt_cli_test_" + name)).string();
+}
+
+// One line, "bbpt: error: ", names `path`, contains `phrase`, exit code 1 or 2.
+void expect_clean_failure(const RunResult& r, const std::string& path, const std::string& phrase) {
+  EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << "exit " << r.exit_code << ": " << r.output;
+  EXPECT_EQ(r.output.rfind("bbpt: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find(path), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(phrase), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+}
+
+bool have_golden() { return bbpt::core::is_regular_file(kGolden + "tiny_vit_openai.pt"); }
+
+TEST(Cli, MissingCheckpoint) {
+  expect_clean_failure(run_bbpt("model inspect /nonexistent/ViT-B-16.pt"), "/nonexistent/ViT-B-16.pt",
+                       "not found");
+}
+
+TEST(Cli, TruncatedCheckpoint) {
+  if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
+  const std::string bytes = bbpt::core::read_file(kGolden + "tiny_vit_openai.pt");
+  const std::string path = temp_path("truncated.pt");
+  bbpt::core::write_file_atomic(path, bytes.substr(0, bytes.size() / 3));
+  expect_clean_failure(run_bbpt("model inspect " + path), path, "truncated or corrupt");
+  expect_clean_failure(run_bbpt("model check --model " + path + " --reference " + kGolden +
+                                "tiny_vit_reference.pt"),
+                       path, "truncated or corrupt");
+}
+
+TEST(Cli, CheckpointOfUnknownLayout) {
+  c10::Dict<std::string, torch::Tensor> weights;
+  weights.insert("bert.embeddings.word_embeddings.weight", torch::zeros({10, 4}));
+  const auto bytes = torch::pickle_save(weights);
+  const std::string path = temp_path("bert.pt");
+  bbpt::core::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+  expect_clean_failure(run_bbpt("model inspect " + path), path, "not a CLIP checkpoint");
+}
+
+TEST(Cli, MissingOrBrokenVocabulary) {
+  const std::string dir = temp_path("assets");
+  fs::create_directories(dir);
+  const std::string vocab = dir + "/bpe_simple_vocab_16e6.txt.gz";
+  bbpt::core::write_file_atomic(vocab, std::string("\x1f\x8b\x08\x00", 4) + "truncated");
+  const std::string json = temp_path("texts.json");
+  bbpt::core::write_file_atomic(json, R"({"texts": ["a photo of a cat."]})");
+  expect_clean_failure(run_bbpt("--assets " + dir + " tokenize --json " + json), vocab, "gzip");
+  fs::remove(vocab);
+  bbpt::core::write_file_atomic(vocab, "#version: 0.2\nonly one line\n");
+  expect_clean_failure(run_bbpt("--assets " + dir + " tokenize --json " + json), vocab, "");
+}
+
+TEST(Cli, ImageThatIsNotAnImage) {
+  const std::string path = temp_path("not_an_image.jpg");
+  bbpt::core::write_file_atomic(path, "this is text, not pixels");
+  expect_clean_failure(run_bbpt("preprocess --image " + path + " --resolution 32 --out " +
+                                temp_path("out.pt")),
+                       path, "expected a JPEG or PNG image");
+}
+
+TEST(Cli, BadArgumentsExitWithUsageError) {
+  const RunResult r = run_bbpt("preprocess --image x.jpg --resolution nope --out y.pt");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--resolution"), std::string::npos) << r.output;
+  EXPECT_NE(run_bbpt("--device tpu model inspect x.pt").exit_code, 0);
+}
+
+TEST(Cli, TokenizeMatchesReference) {
+  const std::string reference = kGolden + "tokenizer_reference.json";
+  if (!bbpt::core::is_regular_file(reference)) GTEST_SKIP() << "no tokenizer reference";
+  const RunResult r = run_bbpt("tokenize --json " + reference);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto expected = nlohmann::json::parse(bbpt::core::read_file(reference))["tokens"];
+  EXPECT_EQ(nlohmann::json::parse(r.output)["tokens"], expected);
+}
+
+TEST(Cli, ModelCheckPassesOnFixturesAndInspectPrintsKeyValues) {
+  if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
+  for (const std::string tower : {"tiny_vit", "tiny_rn"}) {
+    const RunResult check = run_bbpt("model check --model " + kGolden + tower + "_openai.pt --reference " +
+                                     kGolden + tower + "_reference.pt");
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+    EXPECT_NE(check.output.find("soft_text_features"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("PASS"), std::string::npos) << check.output;
+  }
+  const RunResult strict = run_bbpt("model check --max-rel-err 1e-12 --model " + kGolden +
+                                    "tiny_vit_openai.pt --reference " + kGolden + "tiny_vit_reference.pt");
+  EXPECT_EQ(strict.exit_code, 1) << "an impossible tolerance must fail: " << strict.output;
+  const RunResult inspect = run_bbpt("model inspect " + kGolden + "tiny_vit_openai.pt");
+  EXPECT_EQ(inspect.exit_code, 0);
+  EXPECT_NE(inspect.output.find("image_resolution: 32\n"), std::string::npos) << inspect.output;
+  EXPECT_NE(inspect.output.find("vision_patch_size: 8\n"), std::string::npos) << inspect.output;
+}
+
+TEST(Cli, PreprocessWritesATensorTorchLoadCanRead) {
+  if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
+  const std::string dir = temp_path("img");
+  fs::create_directories(dir);
+  const std::string tar = "tar -xzf " + std::string(BBPT_SHARED_DIR) +
+                          "/assets/flowers12.tar.gz -C " + dir + " flowers12/test/bluebell/image_0243.jpg";
+  ASSERT_EQ(std::system(tar.c_str()), 0);
+  const std::string out = temp_path("pre.pt");
+  const RunResult r = run_bbpt("preprocess --image " + dir + "/flowers12/test/bluebell/image_0243.jpg --resolution 32 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string bytes = bbpt::core::read_file(out);
+  const auto tensor = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
+  EXPECT_EQ(tensor.sizes(), (std::vector<int64_t>{1, 3, 32, 32}));
+}
+
+}  // namespace
