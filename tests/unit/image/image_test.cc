@@ -8,23 +8,11 @@
 #include <vector>
 
 #include "bbpt/core/error.h"
+#include "test_images.h"
 
 namespace bbpt::image {
 namespace {
 
-// A width x height image whose pixel (x, y) is (x, y, 7), so positions can be read back.
-Image coordinate_image(int width, int height) {
-  Image img = make_image(width, height);
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      uint8_t* p = img.rgb.data() + (y * width + x) * 3;
-      p[0] = static_cast<uint8_t>(x);
-      p[1] = static_cast<uint8_t>(y);
-      p[2] = 7;
-    }
-  }
-  return img;
-}
 
 TEST(Image, MakeImageIsBlackAndChecksSize) {
   const Image img = make_image(4, 3);

@@ -10,24 +10,12 @@
 #include <vector>
 
 #include "bbpt/core/error.h"
+#include "test_images.h"
 #include "bbpt/core/rng.h"
 
 namespace bbpt::image {
 namespace {
 
-// Pixel (x, y) is (x, y, 50) so that crops reveal where they came from.
-Image coordinate_image(int width, int height) {
-  Image img = make_image(width, height);
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      uint8_t* p = img.rgb.data() + (y * width + x) * 3;
-      p[0] = static_cast<uint8_t>(x);
-      p[1] = static_cast<uint8_t>(y);
-      p[2] = 50;
-    }
-  }
-  return img;
-}
 
 // A textured image, so that different crops give different tensors.
 Image noise_image(int width, int height, uint64_t seed) {
@@ -57,26 +45,26 @@ TEST(Transforms, ResizeShorterSideTruncatesTheLongSide) {
   EXPECT_EQ(portrait.width, 2);
   EXPECT_EQ(portrait.height, 4);
   // Short side already right: untouched, even when the long side is large.
-  const Image same = coordinate_image(9, 5);
+  const Image same = coordinate_image(9, 5, 50);
   EXPECT_EQ(resize_shorter_side(same, 5).rgb, same.rgb);
 }
 
 TEST(Transforms, CenterCropUsesTiesToEvenOffsets) {
   // (6 - 3) / 2 = 1.5 -> 2 and (5 - 3) / 2 = 1.0 -> 1; (7 - 2) / 2 = 2.5 -> 2 (not 3).
-  const Image a = center_crop(coordinate_image(6, 5), 3);
+  const Image a = center_crop(coordinate_image(6, 5, 50), 3);
   EXPECT_EQ(a.rgb[0], 2);  // left
   EXPECT_EQ(a.rgb[1], 1);  // top
-  const Image b = center_crop(coordinate_image(7, 7), 2);
+  const Image b = center_crop(coordinate_image(7, 7, 50), 2);
   EXPECT_EQ(b.rgb[0], 2);
   EXPECT_EQ(b.rgb[1], 2);
-  const Image c = center_crop(coordinate_image(9, 9), 2);  // 3.5 -> 4
+  const Image c = center_crop(coordinate_image(9, 9, 50), 2);  // 3.5 -> 4
   EXPECT_EQ(c.rgb[0], 4);
 }
 
 TEST(Transforms, CenterCropPadsSmallImagesLikeTorchvision) {
   // Width 5 into 8: torchvision pads 1 left and 2 right, so source column 0 lands at column 1
   // (a plain centred crop at round(-1.5) = -2 would put it at column 2).
-  const Image out = center_crop(coordinate_image(5, 8), 8);
+  const Image out = center_crop(coordinate_image(5, 8, 50), 8);
   ASSERT_EQ(out.width, 8);
   ASSERT_EQ(out.height, 8);
   for (int x = 0; x < 8; ++x) {
