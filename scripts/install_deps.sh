@@ -27,7 +27,7 @@ fi
 echo "bbpt: installing ${#missing[@]} Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null
 # libtorch must pick OpenBLAS, not the reference BLAS.
 if update-alternatives --list libblas.so.3-x86_64-linux-gnu >/dev/null 2>&1; then
   update-alternatives --set libblas.so.3-x86_64-linux-gnu \
