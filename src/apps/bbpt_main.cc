@@ -28,11 +28,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-level", context.global.log_level, "debug, info, warning or error")
       ->capture_default_str();
+  app.add_option("--configs", context.global.configs_dir,
+                 "configs/ folder with datasets/*.yaml (default: the source checkout's)");
+  app.add_option("--data-dir", context.global.data_dir,
+                 "Where `bbpt data prepare` put the datasets (default <cache-dir>/data)");
   add_model_commands(app, context);
   add_tokenize_command(app, context);
   add_preprocess_command(app, context);
   add_features_command(app, context);
   add_zeroshot_command(app, context);
+  add_pretrain_command(app, context);
+  add_data_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -40,6 +40,14 @@ assets::AssetOptions CliContext::asset_options() const {
   return options;
 }
 
+data::DataOptions CliContext::data_options() const {
+  data::DataOptions options;
+  options.data_dir = global.data_dir.empty() ? cache_root() + "/data" : global.data_dir;
+  options.configs_dir =
+      global.configs_dir.empty() ? std::string(BBPT_SOURCE_DIR "/configs") : global.configs_dir;
+  return options;
+}
+
 void CliContext::apply_runtime_settings() const {
   if (global.num_threads > 0) torch::set_num_threads(global.num_threads);
   const std::string& level = global.log_level;

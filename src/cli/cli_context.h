@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bbpt/assets/asset_locator.h"
+#include "bbpt/data/dataset_registry.h"
 
 namespace bbpt::cli {
 
@@ -22,6 +23,10 @@ struct GlobalOptions {
   int num_threads = 0;
   /// debug, info, warning or error.
   std::string log_level = "info";
+  /// Where `bbpt data prepare` puts the datasets (--data-dir); default <cache-dir>/data.
+  std::string data_dir;
+  /// The configs/ folder with configs/datasets/*.yaml (--configs); default the source checkout's.
+  std::string configs_dir;
 };
 
 /// Environment values read once in main() (library code never reads the environment).
@@ -39,6 +44,8 @@ struct CliContext {
 
   std::string cache_root() const { return global.cache_dir.empty() ? env.default_cache : global.cache_dir; }
   assets::AssetOptions asset_options() const;
+  /// data_dir and configs_dir with their defaults applied, for data::open_dataset and friends.
+  data::DataOptions data_options() const;
   /// Applies num_threads and log_level; called at the start of every command.
   void apply_runtime_settings() const;
 };
@@ -50,5 +57,7 @@ void add_tokenize_command(CLI::App& app, CliContext& context);
 void add_preprocess_command(CLI::App& app, CliContext& context);
 void add_features_command(CLI::App& app, CliContext& context);
 void add_zeroshot_command(CLI::App& app, CliContext& context);
+void add_pretrain_command(CLI::App& app, CliContext& context);
+void add_data_command(CLI::App& app, CliContext& context);
 
 }  // namespace bbpt::cli

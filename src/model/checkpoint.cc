@@ -203,6 +203,18 @@ ClipModel build_clip(const StateDict& state, const std::string& source, const Cl
   return model;
 }
 
+void save_state_dict(ClipModel& model, const std::string& path) {
+  c10::Dict<std::string, torch::Tensor> weights;
+  for (const auto& p : model->named_parameters(/*recurse=*/true)) {
+    weights.insert(p.key(), p.value().detach().to(torch::kCPU).contiguous());
+  }
+  for (const auto& b : model->named_buffers(/*recurse=*/true)) {
+    weights.insert(b.key(), b.value().detach().to(torch::kCPU).contiguous());
+  }
+  const std::vector<char> bytes = torch::pickle_save(weights);
+  core::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
 ClipModel load_clip(const std::string& path, const ClipLoadOptions& options) {
   return build_clip(read_state_dict(path), path, options);
 }

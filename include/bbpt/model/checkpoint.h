@@ -45,6 +45,10 @@ torch::Dtype parse_dtype(const std::string& dtype, const torch::Device& device);
 /// weight (casting fp16 to the compute dtype) and returns it in inference mode.
 ClipModel load_clip(const std::string& path, const ClipLoadOptions& options = {});
 
+/// Writes every parameter and buffer under its OpenAI name as a torch.save-format state dict
+/// (fp32, CPU), atomically. load_clip() and Python's torch.load both read it.
+void save_state_dict(ClipModel& model, const std::string& path);
+
 /// Builds a model from an in-memory state dict; `source` names it in errors.
 ClipModel build_clip(const StateDict& state, const std::string& source, const ClipLoadOptions& options);
 

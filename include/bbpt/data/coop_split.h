@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// CoOp split files (split_zhou_<Dataset>.json: {"train": [[relpath, label, classname], ...],
+// "val": [...], "test": [...]}) and CoopSplitDataset, which lists one split and decodes each
+// image from <image_dir>/<relpath> only when it is loaded. Few-shot sampling is elsewhere.
+// ref: https://github.com/KaiyangZhou/CoOp (datasets/oxford_pets.py, read_split / save_split)
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bbpt/data/image_dataset.h"
+
+namespace bbpt::data {
+
+/// One entry of a split: an image path relative to the dataset's image_dir, its 0-based label and
+/// the class name CoOp stored with it.
+struct CoopSplitItem {
+  /// Path relative to image_dir, no leading slash (e.g. "AnnualCrop/AnnualCrop_1381.jpg").
+  std::string relpath;
+  /// 0-based label.
+  int label = 0;
+  /// Class name as stored (e.g. "Annual Crop Land", "Apply_Eye_Makeup").
+  std::string class_name;
+};
+
+/// A parsed split file.
+struct CoopSplit {
+  /// Path of the file it was read from (for error messages).
+  std::string path;
+  std::vector<CoopSplitItem> train;
+  std::vector<CoopSplitItem> val;
+  std::vector<CoopSplitItem> test;
+  /// Class names indexed by label, taken from train (CoOp's label -> name map, sorted by label).
+  /// Underscores are kept; CoOp replaces them by spaces only when it builds a prompt.
+  std::vector<std::string> class_names;
+
+  /// The items of "train", "val" or "test"; throws ConfigError naming the file for another name.
+  const std::vector<CoopSplitItem>& items(const std::string& split) const;
+};
+
+/// Reads and validates a split file. Throws IoError naming the file when it is not JSON, lacks one
+/// of "train"/"val"/"test", holds an entry that is not [string, int, string], when the train
+/// labels are not exactly 0..C-1, when one label carries two class names, or when a val/test
+/// label is outside 0..C-1 or disagrees with train's class name.
+CoopSplit read_coop_split(const std::string& path);
+
+class CoopSplitDataset : public ImageDataset {
+ public:
+  /// Lists `split` of split_file; images are read from image_dir/<relpath> on load. Does not touch
+  /// the images (the folder may be filled later); a missing image fails in load_image.
+  CoopSplitDataset(const CoopSplit& split_file,
+                   const std::string& split,
+                   const std::string& image_dir,
+                   const std::string& name);
+
+  size_t size() const override { return items_.size(); }
+  /// Decodes image_dir/<relpath>; throws IoError naming the file when it is missing or not an
+  /// image.
+  image::Image load_image(size_t index) const override;
+  int label(size_t index) const override { return items_.at(index).label; }
+  const std::vector<std::string>& class_names() const override { return class_names_; }
+  std::string name() const override { return name_; }
+  /// SHA-256 over relpaths, labels, class names and file sizes; computed on first call, which
+  /// needs every image present (throws IoError naming the first missing one).
+  std::string fingerprint() const override;
+  /// Absolute path of image `index`.
+  std::string path(size_t index) const;
+
+ private:
+  std::string name_;
+  std::string image_dir_;
+  std::vector<CoopSplitItem> items_;
+  std::vector<std::string> class_names_;
+  mutable std::once_flag fingerprint_once_;
+  mutable std::string fingerprint_;
+};
+
+}  // namespace bbpt::data

