@@ -136,7 +136,9 @@ model::ClipModel train_clip(const PretrainConfig& config,
 
   // Decay only matrices that act as weights; gains, biases, embeddings and the temperature are free.
   std::vector<torch::Tensor> decay, no_decay;
+  if (t.freeze_token_embedding) clip->token_embedding->weight.set_requires_grad(false);
   for (const auto& p : clip->named_parameters()) {
+    if (!p.value().requires_grad()) continue;
     const std::string& name = p.key();
     const bool is_embedding = name.find("embedding") != std::string::npos;
     (p.value().dim() >= 2 && !is_embedding ? decay : no_decay).push_back(p.value());

@@ -69,7 +69,8 @@ PretrainConfig load_pretrain_config(const std::string& path) {
 
   const YAML::Node train = root["train"];
   reject_unknown_keys(train, {"steps", "batch_size", "learning_rate", "warmup_steps", "weight_decay",
-                              "init_temperature", "max_logit_scale", "shift_pad", "log_every"},
+                              "init_temperature", "max_logit_scale", "shift_pad", "freeze_token_embedding",
+                              "log_every"},
                       "train.", path);
   PretrainTrainOptions& t = config.train;
   read_key(train, "train.", "steps", t.steps, path);
@@ -80,6 +81,7 @@ PretrainConfig load_pretrain_config(const std::string& path) {
   read_key(train, "train.", "init_temperature", t.init_temperature, path);
   read_key(train, "train.", "max_logit_scale", t.max_logit_scale, path);
   read_key(train, "train.", "shift_pad", t.shift_pad, path);
+  read_key(train, "train.", "freeze_token_embedding", t.freeze_token_embedding, path);
   read_key(train, "train.", "log_every", t.log_every, path);
 
   const YAML::Node datasets = root["datasets"];
@@ -157,7 +159,8 @@ std::string to_json(const PretrainConfig& config) {
        {{"steps", t.steps}, {"batch_size", t.batch_size}, {"learning_rate", t.learning_rate},
         {"warmup_steps", t.warmup_steps}, {"weight_decay", t.weight_decay},
         {"init_temperature", t.init_temperature}, {"max_logit_scale", t.max_logit_scale},
-        {"shift_pad", t.shift_pad}, {"log_every", t.log_every}}},
+        {"shift_pad", t.shift_pad}, {"freeze_token_embedding", t.freeze_token_embedding},
+        {"log_every", t.log_every}}},
       {"datasets", datasets}};
   return j.dump(2);
 }

@@ -9,36 +9,12 @@
 #include <filesystem>
 
 #include "bbpt/core/error.h"
+#include "small_clip.h"
 
 namespace bbpt::eval {
 namespace {
 
 const char* const kVocabPath = BBPT_SHARED_DIR "/assets/bpe_simple_vocab_16e6.txt.gz";
-
-model::ClipConfig small_config() {
-  model::ClipConfig c;
-  c.embed_dim = 32;
-  c.image_resolution = 16;
-  c.vision_layers = {1};
-  c.vision_width = 64;
-  c.vision_patch_size = 8;
-  c.vision_heads = 1;
-  c.context_length = 77;
-  c.vocab_size = 49408;  // the real tokenizer's ids
-  c.transformer_width = 64;
-  c.transformer_heads = 2;
-  c.transformer_layers = 1;
-  return c;
-}
-
-model::ClipModel random_model() {
-  torch::manual_seed(0);
-  model::ClipModel model(small_config());
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->parameters()) p.normal_(0.0, 0.1);
-  model->eval();
-  return model;
-}
 
 // Unit-row class features [C, E] of C orthogonal-ish random directions.
 torch::Tensor random_unit_rows(int64_t rows, int64_t cols, uint64_t seed) {
@@ -121,7 +97,7 @@ TEST(ZeroShot, BadTemplateListsAreConfigErrors) {
 TEST(ZeroShot, RandomClipPerTemplateFeaturesAndEnsemble) {
   if (!std::filesystem::exists(kVocabPath)) GTEST_SKIP() << "no vocabulary at " << kVocabPath;
   const auto tokenizer = tokenizer::ClipTokenizer::from_file(kVocabPath);
-  auto model = random_model();
+  auto model = testing::random_clip(testing::small_clip_config(32, 16, 49408, 1));
   const std::vector<std::string> class_names = {"cat", "golden_retriever", "tulip"};
   const std::vector<std::string> templates = {"a photo of a {}.", "a drawing of a {}.",
                                               "itap of the {}."};

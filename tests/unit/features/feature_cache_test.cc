@@ -10,32 +10,12 @@
 #include <fstream>
 
 #include "bbpt/core/error.h"
+#include "small_clip.h"
 #include "bbpt/core/file_io.h"
 
 namespace bbpt::features {
 namespace {
 namespace fs = std::filesystem;
-
-model::ClipModel small_vit() {
-  model::ClipConfig c;
-  c.embed_dim = 16;
-  c.image_resolution = 32;
-  c.vision_layers = {1};
-  c.vision_width = 64;
-  c.vision_patch_size = 8;
-  c.vision_heads = 1;
-  c.context_length = 77;
-  c.vocab_size = 64;
-  c.transformer_width = 64;
-  c.transformer_heads = 1;
-  c.transformer_layers = 1;
-  torch::manual_seed(0);
-  model::ClipModel m(c);
-  torch::NoGradGuard no_grad;
-  for (auto& p : m->parameters()) p.normal_(0.0, 0.05);
-  m->eval();
-  return m;
-}
 
 class FeatureCacheTest : public ::testing::Test {
  protected:
@@ -67,7 +47,7 @@ class FeatureCacheTest : public ::testing::Test {
 
   fs::path root_;
   FeatureCacheOptions options_;
-  model::ClipModel model_ = small_vit();
+  model::ClipModel model_ = testing::random_clip(testing::small_clip_config(16, 32, 64, 1), 0.05);
 };
 
 TEST_F(FeatureCacheTest, BuiltOnceThenReusedIdentically) {

@@ -8,33 +8,10 @@
 
 #include <iostream>
 
+#include "small_clip.h"
+
 namespace bbpt::model {
 namespace {
-
-ClipConfig small_config() {
-  ClipConfig c;
-  c.embed_dim = 32;
-  c.image_resolution = 16;
-  c.vision_layers = {1};
-  c.vision_width = 64;
-  c.vision_patch_size = 8;
-  c.vision_heads = 1;
-  c.context_length = 77;
-  c.vocab_size = 100;
-  c.transformer_width = 64;
-  c.transformer_heads = 2;
-  c.transformer_layers = 2;
-  return c;
-}
-
-ClipModel random_model() {
-  torch::manual_seed(0);
-  ClipModel model(small_config());
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->parameters()) p.normal_(0.0, 0.1);
-  model->eval();
-  return model;
-}
 
 // [B, 77] prompts "SOT t... EOT 0..." of different lengths; EOT = vocab - 1 is the largest id.
 torch::Tensor make_tokens(const std::vector<int64_t>& lengths) {
@@ -48,7 +25,7 @@ torch::Tensor make_tokens(const std::vector<int64_t>& lengths) {
 }
 
 TEST(ClipModel, TruncatedTextEncodingEqualsFull77Positions) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   torch::NoGradGuard no_grad;
   const auto tokens = make_tokens({5, 12, 9});
   model->truncate_text = true;
@@ -62,7 +39,7 @@ TEST(ClipModel, TruncatedTextEncodingEqualsFull77Positions) {
 }
 
 TEST(ClipModel, InjectingPlaceholderEmbeddingsReproducesEncodeText) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   torch::NoGradGuard no_grad;
   const int64_t num_context = 4;
   const auto tokens = make_tokens({9, 11});
@@ -78,7 +55,7 @@ TEST(ClipModel, InjectingPlaceholderEmbeddingsReproducesEncodeText) {
 }
 
 TEST(ClipModel, BatchedContextsEqualSeparateEncodes) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   torch::NoGradGuard no_grad;
   const auto tokens = make_tokens({8, 10, 13});
   const auto prompts = model->prepare_context_prompts(tokens, 3);
@@ -92,7 +69,7 @@ TEST(ClipModel, BatchedContextsEqualSeparateEncodes) {
 }
 
 TEST(ClipModel, ContextGradientsFlowForWhiteBoxTuning) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   const auto tokens = make_tokens({8, 10});
   auto context = torch::randn({3, 64}, torch::requires_grad());
   model->encode_text_with_context(context, tokens).sum().backward();
@@ -101,7 +78,7 @@ TEST(ClipModel, ContextGradientsFlowForWhiteBoxTuning) {
 }
 
 TEST(ClipModel, ImageShapeIsCheckedAndVisualPromptsChangeFeatures) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   torch::NoGradGuard no_grad;
   EXPECT_THROW(model->encode_image(torch::zeros({1, 3, 32, 32})), c10::Error);
   const auto images = torch::randn({2, 3, 16, 16});
@@ -112,7 +89,7 @@ TEST(ClipModel, ImageShapeIsCheckedAndVisualPromptsChangeFeatures) {
 }
 
 TEST(ClipModel, LogitsAreScaledCosines) {
-  ClipModel model = random_model();
+  ClipModel model = testing::random_clip(testing::small_clip_config());
   torch::NoGradGuard no_grad;
   model->logit_scale.fill_(std::log(100.0));
   auto a = torch::randn({2, 32});
