@@ -22,7 +22,10 @@ class FeatureCacheTest : public ::testing::Test {
   void SetUp() override {
     const std::string tarball = std::string(BBPT_SHARED_DIR) + "/assets/flowers12.tar.gz";
     if (!core::is_regular_file(tarball)) GTEST_SKIP() << "flowers12.tar.gz not found";
-    root_ = fs::temp_directory_path() / "bbpt_feature_cache_test";
+    // One folder per test case: CTest runs the cases as parallel processes.
+    root_ = fs::temp_directory_path() /
+            ("bbpt_feature_cache_test_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(root_);
     fs::create_directories(root_ / "src");
     const std::string cmd = "tar -xzf " + tarball + " -C " + (root_ / "src").string() +
