@@ -13,8 +13,10 @@
 namespace bbpt::core {
 namespace {
 
+// Unique per test case: CTest runs the cases as parallel processes.
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("bbpt_file_io_test_" + name)).string();
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  return (std::filesystem::temp_directory_path() / ("bbpt_file_io_test_" + test + "_" + name)).string();
 }
 
 std::string gzip_bytes(const std::string& plain) {
