@@ -57,6 +57,20 @@ std::string fill_template(const std::string& text_template, const std::string& c
   return text_template.substr(0, slot) + name + text_template.substr(slot + 2);
 }
 
+torch::Tensor tokenize_texts(const tokenizer::ClipTokenizer& tokenizer,
+                             const std::vector<std::string>& texts,
+                             int64_t context_length) {
+  auto tokens = torch::zeros({static_cast<int64_t>(texts.size()), context_length}, torch::kLong);
+  auto accessor = tokens.accessor<int64_t, 2>();  // [N, L]
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto ids = tokenizer.tokenize(texts[i], static_cast<int>(context_length));
+    for (size_t j = 0; j < ids.size(); ++j) {
+      accessor[static_cast<int64_t>(i)][static_cast<int64_t>(j)] = ids[j];
+    }
+  }
+  return tokens;
+}
+
 std::vector<torch::Tensor> per_template_text_features(model::ClipModel& model,
                                                       const tokenizer::ClipTokenizer& tokenizer,
                                                       const std::vector<std::string>& class_names,
@@ -66,19 +80,15 @@ std::vector<torch::Tensor> per_template_text_features(model::ClipModel& model,
   BBPT_CHECK(!class_names.empty(), ConfigError,
              "class_names: the list is empty; expected at least one class");
   const int64_t context_length = model->config().context_length;
-  const auto num_classes = static_cast<int64_t>(class_names.size());
   const auto device = model->text_projection.device();
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> per_template;
   per_template.reserve(templates.size());
   for (const auto& text_template : templates) {
-    auto tokens = torch::zeros({num_classes, context_length}, torch::kLong);  // [C, L]
-    auto accessor = tokens.accessor<int64_t, 2>();
-    for (int64_t c = 0; c < num_classes; ++c) {
-      const auto ids = tokenizer.tokenize(fill_template(text_template, class_names[c]),
-                                          static_cast<int>(context_length));
-      for (size_t j = 0; j < ids.size(); ++j) accessor[c][static_cast<int64_t>(j)] = ids[j];
-    }
+    std::vector<std::string> prompts;
+    prompts.reserve(class_names.size());
+    for (const auto& name : class_names) prompts.push_back(fill_template(text_template, name));
+    auto tokens = tokenize_texts(tokenizer, prompts, context_length);  // [C, L]
     auto features = model->encode_text(tokens.to(device)).to(torch::kFloat);  // [C, E]
     per_template.push_back(features / features.norm(2, -1, true));
   }

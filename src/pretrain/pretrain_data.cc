@@ -50,18 +50,17 @@ PretrainData load_pretrain_data(const PretrainDataset& dataset,
   }
 
   const auto& class_names = description.class_names;
-  const int64_t num_captions = static_cast<int64_t>(class_names.size() * dataset.captions.size());
-  out.caption_tokens = torch::zeros({num_captions, context_length}, torch::kLong);  // [U, L]
-  out.caption_class = torch::empty({num_captions}, torch::kLong);                   // [U]
-  int64_t row = 0;
+  std::vector<std::string> captions;
+  std::vector<int64_t> caption_class;
   for (size_t c = 0; c < class_names.size(); ++c) {
     for (const auto& style : dataset.captions) {
-      const auto ids = tokenizer.tokenize(eval::fill_template(style, class_names[c]),
-                                          static_cast<int>(context_length));
-      for (size_t j = 0; j < ids.size(); ++j) out.caption_tokens[row][static_cast<int64_t>(j)] = ids[j];
-      out.caption_class[row++] = static_cast<int64_t>(c);
+      captions.push_back(eval::fill_template(style, class_names[c]));
+      caption_class.push_back(static_cast<int64_t>(c));
     }
   }
+  const auto num_captions = static_cast<int64_t>(captions.size());
+  out.caption_tokens = eval::tokenize_texts(tokenizer, captions, context_length);  // [U, L]
+  out.caption_class = torch::tensor(caption_class, torch::kLong);                  // [U]
   BBPT_LOG_INFO("pretrain data " << dataset.name << ": " << num_images << " train images, "
                                  << class_names.size() << " classes, " << num_captions << " captions");
   return out;
