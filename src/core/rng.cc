@@ -2,6 +2,8 @@
 // xoshiro256** and its SplitMix64 seeding (Blackman & Vigna).
 #include "bbpt/core/rng.h"
 
+#include <cmath>
+
 #include "bbpt/core/error.h"
 
 namespace bbpt::core {
@@ -44,6 +46,13 @@ uint64_t Rng::uniform_int(uint64_t n) {
   uint64_t x = next_u64();
   while (x >= limit) x = next_u64();
   return x % n;
+}
+
+double Rng::normal() {
+  // 1 - uniform01() is in (0, 1], so the logarithm is finite.
+  const double u1 = 1.0 - uniform01();
+  const double u2 = uniform01();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586476925286766559 * u2);
 }
 
 }  // namespace bbpt::core

@@ -22,6 +22,11 @@ class Rng {
   double uniform(double low, double high) { return low + (high - low) * uniform01(); }
   /// Uniform integer in [0, n), unbiased (rejection sampling); n must be > 0.
   uint64_t uniform_int(uint64_t n);
+  /// Standard normal N(0, 1) by the Box-Muller transform: two uniform01 draws per value (no
+  /// cached second value, so the stream position is a function of the number of draws).
+  double normal();
+  /// +1 or -1 with probability 1/2 each (one next_u64 draw).
+  double rademacher() { return (next_u64() >> 63) ? 1.0 : -1.0; }
 
  private:
   uint64_t s_[4];

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <vector>
+#include <cmath>
 
 namespace bbpt::core {
 
@@ -42,3 +43,19 @@ TEST(Rng, UniformIntCoversRangeWithoutBias) {
 }
 
 }  // namespace bbpt::core
+
+TEST(Rng, NormalHasUnitMomentsAndRademacherIsBalanced) {
+  bbpt::core::Rng rng(11, 2);
+  const int n = 200000;
+  double sum = 0, sum_sq = 0, signs = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = rng.normal();
+    ASSERT_TRUE(std::isfinite(x));
+    sum += x;
+    sum_sq += x * x;
+    signs += rng.rademacher();
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.01);
+  EXPECT_NEAR(sum_sq / n, 1.0, 0.02);
+  EXPECT_NEAR(signs / n, 0.0, 0.01);
+}
