@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add_zeroshot_command(app, context);
   add_pretrain_command(app, context);
   add_data_command(app, context);
+  add_run_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// The interface every method runner implements, and the factory that builds one from a method
+// config. A runner owns its prompt parametrisation and optimizer; the trial driver (run_trial.h)
+// owns the loop, metrics, checkpoints and results.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bbpt/run/checkpoint.h"
+#include "bbpt/run/run_config.h"
+
+namespace bbpt::run {
+
+struct TrialContext;
+
+/// One metrics.jsonl line (test_acc_subset added by the driver when evaluated).
+struct StepMetrics {
+  int64_t step = 0;      // 1-based, after the step
+  int64_t queries = 0;   // queries used so far
+  double train_loss = 0;
+  double train_acc = 0;
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+};
+
+struct FinalMetrics {
+  double train_loss = 0;   // of the last step (as the method reports it)
+  double train_acc = 0;
+  double test_acc = 0;     // full test split, the learned (last-step or selected) prompt
+  int64_t test_images = 0;
+  std::vector<double> learned_parameters;  // fingerprinted in result.json
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+};
+
+class Method {
+ public:
+  virtual ~Method() = default;
+  /// The budget is spent (or the epochs are done).
+  virtual bool finished() const = 0;
+  /// One optimizer step (ask, queries, tell).
+  virtual StepMetrics step() = 0;
+  virtual int64_t steps_done() const = 0;
+  virtual int64_t queries_used() const = 0;
+  /// Test accuracy of the current prompt on the fixed test subset (accuracy-vs-queries curves).
+  virtual double subset_test_accuracy(const std::vector<int64_t>& test_items) = 0;
+  /// Final evaluation on the full test split.
+  virtual FinalMetrics finish() = 0;
+  virtual void save(MethodState& state) const = 0;
+  virtual void load(const MethodState& state) = 0;
+};
+
+/// Options every method shares (configs/methods/*.yaml).
+struct CommonOptions {
+  /// zeroshot | zip | bptvlm | spsa-gc | bar | coop
+  std::string method;
+  /// Query budget (algorithms.md 2.1: MAX_API_CALLS = 5000); 0 = unlimited (CoOp: epochs decide).
+  int64_t budget = 5000;
+  /// Training mini-batch size (algorithms.md 2.1: 128).
+  int64_t batch_size = 128;
+  /// Augmented views per training image in the feature cache (0: center crop only).
+  int64_t views = 8;
+  /// Test accuracy on a fixed test subset every this many queries (0: never).
+  int64_t eval_every = 500;
+  /// Size of that subset.
+  int64_t eval_subset = 1000;
+  /// Checkpoint every this many steps (and always at the end).
+  int64_t checkpoint_every = 25;
+};
+
+/// Reads the common options (all methods).
+CommonOptions read_common_options(RunConfig& config);
+
+/// The method names `bbpt run` knows.
+const std::vector<std::string>& method_names();
+
+/// Builds the runner for options.method; reads its options from `config`. Throws ConfigError for
+/// an unknown method.
+std::unique_ptr<Method> make_method(const CommonOptions& options, RunConfig& config, TrialContext& context);
+
+}  // namespace bbpt::run

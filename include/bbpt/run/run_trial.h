@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// One trial from a method config to a finished run directory:
+//   DIR/config.json      the resolved configuration (method options, dataset, seed, shots, model)
+//   DIR/few_shot.json    the few-shot indices the trial trains on
+//   DIR/metrics.jsonl    one line per step: step, queries, train_loss, train_acc (+ test_acc_subset
+//                        at fixed query counts, on a fixed test subset, marked as such)
+//   DIR/checkpoint.bin   everything needed to continue (checkpoint.h), rewritten atomically
+//   DIR/result.json      written atomically at the end; its presence means "done"
+// A directory with a checkpoint resumes from it (and only with the same config); a directory with a
+// result is not run again.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bbpt/run/trial_context.h"
+
+namespace bbpt::run {
+
+struct RunRequest {
+  /// configs/methods/<name>.yaml
+  std::string config_path;
+  /// "key=value" overrides, applied in order after the file.
+  std::vector<std::string> overrides;
+  TrialSpec trial;
+  /// The run directory.
+  std::string out_dir;
+  /// Print a progress line every this many steps (0: none).
+  int64_t progress_every = 50;
+};
+
+enum class RunOutcome { kFinished, kAlreadyDone };
+
+struct RunSummary {
+  RunOutcome outcome = RunOutcome::kFinished;
+  nlohmann::ordered_json result;  // result.json
+  bool resumed = false;
+  int64_t resumed_from_step = 0;
+};
+
+/// Runs (or resumes, or skips) one trial. Throws ConfigError for a bad config (file, key and value
+/// named) before any work, and when DIR holds a run of another config.
+RunSummary run_trial(const RunRequest& request);
+
+/// The resolved config of a request without running it (config.json's content).
+nlohmann::ordered_json resolve_config(const RunRequest& request);
+
+}  // namespace bbpt::run

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// BAR (algorithms.md 4): a visual frame program W around the image, shrunk to the inner size
+// (194 at 224) and pasted in a zero canvas; the randomized gradient-free estimator with q one-sided
+// forward differences (1 + q queries per step, each an image-tower forward of the step's batch);
+// focal loss (gamma 2) against the hand-crafted template's class features.
+#include "bbpt/core/error.h"
+#include "bbpt/eval/image_batches.h"
+#include "bbpt/eval/query_engine.h"
+#include "bbpt/eval/zero_shot.h"
+#include "bbpt/optim/random_gradient.h"
+#include "bbpt/prompt/frame_program.h"
+#include "bbpt/run/trial_context.h"
+#include "method_factory.h"
+#include "tensor_bytes.h"
+
+namespace bbpt::run {
+namespace {
+
+class BarMethod : public Method {
+ public:
+  BarMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
+      : context_(context),
+        counter_(common.budget),
+        sampler_(static_cast<int64_t>(context.few_shot.train.size()), common.batch_size,
+                 derive_seed(context.spec.seed, SeedPurpose::kBatches)),
+        program_(context.model->config().image_resolution) {
+    optim::RandomGradientOptions o;
+    o.num_directions = static_cast<int>(config.get_int("num_perturbations", o.num_directions));
+    o.smoothing = config.get_double("smoothing", o.smoothing);
+    o.lr0 = config.get_double("lr0", o.lr0);
+    o.lr_min = config.get_double("lr_min", o.lr_min);
+    // T = 0.9 * batches_per_epoch * MAX_EPOCH (algorithms.md 4; MAX_EPOCH = 1000 in the ZIP port).
+    const int64_t max_epoch = config.get_int("max_epoch", 1000);
+    o.decay_steps = std::max<int64_t>(1, static_cast<int64_t>(0.9 * static_cast<double>(
+                                                                        sampler_.batches_per_epoch() * max_epoch)));
+    o.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
+    focal_gamma_ = config.get_double("focal_gamma", 2.0);  // algorithms.md 4: focal loss, gamma = 2
+    BBPT_CHECK(o.num_directions >= 1 && o.smoothing > 0, ConfigError,
+               "num_perturbations (= " << o.num_directions << ") must be >= 1 and smoothing (= "
+                                       << o.smoothing << ") > 0");
+    program_.to(device());
+    optimizer_ = std::make_unique<optim::RandomGradient>(
+        to_eigen(prompt::FrameProgram::initial_parameters(
+            program_.resolution(), derive_seed(context.spec.seed, SeedPurpose::kPrompt))),
+        o);
+    std::vector<int64_t> identity(context.few_shot.train.size());
+    for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int64_t>(i);
+    eval::ImageBatchOptions images;
+    images.resolution = static_cast<int>(program_.inner_size());
+    images.normalize = false;  // BAR pastes [0, 1] pixels into its canvas (algorithms.md 4)
+    loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train, identity, images,
+                                                       derive_seed(context.spec.seed, SeedPurpose::kAugment));
+    torch::NoGradGuard no_grad;
+    class_features_ = eval::class_text_features(context.model, *context.tokenizer,
+                                                context.description.class_names,
+                                                {context.hand_crafted_template()});  // [C, E]
+  }
+
+  bool finished() const override { return counter_.exhausted(); }
+  int64_t steps_done() const override { return steps_; }
+  int64_t queries_used() const override { return counter_.used(); }
+
+  StepMetrics step() override {
+    torch::NoGradGuard no_grad;
+    const auto batch = loader_->load(sampler_.batch(steps_), steps_);
+    const auto settings = settings_to_tensor(optimizer_->ask());  // [1 + q, N]
+    const auto logits = programmed_logits(batch.images, settings);  // [1 + q, B, C]
+    const auto results = eval::summarize_queries(logits, batch.labels.to(device()),
+                                                 eval::LossKind::kFocal, focal_gamma_);
+    counter_.add(settings.size(0));  // 1 + q queries (algorithms.md 2.6)
+    optimizer_->tell(results.losses);
+    ++steps_;
+    last_loss_ = results.losses[0];  // L0, the unperturbed program
+    last_acc_ = results.accuracies[0];
+    StepMetrics m;
+    m.step = steps_;
+    m.queries = counter_.used();
+    m.train_loss = last_loss_;
+    m.train_acc = last_acc_;
+    return m;
+  }
+
+  double subset_test_accuracy(const std::vector<int64_t>& test_items) override {
+    return test_accuracy(test_items);
+  }
+
+  FinalMetrics finish() override {
+    std::vector<int64_t> all(context_.test_split->size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    FinalMetrics f;
+    f.train_loss = last_loss_;
+    f.train_acc = last_acc_;
+    f.test_acc = test_accuracy(all);
+    f.test_images = static_cast<int64_t>(all.size());
+    f.learned_parameters = to_std_vector(optimizer_->current());
+    f.extra["num_parameters"] = program_.num_parameters();
+    f.extra["num_effective_parameters"] = program_.num_effective_parameters();
+    return f;
+  }
+
+  void save(MethodState& state) const override {
+    state.optimizer_state = optimizer_->serialize_state();
+    state.scalars["steps"] = static_cast<double>(steps_);
+    state.scalars["queries"] = static_cast<double>(counter_.used());
+    state.scalars["last_loss"] = last_loss_;
+    state.scalars["last_acc"] = last_acc_;
+  }
+
+  void load(const MethodState& state) override {
+    optimizer_->restore_state(state.optimizer_state);
+    steps_ = static_cast<int64_t>(state.scalars.at("steps"));
+    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
+    last_loss_ = state.scalars.at("last_loss");
+    last_acc_ = state.scalars.at("last_acc");
+  }
+
+ private:
+  torch::Device device() const { return context_.model->text_projection.device(); }
+
+  /// images01 [B, 3, r, r], programs [K, N] -> scaled logits [K, B, C]; one image-tower forward
+  /// of the batch per program.
+  torch::Tensor programmed_logits(const torch::Tensor& images01, const torch::Tensor& programs) {
+    const auto images = program_.apply(images01.to(device()), programs.to(device(), torch::kFloat));  // [K, B, 3, R, R]
+    std::vector<torch::Tensor> per_program;
+    for (int64_t k = 0; k < images.size(0); ++k) {
+      auto f = context_.model->encode_image(images[k]);  // [B, E]
+      per_program.push_back(f / f.norm(2, -1, true));
+    }
+    auto features = torch::stack(per_program);  // [K, B, E]
+    return context_.model->logit_scale.exp() * torch::matmul(features, class_features_.t());  // [K, B, C]
+  }
+
+  double test_accuracy(const std::vector<int64_t>& items) {
+    torch::NoGradGuard no_grad;
+    eval::ImageBatchOptions options;
+    options.resolution = static_cast<int>(program_.inner_size());
+    options.normalize = false;
+    const auto w = vector_to_tensor(optimizer_->current());  // [1, N]
+    int64_t correct = 0;
+    for (size_t first = 0; first < items.size(); first += 256) {
+      std::vector<int64_t> chunk(items.begin() + static_cast<std::ptrdiff_t>(first),
+                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), first + 256)));
+      const auto batch = eval::load_eval_images(*context_.test_split, chunk, options);
+      const auto logits = programmed_logits(batch.images, w);  // [1, B, C]
+      correct += logits[0].argmax(-1).eq(batch.labels.to(device())).sum().item<int64_t>();
+    }
+    return items.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(items.size());
+  }
+
+  TrialContext& context_;
+  eval::QueryCounter counter_;
+  eval::MiniBatchSampler sampler_;
+  prompt::FrameProgram program_;
+  std::unique_ptr<optim::RandomGradient> optimizer_;
+  std::unique_ptr<eval::TrainImageLoader> loader_;
+  torch::Tensor class_features_;  // [C, E] unit rows
+  double focal_gamma_ = 2.0;
+  int64_t steps_ = 0;
+  double last_loss_ = 0, last_acc_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_bar_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+  return std::make_unique<BarMethod>(common, config, context);
+}
+
+}  // namespace bbpt::run

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+// BPT-VLM as ported in the ZIP repository (algorithms.md 5.1): CMA-ES (popsize 15, sigma0 1, mean
+// 0) over a random linear subspace of 5 text prompt tokens and, for ViT towers, 5 visual prompt
+// tokens appended after the patch tokens. A candidate's fitness is the mean over one epoch of
+// mini-batches of the per-batch mean cross-entropy, one query per batch; the budget is checked
+// after each candidate and a generation cut by the budget is never told. Selection keeps the
+// candidate with the lowest running epoch-average loss, updated batch by batch (the port's quirk).
+// All candidates of a generation see the same epoch (batches and augmentation), and their text
+// prompts are encoded in one batched forward.
+#include <limits>
+
+#include "bbpt/core/error.h"
+#include "bbpt/eval/image_batches.h"
+#include "bbpt/eval/query_engine.h"
+#include "bbpt/optim/cma_es.h"
+#include "bbpt/prompt/subspace_prompt.h"
+#include "bbpt/run/trial_context.h"
+#include "method_factory.h"
+#include "tensor_bytes.h"
+
+namespace bbpt::run {
+namespace {
+
+class BptVlmMethod : public Method {
+ public:
+  BptVlmMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
+      : context_(context), counter_(common.budget) {
+    prompt::SubspacePromptOptions p;
+    p.text_tokens = config.get_int("text_tokens", p.text_tokens);
+    p.text_dim = config.get_int("text_dim", p.text_dim);
+    p.visual_tokens = config.get_int("visual_tokens", p.visual_tokens);
+    p.visual_dim = config.get_int("visual_dim", p.visual_dim);
+    p.sigma = config.get_double("sigma", p.sigma);
+    const bool visual = config.get_bool("visual", true) && context.model->config().is_vit();
+    auto& clip = context.model;
+    const double token_std = clip->token_embedding->weight.std().item<double>();
+    double conv_mean = 0, conv_std = 0;
+    int64_t visual_width = 0;
+    if (visual) {
+      const auto& conv = clip->visual_vit->conv1->weight;
+      conv_mean = conv.mean().item<double>();
+      conv_std = conv.std().item<double>();
+      visual_width = clip->config().vision_width;
+    }
+    prompt_ = std::make_unique<prompt::SubspacePrompt>(p, clip->config().transformer_width, visual_width,
+                                                       token_std, conv_mean, conv_std,
+                                                       derive_seed(context.spec.seed, SeedPurpose::kPrompt));
+    prompt_->to(device());
+    optim::CmaEsOptions o;
+    o.population_size = static_cast<int>(config.get_int("population_size", 15));  // popsize 15 (5.1)
+    o.sigma0 = config.get_double("sigma0", o.sigma0);
+    o.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
+    optimizer_ = std::make_unique<optim::CmaEs>(to_eigen(prompt_->initial_parameters()), o);
+
+    auto [features, labels] = context.train_features(common.views);
+    auto prompts = clip->prepare_context_prompts(context.placeholder_tokens(p.text_tokens), p.text_tokens);
+    engine_ = std::make_unique<eval::ContextQueryEngine>(
+        clip, prompts, features, labels, common.batch_size,
+        derive_seed(context.spec.seed, SeedPurpose::kBatches),
+        derive_seed(context.spec.seed, SeedPurpose::kViews));
+    if (prompt_->has_visual()) {
+      std::vector<int64_t> identity(context.few_shot.train.size());
+      for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int64_t>(i);
+      eval::ImageBatchOptions images;
+      images.resolution = static_cast<int>(clip->config().image_resolution);
+      loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train, identity, images,
+                                                         derive_seed(context.spec.seed, SeedPurpose::kAugment));
+    }
+    best_ = prompt_->initial_parameters();
+  }
+
+  bool finished() const override { return counter_.exhausted(); }
+  int64_t steps_done() const override { return generations_; }
+  int64_t queries_used() const override { return counter_.used(); }
+
+  StepMetrics step() override {
+    torch::NoGradGuard no_grad;
+    const auto settings = optimizer_->ask();     // [N, K]
+    const auto x = settings_to_tensor(settings);  // [K, N]
+    const int64_t num_candidates = x.size(0);
+    const int64_t batches = engine_->sampler().batches_per_epoch();
+    const auto class_features = engine_->class_features(prompt_->text_contexts(x));  // [K, C, E]
+    const auto visual = prompt_->has_visual() ? prompt_->visual_prompts(x) : torch::Tensor();  // [K, Mv, Dv]
+    // losses[k][b], accuracies[k][b]: candidate k on batch b of this generation's epoch.
+    std::vector<std::vector<double>> losses(num_candidates), accuracies(num_candidates);
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t sampler_step = generations_ * batches + b;
+      torch::Tensor logits;  // [K, B, C]
+      torch::Tensor labels;
+      if (prompt_->has_visual()) {
+        const auto batch = loader_->load(engine_->sampler().batch(sampler_step), sampler_step);
+        labels = batch.labels.to(device());
+        logits = visual_logits(batch.images.to(device()), visual, class_features);
+      } else {
+        const auto batch = engine_->batch(sampler_step);
+        labels = batch.labels;
+        logits = engine_->logits(batch, class_features);
+      }
+      const auto r = eval::summarize_queries(logits, labels, eval::LossKind::kCrossEntropy);
+      for (int64_t k = 0; k < num_candidates; ++k) {
+        losses[k].push_back(r.losses[k]);
+        accuracies[k].push_back(r.accuracies[k]);
+      }
+    }
+    // Sequential accounting as in the port: candidate k costs one query per batch; stop (without
+    // tell) once the budget is spent mid-generation.
+    std::vector<double> fitness;
+    double loss_sum = 0, acc_sum = 0;
+    for (int64_t k = 0; k < num_candidates; ++k) {
+      double running = 0, acc = 0;
+      for (int64_t b = 0; b < batches; ++b) {
+        running += losses[k][b];
+        acc += accuracies[k][b];
+        const double running_mean = running / static_cast<double>(b + 1);
+        if (running_mean < best_loss_) {  // the port's batch-by-batch selection (5.1)
+          best_loss_ = running_mean;
+          best_ = to_std_vector(settings.col(k));
+        }
+      }
+      counter_.add(batches);
+      fitness.push_back(running / static_cast<double>(batches));
+      loss_sum += fitness.back();
+      acc_sum += acc / static_cast<double>(batches);
+      if (counter_.exhausted() && k + 1 < num_candidates) break;
+    }
+    const bool complete = static_cast<int64_t>(fitness.size()) == num_candidates;
+    if (complete) optimizer_->tell(fitness);
+    ++generations_;
+    last_loss_ = loss_sum / static_cast<double>(fitness.size());
+    last_acc_ = acc_sum / static_cast<double>(fitness.size());
+    StepMetrics m;
+    m.step = generations_;
+    m.queries = counter_.used();
+    m.train_loss = last_loss_;  // mean fitness of the generation's evaluated candidates
+    m.train_acc = last_acc_;
+    m.extra["best_loss"] = best_loss_;
+    m.extra["candidates"] = static_cast<int64_t>(fitness.size());
+    m.extra["sigma"] = optimizer_->sigma();
+    if (!complete) m.extra["told"] = false;
+    return m;
+  }
+
+  double subset_test_accuracy(const std::vector<int64_t>& test_items) override {
+    return test_accuracy(test_items);
+  }
+
+  FinalMetrics finish() override {
+    std::vector<int64_t> all(context_.test_split->size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    FinalMetrics f;
+    f.train_loss = best_loss_;  // the selected prompt's loss (what BPT-VLM reports)
+    f.train_acc = last_acc_;
+    f.test_acc = test_accuracy(all);
+    f.test_images = static_cast<int64_t>(all.size());
+    f.learned_parameters = best_;
+    f.extra["num_parameters"] = prompt_->num_parameters();
+    f.extra["visual_prompts"] = prompt_->has_visual();
+    f.extra["generations"] = generations_;
+    return f;
+  }
+
+  void save(MethodState& state) const override {
+    state.optimizer_state = optimizer_->serialize_state();
+    state.scalars["generations"] = static_cast<double>(generations_);
+    state.scalars["queries"] = static_cast<double>(counter_.used());
+    state.scalars["last_loss"] = last_loss_;
+    state.scalars["last_acc"] = last_acc_;
+    state.scalars["best_loss"] = best_loss_;
+    state.vectors["best"] = best_;
+    add_tensors(state, "prompt.", prompt_->frozen_tensors());
+  }
+
+  void load(const MethodState& state) override {
+    optimizer_->restore_state(state.optimizer_state);
+    generations_ = static_cast<int64_t>(state.scalars.at("generations"));
+    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
+    last_loss_ = state.scalars.at("last_loss");
+    last_acc_ = state.scalars.at("last_acc");
+    best_loss_ = state.scalars.at("best_loss");
+    best_ = state.vectors.at("best");
+    prompt_->load_frozen_tensors(tensors_with_prefix(state, "prompt."));
+    prompt_->to(device());
+  }
+
+ private:
+  torch::Device device() const { return context_.model->text_projection.device(); }
+
+  /// images [B, 3, R, R], visual [K, Mv, Dv], class_features [K, C, E] -> [K, B, C]: one
+  /// image-tower forward of the batch per candidate.
+  torch::Tensor visual_logits(const torch::Tensor& images,
+                              const torch::Tensor& visual,
+                              const torch::Tensor& class_features) {
+    std::vector<torch::Tensor> out;
+    for (int64_t k = 0; k < visual.size(0); ++k) {
+      auto f = context_.model->encode_image(images, visual[k]);  // [B, E]
+      f = f / f.norm(2, -1, true);
+      out.push_back(torch::matmul(f, class_features[k].t()));  // [B, C]
+    }
+    return context_.model->logit_scale.exp() * torch::stack(out);  // [K, B, C]
+  }
+
+  double test_accuracy(const std::vector<int64_t>& items) {
+    torch::NoGradGuard no_grad;
+    const auto x = vector_to_tensor(to_eigen(best_));                          // [1, N]
+    const auto classes = engine_->class_features(prompt_->text_contexts(x));  // [1, C, E]
+    if (!prompt_->has_visual()) {
+      auto [features, labels] = context_.test_features();
+      auto index = torch::tensor(items, torch::kLong);
+      return eval::accuracy_of(features.index({index}), labels.index({index}), classes[0]);
+    }
+    const auto visual = prompt_->visual_prompts(x);  // [1, Mv, Dv]
+    eval::ImageBatchOptions options;
+    options.resolution = static_cast<int>(context_.model->config().image_resolution);
+    int64_t correct = 0;
+    for (size_t first = 0; first < items.size(); first += 256) {
+      std::vector<int64_t> chunk(items.begin() + static_cast<std::ptrdiff_t>(first),
+                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), first + 256)));
+      const auto batch = eval::load_eval_images(*context_.test_split, chunk, options);
+      const auto logits = visual_logits(batch.images.to(device()), visual, classes);  // [1, B, C]
+      correct += logits[0].argmax(-1).eq(batch.labels.to(device())).sum().item<int64_t>();
+    }
+    return items.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(items.size());
+  }
+
+  TrialContext& context_;
+  eval::QueryCounter counter_;
+  std::unique_ptr<prompt::SubspacePrompt> prompt_;
+  std::unique_ptr<optim::CmaEs> optimizer_;
+  std::unique_ptr<eval::ContextQueryEngine> engine_;
+  std::unique_ptr<eval::TrainImageLoader> loader_;
+  int64_t generations_ = 0;
+  double last_loss_ = 0, last_acc_ = 0;
+  double best_loss_ = std::numeric_limits<double>::infinity();
+  std::vector<double> best_;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_bptvlm_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+  return std::make_unique<BptVlmMethod>(common, config, context);
+}
+
+}  // namespace bbpt::run

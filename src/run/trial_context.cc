@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// Implements TrialContext: loading, few-shot sampling and feature caching for one trial.
+#include "bbpt/run/trial_context.h"
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/rng.h"
+#include "bbpt/core/sha256.h"
+#include "bbpt/eval/zero_shot.h"
+#include "bbpt/features/feature_cache.h"
+#include "bbpt/model/checkpoint.h"
+
+namespace bbpt::run {
+
+uint64_t derive_seed(uint64_t seed, SeedPurpose purpose) {
+  return core::Rng(seed, static_cast<uint64_t>(purpose)).next_u64();
+}
+
+std::unique_ptr<TrialContext> TrialContext::open(const TrialSpec& spec,
+                                                 const std::vector<int64_t>* few_shot_train,
+                                                 const std::vector<int64_t>* few_shot_val) {
+  auto context = std::make_unique<TrialContext>();
+  context->spec = spec;
+  BBPT_CHECK(spec.shots >= 1, ConfigError, "shots (= " << spec.shots << ") must be >= 1");
+  model::ClipLoadOptions load;
+  load.device = spec.device;
+  context->model = model::load_clip(spec.model_path, load);
+  context->model->eval();
+  for (auto& p : context->model->parameters()) p.set_requires_grad(false);
+  context->model_fingerprint = core::sha256_file(spec.model_path);
+  context->tokenizer =
+      std::make_unique<tokenizer::ClipTokenizer>(tokenizer::ClipTokenizer::from_file(spec.vocab_path));
+  context->description = data::describe_dataset(spec.dataset, spec.data);
+  context->train_split = data::open_dataset(spec.dataset, "train", spec.data);
+  context->test_split = data::open_dataset(spec.dataset, "test", spec.data);
+
+  if (few_shot_train != nullptr) {
+    context->few_shot.shots = static_cast<int>(spec.shots);
+    context->few_shot.seed = spec.seed;
+    context->few_shot.dataset = spec.dataset;
+    context->few_shot.train = *few_shot_train;
+    if (few_shot_val) context->few_shot.val = *few_shot_val;
+  } else {
+    std::vector<int> labels(context->train_split->size());
+    for (size_t i = 0; i < labels.size(); ++i) labels[i] = context->train_split->label(i);
+    context->few_shot = data::sample_few_shot(labels, static_cast<int>(context->num_classes()),
+                                              static_cast<int>(spec.shots), spec.seed, spec.dataset);
+  }
+  context->few_shot_train = std::make_unique<data::SubsetDataset>(
+      *context->train_split, context->few_shot.train,
+      context->train_split->name() + "-shot" + std::to_string(spec.shots) + "-seed" +
+          std::to_string(spec.seed));
+  return context;
+}
+
+std::pair<torch::Tensor, torch::Tensor> TrialContext::train_features(int64_t views) {
+  features::FeatureCacheOptions cache;
+  cache.cache_dir = spec.feature_cache_dir;
+  cache.views = static_cast<int>(views);
+  cache.seed = derive_seed(spec.seed, SeedPurpose::kAugment);
+  auto result = features::load_or_build_features(model, model_fingerprint, *few_shot_train, cache);
+  return {result.set.features, result.set.labels};
+}
+
+std::pair<torch::Tensor, torch::Tensor> TrialContext::test_features() {
+  if (!test_features_.defined()) {
+    features::FeatureCacheOptions cache;
+    cache.cache_dir = spec.feature_cache_dir;
+    auto result = features::load_or_build_features(model, model_fingerprint, *test_split, cache);
+    test_features_ = result.set.features.select(1, 0);  // [Nt, 1, E] -> [Nt, E]
+    test_labels_ = result.set.labels;
+  }
+  return {test_features_, test_labels_};
+}
+
+torch::Tensor TrialContext::placeholder_tokens(int64_t num_context) const {
+  std::string placeholder;
+  for (int64_t i = 0; i < num_context; ++i) placeholder += "X ";
+  // algorithms.md 1.1: "X X ... X <class>." with '_' in class names replaced by spaces.
+  return template_tokens(placeholder + "{}.");
+}
+
+torch::Tensor TrialContext::template_tokens(const std::string& text_template) const {
+  std::vector<std::string> texts;
+  for (const auto& name : description.class_names) texts.push_back(eval::fill_template(text_template, name));
+  return eval::tokenize_texts(*tokenizer, texts, model->config().context_length);
+}
+
+}  // namespace bbpt::run

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Zero-shot CLIP: a hand-crafted template (CUSTOM_TEMPLATES, algorithms.md 1.5: the dataset's first
+// template) or the ensemble of all the dataset's templates. No queries, no steps: train loss and
+// accuracy are reported on the few-shot training set (center crop) for the table.
+#include "bbpt/core/error.h"
+#include "bbpt/eval/query_engine.h"
+#include "bbpt/eval/zero_shot.h"
+#include "bbpt/run/trial_context.h"
+#include "method_factory.h"
+
+namespace bbpt::run {
+namespace {
+
+class ZeroShotMethod : public Method {
+ public:
+  ZeroShotMethod(RunConfig& config, TrialContext& context) : context_(context) {
+    const std::string mode = config.get_string("templates", "first");
+    BBPT_CHECK(mode == "first" || mode == "ensemble", ConfigError,
+               config.source() << ": templates: expected first or ensemble, got '" << mode << "'");
+    templates_ = mode == "first" ? std::vector<std::string>{context.hand_crafted_template()}
+                                 : context.description.templates;
+  }
+  bool finished() const override { return true; }
+  StepMetrics step() override { BBPT_THROW(ConfigError, "zeroshot has no optimisation steps"); }
+  int64_t steps_done() const override { return 0; }
+  int64_t queries_used() const override { return 0; }
+  double subset_test_accuracy(const std::vector<int64_t>&) override { return 0.0; }
+
+  FinalMetrics finish() override {
+    torch::NoGradGuard no_grad;
+    auto classes = eval::class_text_features(context_.model, *context_.tokenizer,
+                                             context_.description.class_names, templates_);  // [C, E]
+    FinalMetrics f;
+    auto [train_features, train_labels] = context_.train_features(0);
+    auto image = train_features.select(1, 0);  // [N, 1, E] -> [N, E]
+    image = image / image.norm(2, -1, true);
+    auto logits = context_.model->logit_scale.exp() * torch::matmul(image, classes.t()).unsqueeze(0);  // [1, N, C]
+    const auto results = eval::summarize_queries(logits, train_labels.to(torch::kLong),
+                                                 eval::LossKind::kCrossEntropy);
+    f.train_loss = results.losses[0];
+    f.train_acc = results.accuracies[0];
+    auto [test_features, test_labels] = context_.test_features();
+    f.test_acc = eval::accuracy_of(test_features, test_labels, classes);
+    f.test_images = test_features.size(0);
+    f.extra["templates"] = templates_;
+    return f;
+  }
+  void save(MethodState&) const override {}
+  void load(const MethodState&) override {}
+
+ private:
+  TrialContext& context_;
+  std::vector<std::string> templates_;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_zeroshot_method(const CommonOptions&, RunConfig& config, TrialContext& context) {
+  return std::make_unique<ZeroShotMethod>(config, context);
+}
+
+}  // namespace bbpt::run
