@@ -27,6 +27,8 @@ def load_runs(root):
         if os.path.exists(path):
             with open(path) as f:
                 metrics = [json.loads(line) for line in f if line.strip()]
+        if result.get("variant"):  # e.g. zero-shot "generic" / "first" / "ensemble"
+            result["method"] = f'{result["method"]} ({result["variant"]})'
         runs.append((result, metrics))
     return runs
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bbpt="${BBPT:-build/src/cli/bbpt}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/bbpt"
 runs="${RUNS:-$cache/runs/method_table}"
-methods="${METHODS:-zeroshot zip spsa-gc coop bptvlm bar}"
+methods="${METHODS:-zeroshot zeroshot-generic zip spsa-gc coop bptvlm bar}"
 datasets="${DATASETS:-fmnist mnist cifar10}"
 seeds="${SEEDS:-1 2 3}"
 for method in $methods; do

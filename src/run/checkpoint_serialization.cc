@@ -6,6 +6,7 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -39,33 +40,34 @@ constexpr char kMagic[] = "BBPTCKPT";
 }
 
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  // Layout: magic (8 bytes) | version (uint32, little-endian) | Boost binary archive.
   std::ostringstream buffer;
+  buffer.write(kMagic, 8);
+  const uint32_t version = kCheckpointVersion;
+  buffer.write(reinterpret_cast<const char*>(&version), sizeof(version));
   {
     boost::archive::binary_oarchive ar(buffer);
-    std::string magic = kMagic;
-    uint32_t version = kCheckpointVersion;
-    ar << magic << version << checkpoint;
+    ar << checkpoint;
   }
   core::write_file_atomic(path, buffer.str());
 }
 
 std::optional<Checkpoint> read_checkpoint(const std::string& path) {
   if (!core::is_regular_file(path)) return std::nullopt;
-  std::istringstream buffer(core::read_file(path));
-  Checkpoint checkpoint;
-  std::string magic;
+  const std::string bytes = core::read_file(path);
+  BBPT_CHECK(bytes.size() >= 12 && bytes.compare(0, 8, kMagic) == 0, IoError,
+             path << ": not a bbpt checkpoint (no BBPTCKPT magic); delete it to start the run over");
   uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 8, sizeof(version));
+  BBPT_CHECK(version == kCheckpointVersion, IoError,
+             path << ": checkpoint version " << version << ", this bbpt reads version " << kCheckpointVersion
+                  << "; delete it to start the run over");
+  std::istringstream buffer(bytes.substr(12));
+  Checkpoint checkpoint;
   try {
     boost::archive::binary_iarchive ar(buffer);
-    ar >> magic;
-    BBPT_CHECK(magic == kMagic, IoError,
-               path << ": not a bbpt checkpoint (magic '" << magic << "'); delete it to start over");
-    ar >> version;
-    BBPT_CHECK(version == kCheckpointVersion, IoError,
-               path << ": checkpoint version " << version << ", this bbpt reads version "
-                    << kCheckpointVersion << "; delete it to start over");
     ar >> checkpoint;
-  } catch (const boost::archive::archive_exception& e) {
+  } catch (const std::exception& e) {  // archive_exception, or length_error/bad_alloc on garbage sizes
     BBPT_THROW(IoError, path << ": corrupt or truncated checkpoint (" << e.what()
                              << "); delete it to start the run over");
   }

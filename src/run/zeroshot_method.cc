@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Zero-shot CLIP: a hand-crafted template (CUSTOM_TEMPLATES, algorithms.md 1.5: the dataset's first
-// template) or the ensemble of all the dataset's templates. No queries, no steps: train loss and
+// template), the ensemble of all the dataset's templates, or CLIP's generic "a photo of a {}.". No queries, no steps: train loss and
 // accuracy are reported on the few-shot training set (center crop) for the table.
 #include "bbpt/core/error.h"
 #include "bbpt/eval/query_engine.h"
@@ -14,11 +14,17 @@ namespace {
 class ZeroShotMethod : public Method {
  public:
   ZeroShotMethod(RunConfig& config, TrialContext& context) : context_(context) {
-    const std::string mode = config.get_string("templates", "first");
-    BBPT_CHECK(mode == "first" || mode == "ensemble", ConfigError,
-               config.source() << ": templates: expected first or ensemble, got '" << mode << "'");
-    templates_ = mode == "first" ? std::vector<std::string>{context.hand_crafted_template()}
-                                 : context.description.templates;
+    mode_ = config.get_string("templates", "first");
+    if (mode_ == "first") {
+      templates_ = {context.hand_crafted_template()};
+    } else if (mode_ == "ensemble") {
+      templates_ = context.description.templates;
+    } else if (mode_ == "generic") {
+      templates_ = {"a photo of a {}."};  // CLIP's generic template (algorithms.md 1.5)
+    } else {
+      BBPT_THROW(ConfigError, config.source() << ": templates: expected first, ensemble or generic, got '"
+                                              << mode_ << "'");
+    }
   }
   bool finished() const override { return true; }
   StepMetrics step() override { BBPT_THROW(ConfigError, "zeroshot has no optimisation steps"); }
@@ -43,6 +49,7 @@ class ZeroShotMethod : public Method {
     f.test_acc = eval::accuracy_of(test_features, test_labels, classes);
     f.test_images = test_features.size(0);
     f.extra["templates"] = templates_;
+    f.extra["variant"] = mode_;
     return f;
   }
   void save(MethodState&) const override {}
@@ -50,6 +57,7 @@ class ZeroShotMethod : public Method {
 
  private:
   TrialContext& context_;
+  std::string mode_;
   std::vector<std::string> templates_;
 };
 

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+// `bbpt run` as a user runs it, on the golden tiny CLIP (OpenAI layout) and Fashion-MNIST: every
+// method finishes with exact query accounting; a run killed (SIGKILL) at a random step and resumed
+// ends with the same result.json (every field but wall_time_s) and the same metrics.jsonl, byte
+// for byte, as an uninterrupted run; a finished directory is not run again; config errors name the
+// key. Skips when the fixture or the prepared dataset is missing.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "bbpt/core/file_io.h"
+
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kModel = std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
+const std::string kConfigs = std::string(BBPT_SOURCE_DIR) + "/configs/methods/";
+
+std::string data_dir() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/bbpt/data";
+}
+
+bool ready(std::string* why) {
+  if (!fs::exists(kModel)) {
+    *why = kModel + " missing";
+    return false;
+  }
+  if (!fs::exists(data_dir() + "/fmnist/.bbpt-prepared")) {
+    *why = "fmnist is not prepared in " + data_dir() + " (run scripts/prepare_data.sh)";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> run_args(const std::string& method, const std::string& out,
+                                  const std::vector<std::string>& sets) {
+  std::vector<std::string> args = {BBPT_EXECUTABLE, "run", "--config", kConfigs + method + ".yaml",
+                                   "--dataset", "fmnist", "--seed", "2", "--shots", "4", "--model", kModel,
+                                   "--out", out, "--progress-every", "0"};
+  for (const auto& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  return args;
+}
+
+struct Exit {
+  int code = -1;
+  std::string output;
+};
+
+Exit run_to_end(const std::vector<std::string>& args) {
+  std::string command;
+  for (const auto& a : args) command += "'" + a + "' ";
+  FILE* pipe = popen((command + "2>&1").c_str(), "r");
+  Exit e;
+  std::array<char, 4096> chunk{};
+  size_t n = 0;
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) e.output.append(chunk.data(), n);
+  const int status = pclose(pipe);
+  e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return e;
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int64_t count_lines(const std::string& path) {
+  std::ifstream in(path);
+  return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+nlohmann::json result_without_time(const std::string& dir) {
+  auto j = nlohmann::json::parse(bbpt::core::read_file(dir + "/result.json"));
+  j.erase("wall_time_s");
+  return j;
+}
+
+std::string fresh_dir(const std::string& name) {
+  const auto dir = (fs::temp_directory_path() / ("bbpt_run_resume_test_" + name)).string();
+  fs::remove_all(dir);
+  return dir;
+}
+
+class RunResume : public ::testing::TestWithParam<std::tuple<std::string, int64_t, std::vector<std::string>>> {};
+
+TEST_P(RunResume, KilledAtARandomStepAndResumedEqualsUninterrupted) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto& [method, steps, sets_in] = GetParam();
+  auto sets = sets_in;
+  sets.push_back("checkpoint_every=1");
+  sets.push_back("eval_every=40");
+  sets.push_back("eval_subset=200");
+
+  const auto reference = fresh_dir(method + "_reference");
+  const auto uninterrupted = run_to_end(run_args(method, reference, sets));
+  ASSERT_EQ(uninterrupted.code, 0) << uninterrupted.output;
+  ASSERT_EQ(count_lines(reference + "/metrics.jsonl"), steps) << "steps of the known schedule";
+
+  const auto killed = fresh_dir(method + "_killed");
+  std::random_device device;
+  const int64_t kill_at = 1 + static_cast<int64_t>(device() % static_cast<unsigned>(steps - 2));
+  const pid_t pid = spawn(run_args(method, killed, sets));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (count_lines(killed + "/metrics.jsonl") < kill_at && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const bool finished_before_kill = fs::exists(killed + "/result.json");
+  std::cout << method << ": killed after " << count_lines(killed + "/metrics.jsonl") << " of " << steps
+            << " metrics lines (target " << kill_at << ")" << (finished_before_kill ? ", too late" : "") << "\n";
+  ASSERT_FALSE(finished_before_kill) << "the run ended before the kill; the test could not interrupt it";
+
+  const auto resumed = run_to_end(run_args(method, killed, sets));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(result_without_time(killed), result_without_time(reference));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl"));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/config.json"), bbpt::core::read_file(reference + "/config.json"));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/few_shot.json"), bbpt::core::read_file(reference + "/few_shot.json"));
+
+  // A finished directory is not run again.
+  const auto again = run_to_end(run_args(method, killed, sets));
+  EXPECT_EQ(again.code, 0);
+  EXPECT_NE(again.output.find("already finished"), std::string::npos) << again.output;
+}
+
+// (method, metrics lines = steps, overrides). Query accounting (algorithms.md 2.6): ZIP and SPSA-GC
+// 10 per step; BAR 6 per step (a step crossing the budget completes: 100 -> 17 steps, 102 queries);
+// BPT-VLM: 40 shots-4 images = 1 batch, 1 query per candidate, 15 per generation; CoOp by epochs.
+INSTANTIATE_TEST_SUITE_P(
+    Methods, RunResume,
+    ::testing::Values(std::make_tuple("zip", 20, std::vector<std::string>{"budget=200"}),
+                      std::make_tuple("spsa-gc", 15, std::vector<std::string>{"budget=150"}),
+                      std::make_tuple("bar", 17, std::vector<std::string>{"budget=100"}),
+                      std::make_tuple("bptvlm", 10, std::vector<std::string>{"budget=150", "text_dim=200",
+                                                                              "visual_dim=200"}),
+                      std::make_tuple("coop", 24, std::vector<std::string>{"max_epoch=12", "batch_size=16"})),
+    [](const auto& info) {
+      std::string name = std::get<0>(info.param);
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+TEST(Run, QueryAccountingInResult) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto dir = fresh_dir("accounting");
+  const auto r = run_to_end(run_args("bar", dir, {"budget=100", "eval_every=0"}));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto result = nlohmann::json::parse(bbpt::core::read_file(dir + "/result.json"));
+  EXPECT_EQ(result["queries_used"], 102);  // 17 steps x (1 + q); the crossing step completes
+  EXPECT_EQ(result["steps"], 17);
+  EXPECT_EQ(result["method"], "bar");
+  for (const char* key : {"dataset", "seed", "shots", "train_loss", "test_acc", "wall_time_s",
+                          "learned_prompt_sha256"}) {
+    EXPECT_TRUE(result.contains(key)) << key;
+  }
+}
+
+TEST(Run, ConfigErrorsNameTheKeyAndWriteNothing) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto dir = fresh_dir("bad_key");
+  const auto r = run_to_end(run_args("zip", dir, {"rnak=3"}));
+  EXPECT_EQ(r.code, 2) << r.output;  // configuration errors exit 2
+  EXPECT_EQ(r.output.rfind("bbpt: error: ", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("rnak"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/metrics.jsonl"));
+  const auto bad_type = run_to_end(run_args("zip", fresh_dir("bad_type"), {"budget=many"}));
+  EXPECT_EQ(bad_type.code, 2);
+  EXPECT_NE(bad_type.output.find("budget"), std::string::npos) << bad_type.output;
+}
+
+}  // namespace
