@@ -18,6 +18,7 @@ namespace {
 using testing::run_step;
 using testing::run_steps;
 using testing::sphere;
+using testing::rosenbrock;
 
 SpsaOptions unclipped(int q = 5) {
   SpsaOptions o;
@@ -216,6 +217,28 @@ TEST(Spsa, ConvergesOnSphereWithAndWithoutGradientCorrection) {
     run_steps(spsa, f, 600);
     EXPECT_EQ(spsa.step(), 600);
     EXPECT_LT(f(spsa.current()), 1e-4 * f0) << (gc ? "spsa-gc" : "spsa");
+  }
+}
+
+// Rosenbrock's curved valley: SPSA (Spall's standard schedule, alpha 0.602, gamma 0.101, with a
+// stability constant) must follow it from the origin to the minimum at (1, ..., 1), with and
+// without the gradient correction. This is the classic hard case for first-order ZO methods.
+TEST(Spsa, ConvergesOnRosenbrock) {
+  for (bool gc : {false, true}) {
+    for (uint64_t seed : {1, 2, 3}) {
+      SpsaOptions options;
+      options.schedule = {/*o=*/100.0, /*c=*/0.01, /*a=*/gc ? 0.025 : 0.05, /*alpha=*/0.602, /*gamma=*/0.101};
+      options.clip = ClipMode::kFixed;  // keeps the early, large estimates from overshooting the valley
+      options.clip_threshold = 10.0;
+      options.clip_with_gradient_correction = true;
+      options.gradient_correction = gc;
+      options.momentum = 0.5;
+      options.seed = seed;
+      Spsa spsa(Vector::Zero(2), options);
+      run_steps(spsa, rosenbrock, 40000);
+      EXPECT_LT(rosenbrock(spsa.current()), 1e-3) << (gc ? "spsa-gc" : "spsa") << " seed " << seed << " at "
+                                                   << spsa.current().transpose();
+    }
   }
 }
 
