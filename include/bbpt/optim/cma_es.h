@@ -31,8 +31,9 @@ struct CmaEsOptions {
 /// updates of m, p_sigma, p_c, C and sigma. The eigendecomposition C = B D^2 B^T is refreshed
 /// lazily, as in the tutorial's purecmaes.m, only when more than (c1 + cmu)^-1 / N / 10 generations
 /// have passed since the last one (every generation for small N, every 54 for N = 4000 and
-/// lambda = 15). Cost at N = 4000, lambda = 15 on one core: ~0.05-0.25 s per generation plus ~55 s
-/// per eigendecomposition (Eigen's SelfAdjointEigenSolver), i.e. ~1 s per generation amortised.
+/// lambda = 15). Cost at N = 4000, lambda = 15 on this 2-core machine: ~0.05-0.25 s per generation
+/// plus 12-20 s per eigendecomposition (LAPACK dsyevd; Eigen's own solver took 88 s in the same
+/// program), i.e. ~0.4 s per generation amortised; dsyevd needs ~256 MB of extra memory meanwhile.
 /// Memory: C and B are [N, N] doubles (2 x 128 MB for N = 4000; ~1 GB peak while a 256 MB state
 /// is serialized and restored).
 class CmaEs : public Optimizer {
