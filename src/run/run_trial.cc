@@ -61,7 +61,11 @@ class MetricsWriter {
     out_.flush();
     BBPT_CHECK(out_.good(), IoError, path_ << ": write failed (disk full?)");
   }
-  int64_t bytes() { return static_cast<int64_t>(out_.tellp()); }
+  /// The file's size (not tellp(): in append mode it is 0 until the first write).
+  int64_t bytes() {
+    out_.flush();
+    return static_cast<int64_t>(fs::file_size(path_));
+  }
 
  private:
   std::string path_;
