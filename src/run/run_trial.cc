@@ -2,6 +2,10 @@
 // Implements the trial driver: config resolution, the step loop, metrics, checkpoints, results.
 #include "bbpt/run/run_trial.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -51,6 +55,28 @@ void truncate_file(const std::string& path, int64_t bytes) {
   fs::resize_file(path, static_cast<uintmax_t>(bytes));
 }
 
+/// An exclusive flock on DIR/run.lock for the life of the run: two processes never run one trial
+/// directory at once (the kernel drops the lock when the holder exits, even on SIGKILL).
+class RunDirectoryLock {
+ public:
+  explicit RunDirectoryLock(const std::string& dir) {
+    const std::string path = dir + "/run.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    BBPT_CHECK(fd_ >= 0, IoError, path << ": cannot create the run lock");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      BBPT_THROW(ConfigError, dir << " is being run by another process (" << path
+                                  << " is locked); wait for it, or choose another --out");
+    }
+  }
+  ~RunDirectoryLock() { ::close(fd_); }
+  RunDirectoryLock(const RunDirectoryLock&) = delete;
+  RunDirectoryLock& operator=(const RunDirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 class MetricsWriter {
  public:
   explicit MetricsWriter(const std::string& path) : path_(path), out_(path, std::ios::app | std::ios::binary) {
@@ -92,6 +118,7 @@ RunSummary run_trial(const RunRequest& request) {
 
   fs::create_directories(request.out_dir);
   const std::string dir = request.out_dir;
+  const RunDirectoryLock lock(dir);
   const std::string result_path = dir + "/result.json";
   const std::string checkpoint_path = dir + "/checkpoint.bin";
   const std::string metrics_path = dir + "/metrics.jsonl";

@@ -6,6 +6,7 @@
 //                        at fixed query counts, on a fixed test subset, marked as such)
 //   DIR/checkpoint.bin   everything needed to continue (checkpoint.h), rewritten atomically
 //   DIR/result.json      written atomically at the end; its presence means "done"
+//   DIR/run.lock         held (flock) while a process runs the trial; a second one is refused
 // A directory with a checkpoint resumes from it (and only with the same config); a directory with a
 // result is not run again.
 #pragma once

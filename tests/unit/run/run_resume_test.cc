@@ -182,6 +182,29 @@ TEST(Run, QueryAccountingInResult) {
   }
 }
 
+TEST(Run, SecondProcessOnTheSameDirectoryIsRefused) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto dir = fresh_dir("locked");
+  const auto args = run_args("zip", dir, {"budget=100000", "eval_every=0"});
+  const pid_t first = spawn(args);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (count_lines(dir + "/metrics.jsonl") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto second = run_to_end(args);
+  kill(first, SIGKILL);
+  int status = 0;
+  waitpid(first, &status, 0);
+  EXPECT_EQ(second.code, 2) << second.output;
+  EXPECT_NE(second.output.find("being run by another process"), std::string::npos) << second.output;
+  // The lock dies with its holder. A short budget either starts over (no checkpoint yet: exit 0) or is
+  // refused as another configuration (exit 2); either way not because of the lock.
+  const auto after = run_to_end(run_args("zip", dir, {"budget=20", "eval_every=0"}));
+  EXPECT_TRUE(after.code == 0 || after.code == 2) << after.output;
+  EXPECT_EQ(after.output.find("being run by another process"), std::string::npos) << after.output;
+}
+
 TEST(Run, ConfigErrorsNameTheKeyAndWriteNothing) {
   std::string why;
   if (!ready(&why)) GTEST_SKIP() << why;
