@@ -4,8 +4,9 @@
 Usage: summarize_runs.py RUNS_DIR [--window N]
 Prints Markdown tables: test accuracy mean +- std over seeds (n) per method and dataset; the final
 train loss (running mean of the last N steps) and queries used; and, per seed, the queries ZIP
-needs until its running-mean train loss first reaches BPT-VLM's and SPSA-GC's final one (both
-report cross-entropy; BAR's loss is focal, so it is not compared). Reads the runs, never writes.
+needs until its running-mean train loss first reaches BPT-VLM's final one (its selected prompt's
+loss) and SPSA-GC's (its running loss at the end); all three are cross-entropy, BAR's loss is
+focal, so it is not compared. Reads the runs, never writes.
 """
 import argparse
 import json
@@ -116,8 +117,10 @@ def main():
                 for seed, (r, m) in base.items():
                     if seed not in zips:
                         continue
+                    # BPT-VLM's final training loss is that of its selected prompt (result.json);
+                    # SPSA-GC's is its running loss at the end of the budget.
                     curve = smoothed_loss_curve(m, args.window)
-                    target = curve[-1][1] if curve else r["train_loss"]
+                    target = r["train_loss"] if b == "bptvlm" or not curve else curve[-1][1]
                     needed.append(queries_to_reach(zips[seed], target, args.window))
                 if not needed:
                     row.append("missing")
