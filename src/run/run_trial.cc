@@ -202,7 +202,9 @@ RunSummary run_trial(const RunRequest& request) {
     metrics.write(line);
     if (request.progress_every > 0 && m.step % request.progress_every == 0) {
       std::cerr << "bbpt: " << common.method << " " << trial.dataset << " seed " << trial.seed << ": step " << m.step
-                << ", " << m.queries << "/" << common.budget << " queries, train loss " << std::fixed
+                << ", " << m.queries;
+      if (common.budget > 0) std::cerr << "/" << common.budget;
+      std::cerr << " queries, train loss " << std::fixed
                 << std::setprecision(4) << m.train_loss << ", train acc " << std::setprecision(3) << m.train_acc
                 << "\n";
     }
