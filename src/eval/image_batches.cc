@@ -2,6 +2,8 @@
 // Implements the per-step pixel batches of the image-side methods.
 #include "bbpt/eval/image_batches.h"
 
+#include <algorithm>
+
 #include "bbpt/core/error.h"
 #include "bbpt/core/rng.h"
 
@@ -71,6 +73,24 @@ ImageBatch load_eval_images(const data::ImageDataset& dataset,
   batch.images = stack_chw(pixels, options.resolution);
   batch.labels = torch::tensor(labels, torch::kLong);
   return batch;
+}
+
+double pixel_accuracy(const data::ImageDataset& dataset,
+                      const std::vector<int64_t>& items,
+                      const ImageBatchOptions& options,
+                      const std::function<torch::Tensor(const torch::Tensor&)>& logits_of,
+                      size_t chunk) {
+  torch::NoGradGuard no_grad;
+  int64_t correct = 0;
+  for (size_t first = 0; first < items.size(); first += chunk) {
+    const auto last = std::min(items.size(), first + chunk);
+    const std::vector<int64_t> part(items.begin() + static_cast<std::ptrdiff_t>(first),
+                                    items.begin() + static_cast<std::ptrdiff_t>(last));
+    const auto batch = load_eval_images(dataset, part, options);
+    const auto predicted = logits_of(batch.images).argmax(-1);  // [B]
+    correct += predicted.eq(batch.labels.to(predicted.device())).sum().item<int64_t>();
+  }
+  return items.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(items.size());
 }
 
 }  // namespace bbpt::eval

@@ -22,8 +22,7 @@ std::vector<int64_t> MiniBatchSampler::batch(int64_t step) const {
   BBPT_ASSERT(step >= 0, "negative step");
   const int64_t epoch = step / batches_per_epoch_;
   const int64_t position = step % batches_per_epoch_;
-  std::vector<int64_t> order(static_cast<size_t>(num_items_));
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = index_range(num_items_);
   core::Rng rng(seed_, static_cast<uint64_t>(epoch));
   for (int64_t i = num_items_ - 1; i > 0; --i) {  // Fisher-Yates
     const auto j = static_cast<int64_t>(rng.uniform_int(static_cast<uint64_t>(i + 1)));
@@ -113,8 +112,7 @@ FeatureBatch ContextQueryEngine::batch(int64_t step) const {
 
 FeatureBatch ContextQueryEngine::all_items() const {
   FeatureBatch out;
-  out.indices.resize(static_cast<size_t>(features_.size(0)));
-  std::iota(out.indices.begin(), out.indices.end(), 0);
+  out.indices = index_range(features_.size(0));
   out.image_features = features_.select(1, 0);  // [N, V, E] -> [N, E]
   out.labels = labels_;
   return out;
@@ -169,9 +167,14 @@ double accuracy_of(const torch::Tensor& image_features,
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
+std::vector<int64_t> index_range(int64_t n) {
+  std::vector<int64_t> out(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  std::iota(out.begin(), out.end(), 0);
+  return out;
+}
+
 std::vector<int64_t> fixed_subset(int64_t num_items, int64_t count, uint64_t seed) {
-  std::vector<int64_t> order(static_cast<size_t>(std::max<int64_t>(num_items, 0)));
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = index_range(num_items);
   if (count >= num_items) return order;
   core::Rng rng(seed, 0);
   for (int64_t i = 0; i < count; ++i) {  // partial Fisher-Yates

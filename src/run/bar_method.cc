@@ -10,17 +10,18 @@
 #include "bbpt/optim/random_gradient.h"
 #include "bbpt/prompt/frame_program.h"
 #include "bbpt/run/trial_context.h"
+#include "counted_method.h"
 #include "method_factory.h"
 #include "tensor_bytes.h"
 
 namespace bbpt::run {
 namespace {
 
-class BarMethod : public Method {
+class BarMethod : public CountedMethod {
  public:
   BarMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : context_(context),
-        counter_(common.budget),
+      : CountedMethod(common.budget),
+        context_(context),
         sampler_(static_cast<int64_t>(context.few_shot.train.size()), common.batch_size,
                  derive_seed(context.spec.seed, SeedPurpose::kBatches)),
         program_(context.model->config().image_resolution) {
@@ -43,22 +44,15 @@ class BarMethod : public Method {
         to_eigen(prompt::FrameProgram::initial_parameters(
             program_.resolution(), derive_seed(context.spec.seed, SeedPurpose::kPrompt))),
         o);
-    std::vector<int64_t> identity(context.few_shot.train.size());
-    for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int64_t>(i);
-    eval::ImageBatchOptions images;
-    images.resolution = static_cast<int>(program_.inner_size());
-    images.normalize = false;  // BAR pastes [0, 1] pixels into its canvas (algorithms.md 4)
-    loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train, identity, images,
+    loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train,
+                                                       eval::index_range(static_cast<int64_t>(context.few_shot.train.size())),
+                                                       pixel_options(),
                                                        derive_seed(context.spec.seed, SeedPurpose::kAugment));
     torch::NoGradGuard no_grad;
     class_features_ = eval::class_text_features(context.model, *context.tokenizer,
                                                 context.description.class_names,
                                                 {context.hand_crafted_template()});  // [C, E]
   }
-
-  bool finished() const override { return counter_.exhausted(); }
-  int64_t steps_done() const override { return steps_; }
-  int64_t queries_used() const override { return counter_.used(); }
 
   StepMetrics step() override {
     torch::NoGradGuard no_grad;
@@ -72,12 +66,7 @@ class BarMethod : public Method {
     ++steps_;
     last_loss_ = results.losses[0];  // L0, the unperturbed program
     last_acc_ = results.accuracies[0];
-    StepMetrics m;
-    m.step = steps_;
-    m.queries = counter_.used();
-    m.train_loss = last_loss_;
-    m.train_acc = last_acc_;
-    return m;
+    return step_metrics();
   }
 
   double subset_test_accuracy(const std::vector<int64_t>& test_items) override {
@@ -85,8 +74,7 @@ class BarMethod : public Method {
   }
 
   FinalMetrics finish() override {
-    std::vector<int64_t> all(context_.test_split->size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    const auto all = eval::index_range(static_cast<int64_t>(context_.test_split->size()));
     FinalMetrics f;
     f.train_loss = last_loss_;
     f.train_acc = last_acc_;
@@ -100,18 +88,12 @@ class BarMethod : public Method {
 
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
-    state.scalars["steps"] = static_cast<double>(steps_);
-    state.scalars["queries"] = static_cast<double>(counter_.used());
-    state.scalars["last_loss"] = last_loss_;
-    state.scalars["last_acc"] = last_acc_;
+    save_progress(state);
   }
 
   void load(const MethodState& state) override {
     optimizer_->restore_state(state.optimizer_state);
-    steps_ = static_cast<int64_t>(state.scalars.at("steps"));
-    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
-    last_loss_ = state.scalars.at("last_loss");
-    last_acc_ = state.scalars.at("last_acc");
+    load_progress(state);
   }
 
  private:
@@ -130,33 +112,27 @@ class BarMethod : public Method {
     return context_.model->logit_scale.exp() * torch::matmul(features, class_features_.t());  // [K, B, C]
   }
 
-  double test_accuracy(const std::vector<int64_t>& items) {
-    torch::NoGradGuard no_grad;
+  /// BAR pastes [0, 1] pixels at the inner size into its canvas (algorithms.md 4).
+  eval::ImageBatchOptions pixel_options() const {
     eval::ImageBatchOptions options;
     options.resolution = static_cast<int>(program_.inner_size());
     options.normalize = false;
+    return options;
+  }
+
+  double test_accuracy(const std::vector<int64_t>& items) {
     const auto w = vector_to_tensor(optimizer_->current());  // [1, N]
-    int64_t correct = 0;
-    for (size_t first = 0; first < items.size(); first += 256) {
-      std::vector<int64_t> chunk(items.begin() + static_cast<std::ptrdiff_t>(first),
-                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), first + 256)));
-      const auto batch = eval::load_eval_images(*context_.test_split, chunk, options);
-      const auto logits = programmed_logits(batch.images, w);  // [1, B, C]
-      correct += logits[0].argmax(-1).eq(batch.labels.to(device())).sum().item<int64_t>();
-    }
-    return items.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(items.size());
+    return eval::pixel_accuracy(*context_.test_split, items, pixel_options(),
+                                [&](const torch::Tensor& images) { return programmed_logits(images, w)[0]; });
   }
 
   TrialContext& context_;
-  eval::QueryCounter counter_;
   eval::MiniBatchSampler sampler_;
   prompt::FrameProgram program_;
   std::unique_ptr<optim::RandomGradient> optimizer_;
   std::unique_ptr<eval::TrainImageLoader> loader_;
   torch::Tensor class_features_;  // [C, E] unit rows
   double focal_gamma_ = 2.0;
-  int64_t steps_ = 0;
-  double last_loss_ = 0, last_acc_ = 0;
 };
 
 }  // namespace

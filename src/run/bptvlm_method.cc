@@ -15,16 +15,17 @@
 #include "bbpt/optim/cma_es.h"
 #include "bbpt/prompt/subspace_prompt.h"
 #include "bbpt/run/trial_context.h"
+#include "counted_method.h"
 #include "method_factory.h"
 #include "tensor_bytes.h"
 
 namespace bbpt::run {
 namespace {
 
-class BptVlmMethod : public Method {
+class BptVlmMethod : public CountedMethod {
  public:
   BptVlmMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : context_(context), counter_(common.budget) {
+      : CountedMethod(common.budget, "generations"), context_(context) {
     prompt::SubspacePromptOptions p;
     p.text_tokens = config.get_int("text_tokens", p.text_tokens);
     p.text_dim = config.get_int("text_dim", p.text_dim);
@@ -59,19 +60,13 @@ class BptVlmMethod : public Method {
         derive_seed(context.spec.seed, SeedPurpose::kBatches),
         derive_seed(context.spec.seed, SeedPurpose::kViews));
     if (prompt_->has_visual()) {
-      std::vector<int64_t> identity(context.few_shot.train.size());
-      for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int64_t>(i);
-      eval::ImageBatchOptions images;
-      images.resolution = static_cast<int>(clip->config().image_resolution);
-      loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train, identity, images,
+      loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train,
+                                                         eval::index_range(static_cast<int64_t>(context.few_shot.train.size())),
+                                                         pixel_options(),
                                                          derive_seed(context.spec.seed, SeedPurpose::kAugment));
     }
     best_ = prompt_->initial_parameters();
   }
-
-  bool finished() const override { return counter_.exhausted(); }
-  int64_t steps_done() const override { return generations_; }
-  int64_t queries_used() const override { return counter_.used(); }
 
   StepMetrics step() override {
     torch::NoGradGuard no_grad;
@@ -84,7 +79,7 @@ class BptVlmMethod : public Method {
     // losses[k][b], accuracies[k][b]: candidate k on batch b of this generation's epoch.
     std::vector<std::vector<double>> losses(num_candidates), accuracies(num_candidates);
     for (int64_t b = 0; b < batches; ++b) {
-      const int64_t sampler_step = generations_ * batches + b;
+      const int64_t sampler_step = steps_ * batches + b;
       torch::Tensor logits;  // [K, B, C]
       torch::Tensor labels;
       if (prompt_->has_visual()) {
@@ -125,14 +120,10 @@ class BptVlmMethod : public Method {
     }
     const bool complete = static_cast<int64_t>(fitness.size()) == num_candidates;
     if (complete) optimizer_->tell(fitness);
-    ++generations_;
-    last_loss_ = loss_sum / static_cast<double>(fitness.size());
+    ++steps_;
+    last_loss_ = loss_sum / static_cast<double>(fitness.size());  // mean fitness of the evaluated candidates
     last_acc_ = acc_sum / static_cast<double>(fitness.size());
-    StepMetrics m;
-    m.step = generations_;
-    m.queries = counter_.used();
-    m.train_loss = last_loss_;  // mean fitness of the generation's evaluated candidates
-    m.train_acc = last_acc_;
+    StepMetrics m = step_metrics();
     m.extra["best_loss"] = best_loss_;
     m.extra["candidates"] = static_cast<int64_t>(fitness.size());
     m.extra["sigma"] = optimizer_->sigma();
@@ -145,8 +136,7 @@ class BptVlmMethod : public Method {
   }
 
   FinalMetrics finish() override {
-    std::vector<int64_t> all(context_.test_split->size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    const auto all = eval::index_range(static_cast<int64_t>(context_.test_split->size()));
     FinalMetrics f;
     f.train_loss = best_loss_;  // the selected prompt's loss (what BPT-VLM reports)
     f.train_acc = last_acc_;
@@ -155,16 +145,13 @@ class BptVlmMethod : public Method {
     f.learned_parameters = best_;
     f.extra["num_parameters"] = prompt_->num_parameters();
     f.extra["visual_prompts"] = prompt_->has_visual();
-    f.extra["generations"] = generations_;
+    f.extra["generations"] = steps_;
     return f;
   }
 
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
-    state.scalars["generations"] = static_cast<double>(generations_);
-    state.scalars["queries"] = static_cast<double>(counter_.used());
-    state.scalars["last_loss"] = last_loss_;
-    state.scalars["last_acc"] = last_acc_;
+    save_progress(state);
     state.scalars["best_loss"] = best_loss_;
     state.vectors["best"] = best_;
     add_tensors(state, "prompt.", prompt_->frozen_tensors());
@@ -172,10 +159,7 @@ class BptVlmMethod : public Method {
 
   void load(const MethodState& state) override {
     optimizer_->restore_state(state.optimizer_state);
-    generations_ = static_cast<int64_t>(state.scalars.at("generations"));
-    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
-    last_loss_ = state.scalars.at("last_loss");
-    last_acc_ = state.scalars.at("last_acc");
+    load_progress(state);
     best_loss_ = state.scalars.at("best_loss");
     best_ = state.vectors.at("best");
     prompt_->load_frozen_tensors(tensors_with_prefix(state, "prompt."));
@@ -199,37 +183,28 @@ class BptVlmMethod : public Method {
     return context_.model->logit_scale.exp() * torch::stack(out);  // [K, B, C]
   }
 
+  eval::ImageBatchOptions pixel_options() const {
+    eval::ImageBatchOptions options;
+    options.resolution = static_cast<int>(context_.model->config().image_resolution);
+    return options;
+  }
+
   double test_accuracy(const std::vector<int64_t>& items) {
     torch::NoGradGuard no_grad;
     const auto x = vector_to_tensor(to_eigen(best_));                          // [1, N]
     const auto classes = engine_->class_features(prompt_->text_contexts(x));  // [1, C, E]
-    if (!prompt_->has_visual()) {
-      auto [features, labels] = context_.test_features();
-      auto index = torch::tensor(items, torch::kLong);
-      return eval::accuracy_of(features.index({index}), labels.index({index}), classes[0]);
-    }
+    if (!prompt_->has_visual()) return context_.test_accuracy(classes[0], &items);
     const auto visual = prompt_->visual_prompts(x);  // [1, Mv, Dv]
-    eval::ImageBatchOptions options;
-    options.resolution = static_cast<int>(context_.model->config().image_resolution);
-    int64_t correct = 0;
-    for (size_t first = 0; first < items.size(); first += 256) {
-      std::vector<int64_t> chunk(items.begin() + static_cast<std::ptrdiff_t>(first),
-                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), first + 256)));
-      const auto batch = eval::load_eval_images(*context_.test_split, chunk, options);
-      const auto logits = visual_logits(batch.images.to(device()), visual, classes);  // [1, B, C]
-      correct += logits[0].argmax(-1).eq(batch.labels.to(device())).sum().item<int64_t>();
-    }
-    return items.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(items.size());
+    return eval::pixel_accuracy(*context_.test_split, items, pixel_options(), [&](const torch::Tensor& images) {
+      return visual_logits(images.to(device()), visual, classes)[0];
+    });
   }
 
   TrialContext& context_;
-  eval::QueryCounter counter_;
   std::unique_ptr<prompt::SubspacePrompt> prompt_;
   std::unique_ptr<optim::CmaEs> optimizer_;
   std::unique_ptr<eval::ContextQueryEngine> engine_;
   std::unique_ptr<eval::TrainImageLoader> loader_;
-  int64_t generations_ = 0;
-  double last_loss_ = 0, last_acc_ = 0;
   double best_loss_ = std::numeric_limits<double>::infinity();
   std::vector<double> best_;
 };

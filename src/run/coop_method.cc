@@ -10,6 +10,7 @@
 #include "bbpt/core/rng.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/trial_context.h"
+#include "counted_method.h"
 #include "method_factory.h"
 #include "tensor_bytes.h"
 
@@ -27,10 +28,10 @@ struct CoopOptions {
   double warmup_lr = 1e-5;
 };
 
-class CoopMethod : public Method {
+class CoopMethod : public CountedMethod {
  public:
   CoopMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : context_(context), counter_(common.budget) {
+      : CountedMethod(common.budget), context_(context) {
     o_.num_context = config.get_int("num_context", o_.num_context);
     o_.init_std = config.get_double("init_std", o_.init_std);
     o_.lr = config.get_double("lr", o_.lr);
@@ -59,9 +60,7 @@ class CoopMethod : public Method {
     total_steps_ = o_.max_epoch * engine_->sampler().batches_per_epoch();
   }
 
-  bool finished() const override { return steps_ >= total_steps_ || counter_.exhausted(); }
-  int64_t steps_done() const override { return steps_; }
-  int64_t queries_used() const override { return counter_.used(); }
+  bool finished() const override { return steps_ >= total_steps_ || CountedMethod::finished(); }
 
   StepMetrics step() override {
     const int64_t epoch = steps_ / engine_->sampler().batches_per_epoch();
@@ -83,29 +82,22 @@ class CoopMethod : public Method {
     auto logits = engine_->logits(batch, engine_->class_features(ctx.detach().unsqueeze(0)));  // [1, B, C]
     last_loss_ = loss.item<double>();
     last_acc_ = eval::per_setting_accuracy(logits, batch.labels)[0].item<double>();
-    StepMetrics m;
-    m.step = steps_;
-    m.queries = counter_.used();
-    m.train_loss = last_loss_;
-    m.train_acc = last_acc_;
+    StepMetrics m = step_metrics();
     m.extra["lr"] = lr;
     m.extra["epoch"] = epoch;
     return m;
   }
 
   double subset_test_accuracy(const std::vector<int64_t>& test_items) override {
-    auto [features, labels] = context_.test_features();
-    auto index = torch::tensor(test_items, torch::kLong);
-    return eval::accuracy_of(features.index({index}), labels.index({index}), current_class_features());
+    return context_.test_accuracy(current_class_features(), &test_items);
   }
 
   FinalMetrics finish() override {
-    auto [features, labels] = context_.test_features();
     FinalMetrics f;
     f.train_loss = last_loss_;
     f.train_acc = last_acc_;
-    f.test_acc = eval::accuracy_of(features, labels, current_class_features());
-    f.test_images = features.size(0);
+    f.test_acc = context_.test_accuracy(current_class_features());
+    f.test_images = context_.test_features().first.size(0);
     auto flat = context_vectors_.to(torch::kCPU, torch::kDouble).contiguous();
     f.learned_parameters.assign(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
     f.extra["num_parameters"] = flat.numel();
@@ -114,18 +106,12 @@ class CoopMethod : public Method {
   }
 
   void save(MethodState& state) const override {
-    state.scalars["steps"] = static_cast<double>(steps_);
-    state.scalars["queries"] = static_cast<double>(counter_.used());
-    state.scalars["last_loss"] = last_loss_;
-    state.scalars["last_acc"] = last_acc_;
+    save_progress(state);
     add_tensors(state, "", {{"context", context_vectors_}, {"momentum", momentum_buffer_}});
   }
 
   void load(const MethodState& state) override {
-    steps_ = static_cast<int64_t>(state.scalars.at("steps"));
-    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
-    last_loss_ = state.scalars.at("last_loss");
-    last_acc_ = state.scalars.at("last_acc");
+    load_progress(state);
     context_vectors_ = tensor_named(state, "context").to(device());
     momentum_buffer_ = tensor_named(state, "momentum").to(device());
   }
@@ -147,14 +133,11 @@ class CoopMethod : public Method {
   }
 
   TrialContext& context_;
-  eval::QueryCounter counter_;
   CoopOptions o_;
   torch::Tensor context_vectors_;  // [M, W]
   torch::Tensor momentum_buffer_;  // [M, W]
   std::unique_ptr<eval::ContextQueryEngine> engine_;
   int64_t total_steps_ = 0;
-  int64_t steps_ = 0;
-  double last_loss_ = 0, last_acc_ = 0;
 };
 
 }  // namespace

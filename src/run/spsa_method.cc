@@ -11,6 +11,7 @@
 #include "bbpt/optim/spsa.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/run/trial_context.h"
+#include "counted_method.h"
 #include "method_factory.h"
 #include "tensor_bytes.h"
 
@@ -41,10 +42,10 @@ optim::SpsaOptions read_spsa_options(RunConfig& config, bool gradient_correction
   return o;
 }
 
-class SpsaMethod : public Method {
+class SpsaMethod : public CountedMethod {
  public:
   SpsaMethod(bool zip, const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : zip_(zip), context_(context), counter_(common.budget) {
+      : CountedMethod(common.budget), zip_(zip), context_(context) {
     const int64_t width = context.model->config().transformer_width;
     const uint64_t prompt_seed = derive_seed(context.spec.seed, SeedPurpose::kPrompt);
     if (zip) {
@@ -84,10 +85,6 @@ class SpsaMethod : public Method {
         derive_seed(context.spec.seed, SeedPurpose::kViews));
   }
 
-  bool finished() const override { return counter_.exhausted(); }
-  int64_t steps_done() const override { return steps_; }
-  int64_t queries_used() const override { return counter_.used(); }
-
   StepMetrics step() override {
     const auto batch = engine_->batch(steps_);
     const auto settings = optimizer_->ask();  // [N, 2q]
@@ -99,29 +96,22 @@ class SpsaMethod : public Method {
     const size_t last = results.losses.size() - 2;
     last_loss_ = 0.5 * (results.losses[last] + results.losses[last + 1]);
     last_acc_ = 0.5 * (results.accuracies[last] + results.accuracies[last + 1]);
-    StepMetrics m;
-    m.step = steps_;
-    m.queries = counter_.used();
-    m.train_loss = last_loss_;
-    m.train_acc = last_acc_;
+    StepMetrics m = step_metrics();
     m.extra["grad_norm"] = optimizer_->last_gradient_norm();
     if (zip_) m.extra["clipped"] = optimizer_->last_clipped();
     return m;
   }
 
   double subset_test_accuracy(const std::vector<int64_t>& test_items) override {
-    auto [features, labels] = context_.test_features();
-    auto index = torch::tensor(test_items, torch::kLong);
-    return eval::accuracy_of(features.index({index}), labels.index({index}), current_class_features());
+    return context_.test_accuracy(current_class_features(), &test_items);
   }
 
   FinalMetrics finish() override {
-    auto [features, labels] = context_.test_features();
     FinalMetrics f;
     f.train_loss = last_loss_;
     f.train_acc = last_acc_;
-    f.test_acc = eval::accuracy_of(features, labels, current_class_features());
-    f.test_images = features.size(0);
+    f.test_acc = context_.test_accuracy(current_class_features());
+    f.test_images = context_.test_features().first.size(0);
     f.learned_parameters = to_std_vector(optimizer_->current());
     f.extra["num_parameters"] = optimizer_->dimension();
     return f;
@@ -129,10 +119,7 @@ class SpsaMethod : public Method {
 
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
-    state.scalars["steps"] = static_cast<double>(steps_);
-    state.scalars["queries"] = static_cast<double>(counter_.used());
-    state.scalars["last_loss"] = last_loss_;
-    state.scalars["last_acc"] = last_acc_;
+    save_progress(state);
     if (zip_) {
       add_tensors(state, "prompt.", zip_prompt_->frozen_tensors());
     } else {
@@ -142,10 +129,7 @@ class SpsaMethod : public Method {
 
   void load(const MethodState& state) override {
     optimizer_->restore_state(state.optimizer_state);
-    steps_ = static_cast<int64_t>(state.scalars.at("steps"));
-    counter_.restore(static_cast<int64_t>(state.scalars.at("queries")));
-    last_loss_ = state.scalars.at("last_loss");
-    last_acc_ = state.scalars.at("last_acc");
+    load_progress(state);
     if (zip_) {
       zip_prompt_->load_frozen_tensors(tensors_with_prefix(state, "prompt."));
       zip_prompt_->to(context_.model->text_projection.device());
@@ -169,14 +153,11 @@ class SpsaMethod : public Method {
 
   bool zip_;
   TrialContext& context_;
-  eval::QueryCounter counter_;
   int64_t num_context_ = 0;
   std::unique_ptr<prompt::ZipPrompt> zip_prompt_;
   torch::Tensor initial_context_;  // [M, W] float64 (SPSA-GC)
   std::unique_ptr<optim::Spsa> optimizer_;
   std::unique_ptr<eval::ContextQueryEngine> engine_;
-  int64_t steps_ = 0;
-  double last_loss_ = 0, last_acc_ = 0;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/rng.h"
 #include "bbpt/core/sha256.h"
+#include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/features/feature_cache.h"
 #include "bbpt/model/checkpoint.h"
@@ -70,6 +71,13 @@ std::pair<torch::Tensor, torch::Tensor> TrialContext::test_features() {
     test_labels_ = result.set.labels;
   }
   return {test_features_, test_labels_};
+}
+
+double TrialContext::test_accuracy(const torch::Tensor& class_features, const std::vector<int64_t>* items) {
+  auto [features, labels] = test_features();
+  if (items == nullptr) return eval::accuracy_of(features, labels, class_features);
+  const auto index = torch::tensor(*items, torch::kLong);
+  return eval::accuracy_of(features.index({index}), labels.index({index}), class_features);
 }
 
 torch::Tensor TrialContext::placeholder_tokens(int64_t num_context) const {

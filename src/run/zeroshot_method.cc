@@ -45,9 +45,8 @@ class ZeroShotMethod : public Method {
                                                  eval::LossKind::kCrossEntropy);
     f.train_loss = results.losses[0];
     f.train_acc = results.accuracies[0];
-    auto [test_features, test_labels] = context_.test_features();
-    f.test_acc = eval::accuracy_of(test_features, test_labels, classes);
-    f.test_images = test_features.size(0);
+    f.test_acc = context_.test_accuracy(classes);
+    f.test_images = context_.test_features().first.size(0);
     f.extra["templates"] = templates_;
     f.extra["variant"] = mode_;
     return f;

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "bbpt/data/image_dataset.h"
@@ -54,5 +55,13 @@ class TrainImageLoader {
 ImageBatch load_eval_images(const data::ImageDataset& dataset,
                             const std::vector<int64_t>& items,
                             const ImageBatchOptions& options);
+
+/// Top-1 accuracy (fraction) over dataset items: eval-transformed pixels are loaded in chunks of
+/// `chunk` images and each chunk is scored by logits_of(images [B, 3, R, R] on the CPU) -> [B, C].
+double pixel_accuracy(const data::ImageDataset& dataset,
+                      const std::vector<int64_t>& items,
+                      const ImageBatchOptions& options,
+                      const std::function<torch::Tensor(const torch::Tensor&)>& logits_of,
+                      size_t chunk = 256);
 
 }  // namespace bbpt::eval

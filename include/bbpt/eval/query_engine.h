@@ -134,6 +134,9 @@ double accuracy_of(const torch::Tensor& image_features,
                    const torch::Tensor& labels,
                    const torch::Tensor& class_features);
 
+/// 0, 1, ..., n - 1.
+std::vector<int64_t> index_range(int64_t n);
+
 /// A fixed, seeded subset of `count` of `num_items` indices (sorted), for test accuracy at fixed
 /// query counts (the accuracy-vs-queries curves). count >= num_items gives all items.
 std::vector<int64_t> fixed_subset(int64_t num_items, int64_t count, uint64_t seed);

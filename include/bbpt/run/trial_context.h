@@ -62,6 +62,9 @@ struct TrialContext {
   std::pair<torch::Tensor, torch::Tensor> train_features(int64_t views);
   /// Test-split features [Nt, E] (center crop) and labels [Nt] (feature cache).
   std::pair<torch::Tensor, torch::Tensor> test_features();
+  /// Top-1 accuracy of class features [C, E] on the cached test features: all of them, or the
+  /// given items.
+  double test_accuracy(const torch::Tensor& class_features, const std::vector<int64_t>* items = nullptr);
   /// Token ids [C, L] of "X X ... X <class>." (M placeholders), CoOp's placeholder prompts.
   torch::Tensor placeholder_tokens(int64_t num_context) const;
   /// Token ids [C, L] of a template filled with every class name.
