@@ -47,6 +47,7 @@
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/model/clip_model.h"
+#include "bench_flops.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
 
@@ -55,6 +56,8 @@
 #endif
 
 namespace {
+
+using bbpt::bench::text_flops;
 
 using Clock = std::chrono::steady_clock;
 
@@ -154,12 +157,6 @@ double time_per_call(Fn&& fn, double min_seconds) {
     elapsed = seconds_since(start);
   } while (elapsed < min_seconds);
   return elapsed / calls;
-}
-
-double text_flops(int64_t length, const bbpt::model::ClipConfig& c) {
-  const double L = static_cast<double>(length), D = static_cast<double>(c.transformer_width);
-  return static_cast<double>(c.transformer_layers) * (24 * L * D * D + 4 * L * L * D) +
-         2 * D * static_cast<double>(c.embed_dim);
 }
 
 double image_flops(const bbpt::model::ClipConfig& c) {

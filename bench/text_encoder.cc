@@ -20,8 +20,11 @@
 #include <vector>
 
 #include "bbpt/model/clip_model.h"
+#include "bench_flops.h"
 
 namespace {
+
+using bbpt::bench::text_flops;
 
 using Clock = std::chrono::steady_clock;
 
@@ -86,12 +89,6 @@ struct Variant {
   bool truncate;
   bool chunk;
 };
-
-double text_flops(int64_t length, const bbpt::model::ClipConfig& c) {
-  const double L = static_cast<double>(length), D = static_cast<double>(c.transformer_width);
-  return static_cast<double>(c.transformer_layers) * (24 * L * D * D + 4 * L * L * D) +
-         2 * D * static_cast<double>(c.embed_dim);
-}
 
 }  // namespace
 
