@@ -4,8 +4,12 @@
 
 #include <torch/torch.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/log.h"
@@ -28,6 +32,10 @@ Environment read_environment() {
   env.default_cache = !xdg.empty() ? xdg + "/bbpt" : !home.empty() ? home + "/.cache/bbpt" : ".cache/bbpt";
   env.checkout_assets =
       std::filesystem::path(BBPT_SOURCE_DIR).parent_path().append("shared").append("assets").string();
+  // Open MPI (mpirun), PMIx (Open MPI 5, srun --mpi=pmix), PMI-1/2 (MPICH, Intel MPI, srun --mpi=pmi2).
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (!getenv_or_empty(name).empty()) env.mpi_launched = true;
+  }
   return env;
 }
 
@@ -48,8 +56,33 @@ data::DataOptions CliContext::data_options() const {
   return options;
 }
 
+namespace {
+
+/// libtorch's CPU matrix products run in OpenBLAS, whose own thread pool defaults to every core
+/// and ignores torch::set_num_threads. Its thread count changes how a GEMM is partitioned and so
+/// the last bits of the result; bbpt therefore sets it together with libtorch's, which makes
+/// --threads the one knob (results are bitwise reproducible for a given --threads). Looked up at
+/// run time: a libtorch linked to another BLAS simply has no such symbol.
+void set_threads(int threads) {
+  torch::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto* set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set_blas(threads);
+  }
+}
+
+}  // namespace
+
+int CliContext::share_cores(int ranks_on_node) const {
+  if (global.num_threads > 0 || ranks_on_node <= 1) return torch::get_num_threads();
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = std::max(1, cores / ranks_on_node);
+  set_threads(threads);
+  return threads;
+}
+
 void CliContext::apply_runtime_settings() const {
-  if (global.num_threads > 0) torch::set_num_threads(global.num_threads);
+  if (global.num_threads > 0) set_threads(global.num_threads);
   const std::string& level = global.log_level;
   BBPT_CHECK(level == "debug" || level == "info" || level == "warning" || level == "error", ConfigError,
              "--log-level: '" << level << "' is not a level (expected debug, info, warning or error)");

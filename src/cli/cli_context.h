@@ -34,6 +34,9 @@ struct Environment {
   std::string bbpt_assets;      // $BBPT_ASSETS
   std::string default_cache;    // $XDG_CACHE_HOME/bbpt or $HOME/.cache/bbpt
   std::string checkout_assets;  // ../shared/assets beside the source checkout
+  /// An MPI launcher started this process (mpirun/mpiexec of Open MPI, MPICH or Intel MPI, srun
+  /// --mpi=pmix/pmi2): `bbpt run` then joins the job's ranks.
+  bool mpi_launched = false;
 };
 
 struct CliContext {
@@ -48,6 +51,9 @@ struct CliContext {
   data::DataOptions data_options() const;
   /// Applies num_threads and log_level; called at the start of every command.
   void apply_runtime_settings() const;
+  /// With --threads 0 and `ranks_on_node` > 1 ranks sharing this node's cores: gives each rank an
+  /// equal share (at least 1 thread) instead of libtorch's all-cores default. Returns the count.
+  int share_cores(int ranks_on_node) const;
 };
 
 Environment read_environment();

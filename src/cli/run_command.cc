@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: MIT
 // `bbpt run --config configs/methods/<m>.yaml --dataset D --seed S [--shots K] [--set k=v ...] --out DIR`:
 // one trial of a method (run_trial.h). Resumes from DIR's checkpoint; a finished DIR is not rerun.
+// Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`) the N ranks
+// run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If any rank
+// fails, the whole job ends (no rank waits for a dead peer).
 #include <iostream>
+#include <optional>
 
+#include "bbpt/comm/communicator.h"
+#include "bbpt/comm/job.h"
+#include "bbpt/comm/mpi_environment.h"
 #include "bbpt/core/error.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_trial.h"
@@ -21,7 +28,49 @@ struct RunCommandOptions {
   std::string model_path;
   int64_t progress_every = 50;
   bool print_config = false;
+  /// Seconds any rank may wait for another before the job ends (comm::set_wait_timeout).
+  double comm_timeout_s = 1800;
+  /// mpi | nccl: the backend of the numeric reductions across ranks.
+  std::string collective = "mpi";
 };
+
+void print_summary(const RunCommandOptions& options, const run::RunSummary& summary) {
+  const auto& r = summary.result;
+  if (summary.outcome == run::RunOutcome::kAlreadyDone) {
+    std::cout << options.out_dir << ": already finished (result.json present); nothing to do\n";
+  } else if (summary.resumed) {
+    std::cout << "resumed from step " << summary.resumed_from_step << "\n";
+  }
+  std::cout << r["method"].get<std::string>() << " on " << r["dataset"].get<std::string>() << " seed "
+            << r["seed"] << ": test accuracy " << 100.0 * r["test_acc"].get<double>() << "% ("
+            << r["queries_used"] << " queries, " << r["steps"] << " steps, train loss " << r["train_loss"]
+            << ")\n";
+}
+
+/// The trial over the ranks of an MPI job. Any error on any rank ends every rank (abort_job):
+/// exit status 2 for a configuration error, 1 otherwise; finished results and checkpoints stay.
+void run_distributed(const RunCommandOptions& options, const CliContext& context, run::RunRequest request) {
+  comm::set_wait_timeout(options.comm_timeout_s);
+  const auto backend = comm::parse_collective_backend(options.collective);
+  comm::MpiEnvironment mpi;
+  std::optional<comm::Communicator> world;
+  try {
+    world.emplace(comm::Communicator::world());
+    if (backend != comm::CollectiveBackend::kMpi) world->use_collective(backend);
+    const int threads = context.share_cores(world->local_size());
+    if (world->rank() == 0 && world->size() > 1) {
+      std::cerr << "bbpt: " << world->size() << " ranks (" << world->local_size() << " on this node, " << threads
+                << " threads each), collective " << options.collective << "\n";
+    }
+    request.communicator = &*world;
+    const auto summary = run::run_trial(request);
+    if (summary.outcome != run::RunOutcome::kHelped) print_summary(options, summary);
+  } catch (const ConfigError& e) {
+    comm::abort_job(std::string("error: ") + e.what(), 2);
+  } catch (const std::exception& e) {
+    comm::abort_job(std::string("error: ") + e.what(), 1);
+  }
+}
 
 void run_run(const RunCommandOptions& options, const CliContext& context) {
   run::RunRequest request;
@@ -42,17 +91,11 @@ void run_run(const RunCommandOptions& options, const CliContext& context) {
     std::cout << run::resolve_config(request).dump(2) << "\n";
     return;
   }
-  const auto summary = run::run_trial(request);
-  const auto& r = summary.result;
-  if (summary.outcome == run::RunOutcome::kAlreadyDone) {
-    std::cout << options.out_dir << ": already finished (result.json present); nothing to do\n";
-  } else if (summary.resumed) {
-    std::cout << "resumed from step " << summary.resumed_from_step << "\n";
+  if (context.env.mpi_launched) {
+    run_distributed(options, context, request);
+    return;
   }
-  std::cout << r["method"].get<std::string>() << " on " << r["dataset"].get<std::string>() << " seed "
-            << r["seed"] << ": test accuracy " << 100.0 * r["test_acc"].get<double>() << "% ("
-            << r["queries_used"] << " queries, " << r["steps"] << " steps, train loss " << r["train_loss"]
-            << ")\n";
+  print_summary(options, run::run_trial(request));
 }
 
 }  // namespace
@@ -82,6 +125,14 @@ void add_run_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--progress-every", options->progress_every, "Progress line every N steps (0: quiet)")
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
+  cmd->add_option("--comm-timeout", options->comm_timeout_s,
+                  "Under mpirun/srun: seconds a rank may wait for another before the job ends")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--collective", options->collective,
+                  "Under mpirun/srun: backend of the reductions across ranks (mpi, or nccl with one GPU per rank)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mpi", "nccl"}));
   cmd->callback([options, &context]() {
     context.apply_runtime_settings();
     run_run(*options, context);

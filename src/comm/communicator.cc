@@ -7,6 +7,7 @@
 #include "bbpt/core/error.h"
 #include "mpi_check.h"
 #include "mpi_collective.h"
+#include "wait.h"
 
 namespace bbpt::comm {
 
@@ -73,15 +74,18 @@ std::pair<std::vector<char>, std::vector<int>> gather_bytes(
   // Only root's receive arguments are significant; an invalid root is reported by MPI_Gather.
   const bool is_root = rank == root;
   std::vector<int> counts(is_root ? static_cast<std::size_t>(size) : 0);
-  BBPT_MPI_CHECK(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm));
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Igather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Igather in gather sizes");
   std::vector<int> displs(is_root ? counts.size() + 1 : 0, 0);
   for (std::size_t r = 0; r < counts.size(); ++r) {
     displs[r + 1] =
         detail::checked_int(static_cast<std::size_t>(displs[r]) + counts[r], "gathered bytes");
   }
   std::vector<char> all(is_root ? static_cast<std::size_t>(displs.back()) : 0);
-  BBPT_MPI_CHECK(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
-                             MPI_BYTE, root, comm));
+  BBPT_MPI_CHECK(MPI_Igatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                              MPI_BYTE, root, comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Igatherv in gather");
   return {std::move(all), std::move(displs)};
 }
 
@@ -109,11 +113,17 @@ int Communicator::local_rank() const { return impl_->local_rank; }
 int Communicator::local_size() const { return impl_->local_size; }
 std::string Communicator::where() const { return detail::error_origin(); }
 
-void Communicator::barrier() const { BBPT_MPI_CHECK(MPI_Barrier(impl_->comm)); }
+void Communicator::barrier() const {
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Ibarrier(impl_->comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Ibarrier in barrier");
+}
 
 void Communicator::broadcast(void* data, std::size_t bytes, int root) const {
-  BBPT_MPI_CHECK(
-      MPI_Bcast(data, detail::checked_int(bytes, "broadcast"), MPI_BYTE, root, impl_->comm));
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Ibcast(data, detail::checked_int(bytes, "broadcast"), MPI_BYTE, root, impl_->comm,
+                            &request));
+  BBPT_MPI_WAIT(request, "MPI_Ibcast in broadcast");
 }
 
 namespace {
@@ -121,7 +131,9 @@ namespace {
 template <class Container>
 void broadcast_sized(const Communicator& self, MPI_Comm comm, Container& values, int root) {
   std::uint64_t count = values.size();
-  BBPT_MPI_CHECK(MPI_Bcast(&count, 1, MPI_UINT64_T, root, comm));
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Ibcast(&count, 1, MPI_UINT64_T, root, comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Ibcast in broadcast size");
   if (self.rank() != root) values.resize(static_cast<std::size_t>(count));
   if (count > 0) self.broadcast(values.data(), values.size() * sizeof(values[0]), root);
 }
@@ -162,16 +174,50 @@ std::vector<std::string> Communicator::gather(const std::string& mine, int root)
 std::vector<double> Communicator::allgather(const std::vector<double>& mine) const {
   const int count = detail::checked_int(mine.size(), "allgather");
   std::vector<int> counts(static_cast<std::size_t>(size()));
-  BBPT_MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, impl_->comm));
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Iallgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, impl_->comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Iallgather in allgather sizes");
   std::vector<int> displs(counts.size() + 1, 0);
   for (std::size_t r = 0; r < counts.size(); ++r) {
     displs[r + 1] =
         detail::checked_int(static_cast<std::size_t>(displs[r]) + counts[r], "allgathered values");
   }
   std::vector<double> all(static_cast<std::size_t>(displs.back()));
-  BBPT_MPI_CHECK(MPI_Allgatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(),
-                                displs.data(), MPI_DOUBLE, impl_->comm));
+  BBPT_MPI_CHECK(MPI_Iallgatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(),
+                                 displs.data(), MPI_DOUBLE, impl_->comm, &request));
+  BBPT_MPI_WAIT(request, "MPI_Iallgatherv in allgather");
   return all;
+}
+
+void Communicator::send(const std::vector<double>& values, int dest, int tag) const {
+  MPI_Request request = MPI_REQUEST_NULL;
+  BBPT_MPI_CHECK(MPI_Isend(values.data(), detail::checked_int(values.size(), "send"), MPI_DOUBLE, dest, tag,
+                           impl_->comm, &request));
+  const std::string what = "MPI_Isend to rank " + std::to_string(dest) + " with tag " + std::to_string(tag);
+  BBPT_MPI_WAIT(request, what.c_str());
+}
+
+std::optional<int> Communicator::poll(int tag) const {
+  int found = 0;
+  MPI_Status status;
+  BBPT_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, impl_->comm, &found, &status));
+  if (!found) return std::nullopt;
+  return status.MPI_SOURCE;
+}
+
+Communicator::Received Communicator::receive(int source, int tag) const {
+  const std::string what = "MPI_Iprobe for a message with tag " + std::to_string(tag) + " from " +
+                           (source == kAnySource ? std::string("any rank") : "rank " + std::to_string(source));
+  MPI_Status status = detail::wait_probe(impl_->comm, source == kAnySource ? MPI_ANY_SOURCE : source, tag,
+                                         what.c_str(), __FILE__, __LINE__);
+  int count = 0;
+  BBPT_MPI_CHECK(MPI_Get_count(&status, MPI_DOUBLE, &count));
+  Received received;
+  received.source = status.MPI_SOURCE;
+  received.values.resize(static_cast<std::size_t>(count));
+  BBPT_MPI_CHECK(MPI_Recv(received.values.data(), count, MPI_DOUBLE, status.MPI_SOURCE, tag, impl_->comm,
+                          MPI_STATUS_IGNORE));
+  return received;
 }
 
 std::optional<Communicator> Communicator::split(int color, int key) const {

@@ -9,6 +9,7 @@
 
 #include "mpi_check.h"
 #include "ordered_sum.h"
+#include "wait.h"
 
 namespace bbpt::comm::detail {
 namespace {
@@ -32,7 +33,9 @@ MpiCollective::~MpiCollective() {
 void MpiCollective::allreduce_sum(double* data, std::size_t count) {
   for (std::size_t begin = 0; begin < count; begin += kChunk) {
     const int n = static_cast<int>(std::min(kChunk, count - begin));
-    BBPT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + begin, n, MPI_DOUBLE, MPI_SUM, comm_));
+    MPI_Request request = MPI_REQUEST_NULL;
+    BBPT_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + begin, n, MPI_DOUBLE, MPI_SUM, comm_, &request));
+    BBPT_MPI_WAIT(request, "MPI_Iallreduce in allreduce_sum");
   }
 }
 
@@ -42,10 +45,13 @@ void MpiCollective::ordered_allreduce_sum(double* data, std::size_t count) {
   for (std::size_t begin = 0; begin < count; begin += kChunk) {
     const std::size_t n = std::min(kChunk, count - begin);
     const int n_int = static_cast<int>(n);
-    BBPT_MPI_CHECK(
-        MPI_Gather(data + begin, n_int, MPI_DOUBLE, gathered.data(), n_int, MPI_DOUBLE, 0, comm_));
+    MPI_Request request = MPI_REQUEST_NULL;
+    BBPT_MPI_CHECK(MPI_Igather(data + begin, n_int, MPI_DOUBLE, gathered.data(), n_int, MPI_DOUBLE, 0, comm_,
+                               &request));
+    BBPT_MPI_WAIT(request, "MPI_Igather in ordered_allreduce_sum");
     if (rank_ == 0) sum_in_rank_order(gathered.data(), size_, n, data + begin);
-    BBPT_MPI_CHECK(MPI_Bcast(data + begin, n_int, MPI_DOUBLE, 0, comm_));
+    BBPT_MPI_CHECK(MPI_Ibcast(data + begin, n_int, MPI_DOUBLE, 0, comm_, &request));
+    BBPT_MPI_WAIT(request, "MPI_Ibcast in ordered_allreduce_sum");
   }
 }
 
@@ -56,7 +62,9 @@ void MpiCollective::broadcast(void* data, std::size_t bytes, int root) {
   std::size_t begin = 0;
   do {
     const int n = static_cast<int>(std::min(chunk_bytes, bytes - begin));
-    BBPT_MPI_CHECK(MPI_Bcast(p + begin, n, MPI_BYTE, root, comm_));
+    MPI_Request request = MPI_REQUEST_NULL;
+    BBPT_MPI_CHECK(MPI_Ibcast(p + begin, n, MPI_BYTE, root, comm_, &request));
+    BBPT_MPI_WAIT(request, "MPI_Ibcast in broadcast");
     begin += static_cast<std::size_t>(n);
   } while (begin < bytes);
 }

@@ -130,13 +130,39 @@ torch::Tensor ContextQueryEngine::logits(const FeatureBatch& batch,
   return scale * torch::matmul(batch.image_features.unsqueeze(0), class_features.transpose(1, 2));
 }
 
+QueryResults ContextQueryEngine::score(const FeatureBatch& batch, const torch::Tensor& contexts, LossKind kind) {
+  torch::NoGradGuard no_grad;
+  return summarize_queries(logits(batch, class_features(contexts)), batch.labels, kind);
+}
+
 QueryResults ContextQueryEngine::evaluate(const FeatureBatch& batch,
                                           const torch::Tensor& contexts,
                                           QueryCounter& counter,
                                           LossKind kind) {
-  torch::NoGradGuard no_grad;
-  auto results = summarize_queries(logits(batch, class_features(contexts)), batch.labels, kind);
+  auto results = score(batch, contexts, kind);
   counter.add(contexts.size(0));  // one query per prompt setting (algorithms.md 2.6)
+  return results;
+}
+
+std::vector<double> QueryResults::interleaved() const {
+  TORCH_CHECK(losses.size() == accuracies.size(), "QueryResults: ", losses.size(), " losses but ",
+              accuracies.size(), " accuracies");
+  std::vector<double> values;
+  values.reserve(2 * losses.size());
+  for (size_t k = 0; k < losses.size(); ++k) {
+    values.push_back(losses[k]);
+    values.push_back(accuracies[k]);
+  }
+  return values;
+}
+
+QueryResults QueryResults::from_interleaved(const std::vector<double>& values) {
+  TORCH_CHECK(values.size() % 2 == 0, "QueryResults: ", values.size(), " interleaved values is odd");
+  QueryResults results;
+  for (size_t i = 0; i < values.size(); i += 2) {
+    results.losses.push_back(values[i]);
+    results.accuracies.push_back(values[i + 1]);
+  }
   return results;
 }
 

@@ -67,14 +67,44 @@ const Matrix& RandomGradient::directions_for_current_step() {
   return asked_directions_;
 }
 
-Matrix RandomGradient::ask() {
-  const Matrix& u = directions_for_current_step();     // [N, q]
-  Matrix settings(w_.size(), num_queries_per_step());  // [N, 1 + q]
-  settings.col(0) = w_;
-  for (int j = 0; j < options_.num_directions; ++j) {
-    settings.col(1 + j) = w_ + options_.smoothing * u.col(j);
+namespace {
+/// Columns [first, first + count) of a step's [N, 1 + q] settings: column 0 is w, column j is
+/// w + beta u_j. ask() and the replicas both use this, so they agree bit for bit.
+template <class W>
+Matrix random_gradient_columns(const W& w, const Matrix& u, double beta, int64_t first, int64_t count) {
+  Matrix settings(w.size(), count);  // [N, count]
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t column = first + i;
+    if (column == 0) {
+      settings.col(i) = w;
+    } else {
+      settings.col(i) = w + beta * u.col(column - 1);
+    }
   }
   return settings;
+}
+}  // namespace
+
+Matrix RandomGradient::ask() {
+  const Matrix& u = directions_for_current_step();  // [N, q]
+  return random_gradient_columns(w_, u, options_.smoothing, 0, num_queries_per_step());  // [N, 1 + q]
+}
+
+std::vector<double> RandomGradient::step_message() {
+  directions_for_current_step();  // cached for this rank's own columns_from_message calls
+  std::vector<double> message = {static_cast<double>(step_ + 1)};
+  message.insert(message.end(), w_.data(), w_.data() + w_.size());
+  return message;
+}
+
+Matrix RandomGradient::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
+  BBPT_CHECK(static_cast<int64_t>(message.size()) == 1 + w_.size(), ConfigError,
+             name() << ": step message of " << message.size() << " values; expected 1 + N = " << 1 + w_.size());
+  check_column_range(first, count, num_queries_per_step(), name());
+  const auto k = static_cast<int64_t>(message[0]);
+  const Eigen::Map<const Vector> w(message.data() + 1, w_.size());
+  const Matrix u = k == asked_step_ ? asked_directions_ : directions(k);  // [N, q]
+  return random_gradient_columns(w, u, options_.smoothing, first, count);
 }
 
 void RandomGradient::tell(const std::vector<double>& losses) {

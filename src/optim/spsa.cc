@@ -124,16 +124,47 @@ const Matrix& Spsa::deltas_for_current_step() {
   return asked_deltas_;
 }
 
+namespace {
+/// Columns [first, first + count) of step k's [N, 2q] settings: column 2(j-1) is theta + c_k Delta_j,
+/// column 2(j-1)+1 is theta - c_k Delta_j. ask() and the replicas both use this, so they agree
+/// bit for bit.
+template <class Theta>
+Matrix spsa_columns(const Theta& theta, const Matrix& deltas, double c_k, int64_t first, int64_t count) {
+  Matrix settings(theta.size(), count);  // [N, count]
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t column = first + i;
+    const int64_t j = column / 2;
+    if (column % 2 == 0) {
+      settings.col(i) = theta + c_k * deltas.col(j);
+    } else {
+      settings.col(i) = theta - c_k * deltas.col(j);
+    }
+  }
+  return settings;
+}
+}  // namespace
+
 Matrix Spsa::ask() {
   const int64_t k = step_ + 1;
   const Matrix& deltas = deltas_for_current_step();  // [N, q]
-  const double c_k = options_.schedule.smoothing(k);
-  Matrix settings(theta_.size(), num_queries_per_step());  // [N, 2q]
-  for (int j = 0; j < options_.num_perturbations; ++j) {
-    settings.col(2 * j) = theta_ + c_k * deltas.col(j);
-    settings.col(2 * j + 1) = theta_ - c_k * deltas.col(j);
-  }
-  return settings;
+  return spsa_columns(theta_, deltas, options_.schedule.smoothing(k), 0, num_queries_per_step());  // [N, 2q]
+}
+
+std::vector<double> Spsa::step_message() {
+  deltas_for_current_step();  // cached for this rank's own columns_from_message calls
+  std::vector<double> message = {static_cast<double>(step_ + 1)};
+  message.insert(message.end(), theta_.data(), theta_.data() + theta_.size());
+  return message;
+}
+
+Matrix Spsa::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
+  BBPT_CHECK(static_cast<int64_t>(message.size()) == 1 + theta_.size(), ConfigError,
+             name() << ": step message of " << message.size() << " values; expected 1 + N = " << 1 + theta_.size());
+  check_column_range(first, count, num_queries_per_step(), name());
+  const auto k = static_cast<int64_t>(message[0]);
+  const Eigen::Map<const Vector> theta(message.data() + 1, theta_.size());
+  const Matrix deltas = k == asked_step_ ? asked_deltas_ : perturbations(k);  // [N, q]
+  return spsa_columns(theta, deltas, options_.schedule.smoothing(k), first, count);
 }
 
 void Spsa::tell(const std::vector<double>& losses) {

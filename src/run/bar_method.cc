@@ -36,6 +36,7 @@ class BarMethod : public CountedMethod {
                                                                         sampler_.batches_per_epoch() * max_epoch)));
     o.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
     focal_gamma_ = config.get_double("focal_gamma", 2.0);  // algorithms.md 4: focal loss, gamma = 2
+    query_chunk_ = read_query_chunk(config);
     BBPT_CHECK(o.num_directions >= 1 && o.smoothing > 0, ConfigError,
                "num_perturbations (= " << o.num_directions << ") must be >= 1 and smoothing (= "
                                        << o.smoothing << ") > 0");
@@ -57,12 +58,22 @@ class BarMethod : public CountedMethod {
   StepMetrics step() override {
     torch::NoGradGuard no_grad;
     const auto batch = loader_->load(sampler_.batch(steps_), steps_);
-    const auto settings = settings_to_tensor(optimizer_->ask());  // [1 + q, N]
-    const auto logits = programmed_logits(batch.images, settings);  // [1 + q, B, C]
-    const auto results = eval::summarize_queries(logits, batch.labels.to(device()),
-                                                 eval::LossKind::kFocal, focal_gamma_);
-    counter_.add(settings.size(0));  // 1 + q queries (algorithms.md 2.6)
-    optimizer_->tell(results.losses);
+    // Rank 0 broadcasts [k, w]; the ranks redraw the directions from (seed, k) and take the 1 + q
+    // image-tower queries one chunk at a time from rank 0 (dynamic: they are the heavy part).
+    auto& group = context_.group;
+    std::vector<double> message;
+    if (group.is_leader()) message = optimizer_->step_message();
+    group.broadcast(message);
+    const int64_t queries = optimizer_->num_queries_per_step();  // 1 + q
+    const auto labels = batch.labels.to(device());
+    const dist::StepWork work{queries, query_chunk_, 2, dist::Balancing::kDynamic};
+    const auto results = eval::QueryResults::from_interleaved(group.evaluate(work, [&](int64_t first, int64_t count) {
+      const auto settings = settings_to_tensor(optimizer_->columns_from_message(message, first, count));  // [count, N]
+      const auto logits = programmed_logits(batch.images, settings);  // [count, B, C]
+      return eval::summarize_queries(logits, labels, eval::LossKind::kFocal, focal_gamma_).interleaved();
+    }));
+    counter_.add(queries);  // 1 + q queries (algorithms.md 2.6)
+    if (group.is_leader()) optimizer_->tell(results.losses);
     ++steps_;
     last_loss_ = results.losses[0];  // L0, the unperturbed program
     last_acc_ = results.accuracies[0];
@@ -133,6 +144,7 @@ class BarMethod : public CountedMethod {
   std::unique_ptr<eval::TrainImageLoader> loader_;
   torch::Tensor class_features_;  // [C, E] unit rows
   double focal_gamma_ = 2.0;
+  int64_t query_chunk_ = 1;
 };
 
 }  // namespace

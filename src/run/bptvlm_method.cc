@@ -8,6 +8,7 @@
 // All candidates of a generation see the same epoch (batches and augmentation), and their text
 // prompts are encoded in one batched forward.
 #include <limits>
+#include <map>
 
 #include "bbpt/core/error.h"
 #include "bbpt/eval/image_batches.h"
@@ -66,35 +67,33 @@ class BptVlmMethod : public CountedMethod {
                                                          derive_seed(context.spec.seed, SeedPurpose::kAugment));
     }
     best_ = prompt_->initial_parameters();
+    query_chunk_ = read_query_chunk(config);
   }
 
+  /// Rank 0 broadcasts the generation's candidates (CMA-ES cannot be redrawn without its N x N
+  /// covariance); the ranks take candidates one chunk at a time from rank 0 and score each on every
+  /// batch of the generation's epoch; all ranks get all results.
   StepMetrics step() override {
     torch::NoGradGuard no_grad;
-    const auto settings = optimizer_->ask();     // [N, K]
-    const auto x = settings_to_tensor(settings);  // [K, N]
-    const int64_t num_candidates = x.size(0);
+    auto& group = context_.group;
+    std::vector<double> message;
+    if (group.is_leader()) message = optimizer_->step_message();
+    group.broadcast(message);
+    const int64_t num_candidates = optimizer_->num_queries_per_step();
+    const auto settings = optimizer_->columns_from_message(message, 0, num_candidates);  // [N, K]
     const int64_t batches = engine_->sampler().batches_per_epoch();
-    const auto class_features = engine_->class_features(prompt_->text_contexts(x));  // [K, C, E]
-    const auto visual = prompt_->has_visual() ? prompt_->visual_prompts(x) : torch::Tensor();  // [K, Mv, Dv]
+    pixel_batches_.clear();  // this generation's epoch is loaded at most once per rank
+    // Per candidate: [loss on batch 0, accuracy on batch 0, loss on batch 1, ...].
+    const dist::StepWork work{num_candidates, query_chunk_, 2 * batches, dist::Balancing::kDynamic};
+    const auto values = group.evaluate(work, [&](int64_t first, int64_t count) {
+      return score_candidates(settings.middleCols(first, count), batches);
+    });
     // losses[k][b], accuracies[k][b]: candidate k on batch b of this generation's epoch.
     std::vector<std::vector<double>> losses(num_candidates), accuracies(num_candidates);
-    for (int64_t b = 0; b < batches; ++b) {
-      const int64_t sampler_step = steps_ * batches + b;
-      torch::Tensor logits;  // [K, B, C]
-      torch::Tensor labels;
-      if (prompt_->has_visual()) {
-        const auto batch = loader_->load(engine_->sampler().batch(sampler_step), sampler_step);
-        labels = batch.labels.to(device());
-        logits = visual_logits(batch.images.to(device()), visual, class_features);
-      } else {
-        const auto batch = engine_->batch(sampler_step);
-        labels = batch.labels;
-        logits = engine_->logits(batch, class_features);
-      }
-      const auto r = eval::summarize_queries(logits, labels, eval::LossKind::kCrossEntropy);
-      for (int64_t k = 0; k < num_candidates; ++k) {
-        losses[k].push_back(r.losses[k]);
-        accuracies[k].push_back(r.accuracies[k]);
+    for (int64_t k = 0; k < num_candidates; ++k) {
+      for (int64_t b = 0; b < batches; ++b) {
+        losses[k].push_back(values[(k * batches + b) * 2]);
+        accuracies[k].push_back(values[(k * batches + b) * 2 + 1]);
       }
     }
     // Sequential accounting as in the port: candidate k costs one query per batch; stop (without
@@ -119,7 +118,7 @@ class BptVlmMethod : public CountedMethod {
       if (counter_.exhausted() && k + 1 < num_candidates) break;
     }
     const bool complete = static_cast<int64_t>(fitness.size()) == num_candidates;
-    if (complete) optimizer_->tell(fitness);
+    if (complete && group.is_leader()) optimizer_->tell(fitness);
     ++steps_;
     last_loss_ = loss_sum / static_cast<double>(fitness.size());  // mean fitness of the evaluated candidates
     last_acc_ = acc_sum / static_cast<double>(fitness.size());
@@ -183,6 +182,49 @@ class BptVlmMethod : public CountedMethod {
     return context_.model->logit_scale.exp() * torch::stack(out);  // [K, B, C]
   }
 
+  /// Candidates [N, count] on every batch of generation steps_'s epoch -> count * batches
+  /// interleaved (loss, accuracy) pairs, candidate after candidate.
+  std::vector<double> score_candidates(const optim::Matrix& candidates, int64_t batches) {
+    const auto x = settings_to_tensor(candidates);                                      // [count, N]
+    const auto class_features = engine_->class_features(prompt_->text_contexts(x));  // [count, C, E]
+    const auto visual = prompt_->has_visual() ? prompt_->visual_prompts(x) : torch::Tensor();  // [count, Mv, Dv]
+    const int64_t count = x.size(0);
+    std::vector<double> values(static_cast<size_t>(count * batches * 2));
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t sampler_step = steps_ * batches + b;
+      torch::Tensor logits;  // [count, B, C]
+      torch::Tensor labels;
+      if (prompt_->has_visual()) {
+        const auto& batch = pixel_batch(sampler_step);
+        labels = batch.labels;
+        logits = visual_logits(batch.images, visual, class_features);
+      } else {
+        const auto batch = engine_->batch(sampler_step);
+        labels = batch.labels;
+        logits = engine_->logits(batch, class_features);
+      }
+      const auto r = eval::summarize_queries(logits, labels, eval::LossKind::kCrossEntropy);
+      for (int64_t k = 0; k < count; ++k) {
+        values[(k * batches + b) * 2] = r.losses[k];
+        values[(k * batches + b) * 2 + 1] = r.accuracies[k];
+      }
+    }
+    return values;
+  }
+
+  /// The augmented pixel batch of a sampler step, on the model's device, loaded once per
+  /// generation on this rank (every candidate chunk of the generation reuses it).
+  const eval::ImageBatch& pixel_batch(int64_t sampler_step) {
+    auto it = pixel_batches_.find(sampler_step);
+    if (it == pixel_batches_.end()) {
+      auto batch = loader_->load(engine_->sampler().batch(sampler_step), sampler_step);
+      batch.images = batch.images.to(device());
+      batch.labels = batch.labels.to(device());
+      it = pixel_batches_.emplace(sampler_step, std::move(batch)).first;
+    }
+    return it->second;
+  }
+
   eval::ImageBatchOptions pixel_options() const {
     eval::ImageBatchOptions options;
     options.resolution = static_cast<int>(context_.model->config().image_resolution);
@@ -205,6 +247,8 @@ class BptVlmMethod : public CountedMethod {
   std::unique_ptr<optim::CmaEs> optimizer_;
   std::unique_ptr<eval::ContextQueryEngine> engine_;
   std::unique_ptr<eval::TrainImageLoader> loader_;
+  std::map<int64_t, eval::ImageBatch> pixel_batches_;  // this generation's epoch, by sampler step
+  int64_t query_chunk_ = 1;
   double best_loss_ = std::numeric_limits<double>::infinity();
   std::vector<double> best_;
 };

@@ -39,7 +39,7 @@ namespace {
 constexpr char kMagic[] = "BBPTCKPT";
 }
 
-void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+std::string serialize_checkpoint(const Checkpoint& checkpoint) {
   // Layout: magic (8 bytes) | version (uint32, little-endian) | Boost binary archive.
   std::ostringstream buffer;
   buffer.write(kMagic, 8);
@@ -49,12 +49,19 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     boost::archive::binary_oarchive ar(buffer);
     ar << checkpoint;
   }
-  core::write_file_atomic(path, buffer.str());
+  return buffer.str();
+}
+
+void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  core::write_file_atomic(path, serialize_checkpoint(checkpoint));
 }
 
 std::optional<Checkpoint> read_checkpoint(const std::string& path) {
   if (!core::is_regular_file(path)) return std::nullopt;
-  const std::string bytes = core::read_file(path);
+  return parse_checkpoint(core::read_file(path), path);
+}
+
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
   BBPT_CHECK(bytes.size() >= 12 && bytes.compare(0, 8, kMagic) == 0, IoError,
              path << ": not a bbpt checkpoint (no BBPTCKPT magic); delete it to start the run over");
   uint32_t version = 0;

@@ -4,8 +4,10 @@
 #pragma once
 #include <string>
 
+#include "bbpt/core/error.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
+#include "bbpt/run/run_config.h"
 
 namespace bbpt::run {
 
@@ -19,6 +21,15 @@ class CountedMethod : public Method {
   /// steps_key: the checkpoint name of the step count ("generations" for CMA-ES).
   explicit CountedMethod(int64_t budget, std::string steps_key = "steps")
       : counter_(budget), steps_key_(std::move(steps_key)) {}
+
+  /// query_chunk: the settings (queries, candidates) evaluated together in one batched forward.
+  /// It fixes how a step's work is cut, for any number of ranks, so results do not depend on the
+  /// rank count (dist/query_group.h); 1 gives the most ranks something to do.
+  static int64_t read_query_chunk(RunConfig& config) {
+    const int64_t chunk = config.get_int("query_chunk", 1);
+    BBPT_CHECK(chunk >= 1, ConfigError, "query_chunk (= " << chunk << ") must be >= 1");
+    return chunk;
+  }
 
   /// A metrics line with step, queries and the last train loss and accuracy filled in.
   StepMetrics step_metrics() const {

@@ -109,12 +109,61 @@ nlohmann::ordered_json resolve_config(const RunRequest& request) {
   return config.resolved();
 }
 
+namespace {
+
+/// What the leader tells the other ranks before the first step: [outcome, |train|, train...,
+/// |val|, val...] (the few-shot sample) and the checkpoint bytes to resume from (empty: fresh).
+std::vector<int64_t> trial_header(RunOutcome outcome, const data::FewShotSplit& few_shot) {
+  std::vector<int64_t> header = {static_cast<int64_t>(outcome), static_cast<int64_t>(few_shot.train.size())};
+  header.insert(header.end(), few_shot.train.begin(), few_shot.train.end());
+  header.push_back(static_cast<int64_t>(few_shot.val.size()));
+  header.insert(header.end(), few_shot.val.begin(), few_shot.val.end());
+  return header;
+}
+
+/// A non-leader rank: adopts the leader's few-shot sample and checkpoint, builds the same method,
+/// and takes part in every step until the budget is spent. Touches nothing in DIR.
+RunSummary help_trial(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
+                      dist::QueryGroup group) {
+  std::vector<int64_t> header;
+  group.broadcast(header);
+  RunSummary summary;
+  summary.outcome = RunOutcome::kHelped;
+  if (header.at(0) == static_cast<int64_t>(RunOutcome::kAlreadyDone)) return summary;
+  const auto train_count = static_cast<size_t>(header.at(1));
+  const std::vector<int64_t> train(header.begin() + 2, header.begin() + 2 + static_cast<std::ptrdiff_t>(train_count));
+  const auto val_at = 2 + train_count;
+  const std::vector<int64_t> val(header.begin() + static_cast<std::ptrdiff_t>(val_at) + 1, header.end());
+  BBPT_CHECK(static_cast<int64_t>(val.size()) == header.at(val_at), CommError,
+             "the trial header from rank 0 is inconsistent (" << header.size() << " values)");
+  auto context = TrialContext::open(trial, &train, &val);
+  context->group = group;
+  auto method = make_method(common, config, *context);
+  config.reject_unread();
+  std::string checkpoint_bytes;
+  context->group.broadcast(checkpoint_bytes);
+  if (!checkpoint_bytes.empty()) {
+    const auto checkpoint = parse_checkpoint(checkpoint_bytes, "the checkpoint sent by rank 0");
+    method->load(checkpoint.method);
+    summary.resumed = true;
+    summary.resumed_from_step = checkpoint.steps;
+  }
+  while (!method->finished()) method->step();
+  return summary;
+}
+
+}  // namespace
+
 RunSummary run_trial(const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   RunConfig config = load_config(request);
   TrialSpec trial = request.trial;
   const CommonOptions common = read_common_options(config);
   resolve_trial_keys(config, trial);
+  dist::QueryGroup group = request.communicator ? dist::QueryGroup(*request.communicator) : dist::QueryGroup();
+  BBPT_CHECK(!group.distributed() || common.method != "coop", ConfigError,
+             "coop trains with gradients on one process; run it without mpirun (or with -np 1)");
+  if (!group.is_leader()) return help_trial(config, common, trial, group);
 
   fs::create_directories(request.out_dir);
   const std::string dir = request.out_dir;
@@ -128,6 +177,7 @@ RunSummary run_trial(const RunRequest& request) {
   auto checkpoint = read_checkpoint(checkpoint_path);
   auto context = checkpoint ? TrialContext::open(trial, &checkpoint->few_shot_train, &checkpoint->few_shot_val)
                             : TrialContext::open(trial);
+  context->group = group;
   auto method = make_method(common, config, *context);
   config.reject_unread();
 
@@ -144,6 +194,8 @@ RunSummary run_trial(const RunRequest& request) {
                dir << " already holds a finished run of another configuration; choose another --out");
     summary.outcome = RunOutcome::kAlreadyDone;
     summary.result = nlohmann::ordered_json::parse(core::read_file(result_path));
+    auto header = trial_header(RunOutcome::kAlreadyDone, context->few_shot);
+    context->group.broadcast(header);
     return summary;
   }
   double previous_wall_s = 0;
@@ -162,6 +214,13 @@ RunSummary run_trial(const RunRequest& request) {
     core::write_file_atomic(config_path, config_text);
     data::write_few_shot_file(dir + "/few_shot.json", context->few_shot);
     std::ofstream(metrics_path, std::ios::trunc);  // a fresh run starts an empty metrics file
+  }
+
+  if (context->group.distributed()) {
+    auto header = trial_header(RunOutcome::kFinished, context->few_shot);
+    context->group.broadcast(header);
+    std::string checkpoint_bytes = checkpoint ? serialize_checkpoint(*checkpoint) : std::string();
+    context->group.broadcast(checkpoint_bytes);
   }
 
   MetricsWriter metrics(metrics_path);

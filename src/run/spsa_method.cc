@@ -69,6 +69,7 @@ class SpsaMethod : public CountedMethod {
       for (int64_t i = 0; i < initial_context_.numel(); ++i) p0[i] = init_std * rng.normal();
     }
     const auto options = read_spsa_options(config, /*gradient_correction=*/!zip);
+    query_chunk_ = read_query_chunk(config);
     std::vector<double> theta0 = zip ? zip_prompt_->initial_parameters()
                                      : std::vector<double>(initial_context_.data_ptr<double>(),
                                                            initial_context_.data_ptr<double>() +
@@ -85,12 +86,22 @@ class SpsaMethod : public CountedMethod {
         derive_seed(context.spec.seed, SeedPurpose::kViews));
   }
 
+  /// Rank 0 broadcasts [k, theta]; every rank redraws the perturbations from (seed, k), scores
+  /// its chunks of the 2q queries on the step's batch, and all ranks get all 2q results.
   StepMetrics step() override {
     const auto batch = engine_->batch(steps_);
-    const auto settings = optimizer_->ask();  // [N, 2q]
-    const auto contexts = to_contexts(settings_to_tensor(settings));  // [2q, M, W]
-    const auto results = engine_->evaluate(batch, contexts, counter_);
-    optimizer_->tell(results.losses);
+    auto& group = context_.group;
+    std::vector<double> message;
+    if (group.is_leader()) message = optimizer_->step_message();
+    group.broadcast(message);
+    const int64_t queries = optimizer_->num_queries_per_step();  // 2q
+    const dist::StepWork work{queries, query_chunk_, 2, dist::Balancing::kStatic};
+    const auto results = eval::QueryResults::from_interleaved(group.evaluate(work, [&](int64_t first, int64_t count) {
+      const auto settings = optimizer_->columns_from_message(message, first, count);  // [N, count]
+      return engine_->score(batch, to_contexts(settings_to_tensor(settings))).interleaved();
+    }));
+    counter_.add(queries);  // one query per prompt setting (algorithms.md 2.6)
+    if (group.is_leader()) optimizer_->tell(results.losses);
     ++steps_;
     // ZIP reports the average of the last +/- pair as the step's train loss/accuracy (algorithms.md 2.3).
     const size_t last = results.losses.size() - 2;
@@ -154,6 +165,7 @@ class SpsaMethod : public CountedMethod {
   bool zip_;
   TrialContext& context_;
   int64_t num_context_ = 0;
+  int64_t query_chunk_ = 1;
   std::unique_ptr<prompt::ZipPrompt> zip_prompt_;
   torch::Tensor initial_context_;  // [M, W] float64 (SPSA-GC)
   std::unique_ptr<optim::Spsa> optimizer_;

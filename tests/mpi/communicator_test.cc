@@ -2,9 +2,11 @@
 // Communicator under mpirun at 1, 2 and 3 ranks: identity, data movement from every root, groups,
 // and MPI failures turned into CommErrors that name host, rank, call and source line.
 #include "bbpt/comm/communicator.h"
+#include "bbpt/comm/job.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -163,14 +165,14 @@ TEST(Communicator, MpiErrorBecomesCommErrorNamingRankCallAndLine) {
     ADD_FAILURE() << "broadcast to root " << bad_root << " did not throw";
   } catch (const CommError& e) {
     const std::string what = e.what();
-    EXPECT_EQ(what.rfind(prefix + "MPI_Bcast failed at comm/communicator.cc:", 0), 0u) << what;
+    EXPECT_EQ(what.rfind(prefix + "MPI_Ibcast failed at comm/communicator.cc:", 0), 0u) << what;
     if (world.rank() == 0) std::printf("  error text: %s\n", what.c_str());
   }
   try {
     world.gather(std::string("x"), bad_root);
     ADD_FAILURE() << "gather to root " << bad_root << " did not throw";
   } catch (const CommError& e) {
-    EXPECT_NE(std::string(e.what()).find("MPI_Gather failed at comm/communicator.cc:"),
+    EXPECT_NE(std::string(e.what()).find("MPI_Igather failed at comm/communicator.cc:"),
               std::string::npos)
         << e.what();
   }
@@ -179,6 +181,52 @@ TEST(Communicator, MpiErrorBecomesCommErrorNamingRankCallAndLine) {
   values = {world.rank() == 0 ? 42.0 : 0.0};
   world.broadcast(values, 0);
   EXPECT_EQ(values[0], 42.0);
+}
+
+
+TEST(Communicator, PointToPointRingAndPoll) {
+  const auto world = Communicator::world();
+  const int next = (world.rank() + 1) % world.size();
+  const int previous = (world.rank() + world.size() - 1) % world.size();
+  constexpr int kTag = 7;
+  EXPECT_FALSE(world.poll(kTag + 1).has_value()) << "nobody sends with this tag";
+  // Every rank sends rank+1 values to the next one; lengths differ per sender.
+  world.send(std::vector<double>(static_cast<std::size_t>(world.rank() + 1), world.rank() + 0.25), next, kTag);
+  const auto from_previous = world.receive(previous, kTag);
+  EXPECT_EQ(from_previous.source, previous);
+  EXPECT_EQ(from_previous.values, std::vector<double>(static_cast<std::size_t>(previous + 1), previous + 0.25));
+  // Any-source receive after poll says a message is there.
+  world.send({static_cast<double>(world.rank())}, next, kTag);
+  std::optional<int> source;
+  while (!(source = world.poll(kTag))) {
+  }
+  EXPECT_EQ(*source, previous);
+  const auto any = world.receive(Communicator::kAnySource, kTag);
+  EXPECT_EQ(any.source, previous);
+  EXPECT_EQ(any.values, std::vector<double>{static_cast<double>(previous)});
+  world.barrier();
+}
+
+TEST(Communicator, AWaitForAMessageThatNeverComesTimesOutNamingTheCall) {
+  const auto world = Communicator::world();
+  const double saved = wait_timeout();
+  set_wait_timeout(0.3);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    world.receive(world.rank(), 999);  // nobody sends tag 999
+    ADD_FAILURE() << "receive of a message nobody sends returned";
+  } catch (const CommError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(world.where() + ": MPI_Iprobe"), std::string::npos) << what;
+    EXPECT_NE(what.find("tag 999"), std::string::npos) << what;
+    EXPECT_NE(what.find("no answer within 0.3 s"), std::string::npos) << what;
+  }
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(waited, 0.3);
+  EXPECT_LT(waited, 5.0);
+  set_wait_timeout(saved);
+  EXPECT_THROW(set_wait_timeout(0), ConfigError);
+  world.barrier();
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ TEST(Singleton, MpiErrorIsACommErrorNotAnAbort) {
     ADD_FAILURE() << "broadcast from root 1 in a world of 1 did not throw";
   } catch (const CommError& e) {
     const std::string what = e.what();
-    EXPECT_EQ(what.rfind(world.where() + ": MPI_Bcast failed at comm/communicator.cc:", 0), 0u)
+    EXPECT_EQ(what.rfind(world.where() + ": MPI_Ibcast failed at comm/communicator.cc:", 0), 0u)
         << what;
   }
   world.barrier();  // still usable

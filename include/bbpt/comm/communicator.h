@@ -22,7 +22,8 @@ struct CommunicatorAccess;
 /// Owns a duplicate of an MPI communicator with MPI_ERRORS_RETURN set, so every failure becomes
 /// a CommError "host:rank: MPI_Xxx failed at comm/file.cc:NN: <MPI error string>" (rank = rank in
 /// MPI_COMM_WORLD). Methods other than the accessors are collective over the communicator's
-/// ranks. Create Communicators only while an MpiEnvironment is alive and destroy them before it.
+/// ranks. Every wait (collective or point to point) polls a non-blocking request and fails with a
+/// CommError after wait_timeout() seconds (job.h), so no rank waits forever. Create Communicators only while an MpiEnvironment is alive and destroy them before it.
 /// Movable, not copyable. Use from the thread that created the MpiEnvironment (FUNNELED).
 class Communicator {
  public:
@@ -64,6 +65,20 @@ class Communicator {
 
   /// Concatenation of every rank's values (any length) in rank order, on every rank.
   std::vector<double> allgather(const std::vector<double>& mine) const;
+
+  /// Point to point, for work handed out on demand. Tags are the caller's (>= 0); messages with
+  /// one tag from one sender arrive in the order sent. Every wait obeys wait_timeout() (job.h).
+  static constexpr int kAnySource = -1;
+  struct Received {
+    int source = -1;
+    std::vector<double> values;
+  };
+  /// Sends `values` to rank `dest`; returns when the buffer may be reused.
+  void send(const std::vector<double>& values, int dest, int tag) const;
+  /// The sender of a message with `tag` that is waiting to be received, if any; never blocks.
+  std::optional<int> poll(int tag) const;
+  /// The next message with `tag` from `source` (kAnySource: from any rank), any length.
+  Received receive(int source, int tag) const;
 
   /// MPI_Comm_split: ranks with the same color >= 0 form a new communicator, ordered by key
   /// (ties by rank here). A negative color means "in no group": that rank gets std::nullopt.

@@ -55,6 +55,11 @@ class QueryCounter {
 struct QueryResults {
   std::vector<double> losses;      // [K]
   std::vector<double> accuracies;  // [K], fractions in [0, 1]
+
+  /// [loss_0, acc_0, loss_1, acc_1, ...]: two values per query, the layout in which a distributed
+  /// step's ranks exchange results (dist::QueryGroup, width 2).
+  std::vector<double> interleaved() const;
+  static QueryResults from_interleaved(const std::vector<double>& values);
 };
 
 enum class LossKind { kCrossEntropy, kFocal };
@@ -108,6 +113,9 @@ class ContextQueryEngine {
   torch::Tensor class_features(const torch::Tensor& contexts);
   /// Scaled logits of K class-feature sets [K, C, E] on a batch -> [K, B, C].
   torch::Tensor logits(const FeatureBatch& batch, const torch::Tensor& class_features) const;
+  /// Loss and accuracy of K contexts [K, M, W] on a batch (one batched text forward); counts
+  /// nothing (the caller counts, e.g. a distributed step that scores its share of the queries).
+  QueryResults score(const FeatureBatch& batch, const torch::Tensor& contexts, LossKind kind = LossKind::kCrossEntropy);
   /// K queries: encodes the K contexts once and scores them on the batch; counter += K.
   QueryResults evaluate(const FeatureBatch& batch,
                         const torch::Tensor& contexts,

@@ -41,6 +41,14 @@ class Optimizer {
   /// losses.size() must equal the K of the last ask(); throws ConfigError otherwise or when a loss
   /// is not finite (the state is then unchanged).
   virtual void tell(const std::vector<double>& losses) = 0;
+  /// Distributed evaluation (rank 0 owns the optimizer; every other rank holds a replica built
+  /// with the same options and seed, which is never told): step_message() is what rank 0
+  /// broadcasts for the step that ask() describes, and columns_from_message() regenerates columns
+  /// [first, first + count) of that ask() matrix from it on any replica, bit for bit. The default
+  /// message is the whole [N, K] matrix (column-major, preceded by N and K); SPSA and BAR send
+  /// only the step number and theta, and the replicas redraw the perturbations from (seed, step).
+  virtual std::vector<double> step_message();
+  virtual Matrix columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const;
   /// The current solution (what gets evaluated on the test split): theta for SPSA/BAR, the mean
   /// for CMA-ES.
   virtual Vector current() const = 0;
@@ -52,6 +60,9 @@ class Optimizer {
   /// is unchanged then.
   virtual void restore_state(const std::string& bytes) = 0;
 };
+
+/// Throws ConfigError unless 0 <= first and first + count <= columns.
+void check_column_range(int64_t first, int64_t count, int64_t columns, const std::string& who);
 
 /// Throws ConfigError unless losses.size() == expected and every loss is finite. `who` names the
 /// optimizer in the message.

@@ -45,6 +45,12 @@ struct Checkpoint {
   MethodState method;
 };
 
+/// The checkpoint file's bytes (also what the leader of a distributed trial sends its ranks).
+std::string serialize_checkpoint(const Checkpoint& checkpoint);
+/// Inverse of serialize_checkpoint; IoError naming `path` (the bytes' origin) when they are not a
+/// bbpt checkpoint, have another version, or are truncated.
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path);
+
 /// Writes atomically; throws IoError naming the file.
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// std::nullopt when the file does not exist; IoError naming the file when it is not a bbpt

@@ -9,6 +9,12 @@
 //   DIR/run.lock         held (flock) while a process runs the trial; a second one is refused
 // A directory with a checkpoint resumes from it (and only with the same config); a directory with a
 // result is not run again.
+//
+// Distributed (RunRequest::communicator with more than one rank, e.g. `mpirun -np N bbpt run`):
+// every rank calls run_trial with the same request. Rank 0 (the leader) does everything above and
+// is the only rank that touches DIR; once it has the few-shot sample, the features and the
+// checkpoint, it sends them to the other ranks, which then only help evaluate each step's queries
+// (dist/query_group.h). Results are identical for any number of ranks.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -16,6 +22,10 @@
 #include <vector>
 
 #include "bbpt/run/trial_context.h"
+
+namespace bbpt::comm {
+class Communicator;
+}
 
 namespace bbpt::run {
 
@@ -29,13 +39,16 @@ struct RunRequest {
   std::string out_dir;
   /// Print a progress line every this many steps (0: none).
   int64_t progress_every = 50;
+  /// The ranks that run this trial together; nullptr (or one rank): this process alone.
+  comm::Communicator* communicator = nullptr;
 };
 
-enum class RunOutcome { kFinished, kAlreadyDone };
+/// kHelped: a non-leader rank of a distributed trial (it evaluated queries; the leader wrote DIR).
+enum class RunOutcome { kFinished, kAlreadyDone, kHelped };
 
 struct RunSummary {
   RunOutcome outcome = RunOutcome::kFinished;
-  nlohmann::ordered_json result;  // result.json
+  nlohmann::ordered_json result;  // result.json (empty on helping ranks)
   bool resumed = false;
   int64_t resumed_from_step = 0;
 };

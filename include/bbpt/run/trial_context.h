@@ -13,6 +13,7 @@
 #include "bbpt/data/dataset_registry.h"
 #include "bbpt/data/few_shot.h"
 #include "bbpt/data/subset_dataset.h"
+#include "bbpt/dist/query_group.h"
 #include "bbpt/model/clip_model.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
 
@@ -56,6 +57,9 @@ struct TrialContext {
   data::DatasetDescription description;
   data::FewShotSplit few_shot;
   std::unique_ptr<data::SubsetDataset> few_shot_train;  // items = few_shot.train
+  /// The ranks that evaluate this trial's queries (one process unless run_trial got a
+  /// communicator). Methods broadcast their step message and evaluate their queries through it.
+  dist::QueryGroup group;
 
   int64_t num_classes() const { return static_cast<int64_t>(description.class_names.size()); }
   /// Few-shot training features [N, max(views,1), E] (feature cache) and labels [N].
