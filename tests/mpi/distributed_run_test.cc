@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+// `mpirun -np N bbpt run` as a user runs it, on the golden tiny CLIP and Fashion-MNIST:
+//  - ZIP, SPSA-GC, BPT-VLM and BAR give the same result.json (all but wall_time_s) and the same
+//    metrics.jsonl, byte for byte, at 1, 2 and 3 ranks as a plain `bbpt run` (all at --threads 1:
+//    bits depend on the per-rank BLAS thread count, not on the rank count);
+//  - a worker killed with SIGKILL mid-run ends the job in bounded time, and rerunning the same
+//    command resumes from the checkpoint to the uninterrupted result;
+//  - a worker that stops answering (SIGSTOP) ends the job after --comm-timeout with a message that
+//    says so.
+// Skips when the fixture or the prepared dataset is missing.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bbpt/core/file_io.h"
+
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string kModel = std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
+const std::string kConfigs = std::string(BBPT_SOURCE_DIR) + "/configs/methods/";
+
+std::string data_dir() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/bbpt/data";
+}
+
+bool ready(std::string* why) {
+  if (!fs::exists(kModel)) {
+    *why = kModel + " missing";
+    return false;
+  }
+  if (!fs::exists(data_dir() + "/fmnist/.bbpt-prepared")) {
+    *why = "fmnist is not prepared in " + data_dir() + " (run scripts/prepare_data.sh)";
+    return false;
+  }
+  return true;
+}
+
+/// mpirun with the flags CMake found (Open MPI as root: --allow-run-as-root --oversubscribe).
+std::vector<std::string> mpirun(int ranks) {
+  std::vector<std::string> args = {BBPT_MPIEXEC};
+  std::string flags = BBPT_MPIEXEC_FLAGS;
+  std::replace(flags.begin(), flags.end(), ';', ' ');
+  for (size_t at = 0; at < flags.size();) {
+    const size_t end = std::min(flags.find(' ', at), flags.size());
+    if (end > at) args.push_back(flags.substr(at, end - at));
+    at = end + 1;
+  }
+  args.insert(args.end(), {"-np", std::to_string(ranks)});
+  return args;
+}
+
+std::vector<std::string> bbpt_run(const std::string& method, const std::string& out, const std::vector<std::string>& sets,
+                                  const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "run", "--config", kConfigs + method + ".yaml",
+                                   "--dataset", "fmnist", "--seed", "2", "--shots", "4", "--model", kModel,
+                                   "--out", out, "--progress-every", "0"};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// Starts `args` with stdout and stderr to `log` and BBPT_TEST_MARK=mark in its environment (and
+/// so in every rank mpirun starts), returns its pid.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log, const std::string& mark) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("BBPT_TEST_MARK", mark.c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen(log.c_str(), "w", stdout);
+    dup2(fileno(stdout), fileno(stderr));
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Waits up to `limit` for pid; its exit status (128 + signal when killed), or nullopt on timeout.
+std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+int run_to_end(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = spawn(args, log, "none");
+  return wait_for(pid, std::chrono::seconds(600)).value_or(-1);
+}
+
+/// The pid of the rank that mpirun started with BBPT_TEST_MARK=mark and OMPI_COMM_WORLD_RANK=rank.
+std::optional<pid_t> find_rank(const std::string& mark, int rank) {
+  DIR* proc = opendir("/proc");
+  std::optional<pid_t> found;
+  while (dirent* entry = readdir(proc)) {
+    const std::string name = entry->d_name;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream in("/proc/" + name + "/environ", std::ios::binary);
+    const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto has = [&](const std::string& var) { return env.find(std::string(1, '\0') + var + '\0') != std::string::npos ||
+                                                          env.rfind(var + '\0', 0) == 0; };
+    if (has("BBPT_TEST_MARK=" + mark) && has("OMPI_COMM_WORLD_RANK=" + std::to_string(rank))) {
+      found = static_cast<pid_t>(std::stol(name));
+      break;
+    }
+  }
+  closedir(proc);
+  return found;
+}
+
+int64_t count_lines(const std::string& path) {
+  std::ifstream in(path);
+  return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+nlohmann::json result_without_time(const std::string& dir) {
+  auto j = nlohmann::json::parse(bbpt::core::read_file(dir + "/result.json"));
+  j.erase("wall_time_s");
+  return j;
+}
+
+std::string fresh_dir(const std::string& name) {
+  const auto dir = (fs::temp_directory_path() / ("bbpt_distributed_run_test_" + name)).string();
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void expect_same_run(const std::string& dir, const std::string& reference, const std::string& what) {
+  EXPECT_EQ(result_without_time(dir), result_without_time(reference)) << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl")) << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/config.json"), bbpt::core::read_file(reference + "/config.json")) << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/few_shot.json"), bbpt::core::read_file(reference + "/few_shot.json")) << what;
+}
+
+class SameResultForAnyRankCount
+    : public ::testing::TestWithParam<std::tuple<std::string, std::vector<std::string>>> {};
+
+TEST_P(SameResultForAnyRankCount, OneTwoThreeRanksEqualOneProcess) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto& [method, sets_in] = GetParam();
+  auto sets = sets_in;
+  sets.insert(sets.end(), {"eval_every=30", "eval_subset=100", "checkpoint_every=3"});
+  const auto root = fresh_dir(method);
+  const auto reference = root + "/local";
+  ASSERT_EQ(run_to_end(bbpt_run(method, reference, sets), root + "/local.log"), 0)
+      << bbpt::core::read_file(root + "/local.log");
+  for (int ranks : {1, 2, 3}) {
+    const auto dir = root + "/np" + std::to_string(ranks);
+    const auto log = dir + ".log";
+    ASSERT_EQ(run_to_end(concat(mpirun(ranks), bbpt_run(method, dir, sets)), log), 0) << bbpt::core::read_file(log);
+    expect_same_run(dir, reference, method + " at " + std::to_string(ranks) + " ranks");
+  }
+}
+
+// Budgets: a few steps each; BPT-VLM with small subspaces (15 candidates per generation).
+INSTANTIATE_TEST_SUITE_P(
+    Methods, SameResultForAnyRankCount,
+    ::testing::Values(std::make_tuple("zip", std::vector<std::string>{"budget=100"}),
+                      std::make_tuple("spsa-gc", std::vector<std::string>{"budget=60"}),
+                      std::make_tuple("bptvlm", std::vector<std::string>{"budget=60", "text_dim=200", "visual_dim=200"}),
+                      std::make_tuple("bar", std::vector<std::string>{"budget=48"})),
+    [](const auto& info) {
+      std::string name = std::get<0>(info.param);
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+std::string random_mark() {
+  std::random_device device;
+  return std::to_string(device()) + std::to_string(getpid());
+}
+
+/// Starts a 2-rank ZIP run, waits for `lines` metrics lines, and returns (mpirun pid, rank 1 pid).
+std::pair<pid_t, pid_t> start_two_rank_run(const std::string& dir, const std::vector<std::string>& sets,
+                                           const std::vector<std::string>& extra, const std::string& log,
+                                           int64_t lines) {
+  const auto mark = random_mark();
+  const pid_t job = spawn(concat(mpirun(2), bbpt_run("zip", dir, sets, extra)), log, mark);
+  const auto deadline = Clock::now() + std::chrono::minutes(3);
+  while (count_lines(dir + "/metrics.jsonl") < lines && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const auto worker = find_rank(mark, 1);
+  EXPECT_TRUE(worker.has_value()) << "rank 1 of the job not found in /proc";
+  return {job, worker.value_or(-1)};
+}
+
+TEST(DistributedRun, AKilledWorkerEndsTheJobAndTheSameCommandFinishesIt) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const std::vector<std::string> sets = {"budget=1500", "eval_every=0", "checkpoint_every=5"};
+  const auto root = fresh_dir("killed");
+  const auto reference = root + "/local";
+  ASSERT_EQ(run_to_end(bbpt_run("zip", reference, sets), root + "/local.log"), 0);
+
+  const auto dir = root + "/job";
+  const auto [job, worker] = start_two_rank_run(dir, sets, {}, root + "/killed.log", 20);
+  ASSERT_GT(worker, 0);
+  ASSERT_EQ(kill(worker, SIGKILL), 0);
+  const auto start = Clock::now();
+  const auto code = wait_for(job, std::chrono::seconds(60));
+  if (!code) kill(job, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 60 s of its worker's death";
+  std::cout << "job ended " << std::chrono::duration<double>(Clock::now() - start).count() << " s after the kill, exit "
+            << *code << ", after " << count_lines(dir + "/metrics.jsonl") << " of 150 steps\n";
+  EXPECT_NE(*code, 0);
+  const auto log = bbpt::core::read_file(root + "/killed.log");
+  EXPECT_NE(log.find("signal 9"), std::string::npos) << log;
+  ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the kill; the test could not interrupt it";
+
+  // The same command again continues from the last checkpoint to the uninterrupted result.
+  ASSERT_EQ(run_to_end(concat(mpirun(2), bbpt_run("zip", dir, sets)), root + "/rerun.log"), 0)
+      << bbpt::core::read_file(root + "/rerun.log");
+  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"), std::string::npos);
+  expect_same_run(dir, reference, "killed and rerun at 2 ranks");
+}
+
+TEST(DistributedRun, AStuckWorkerEndsTheJobAfterTheTimeout) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("stuck");
+  const auto dir = root + "/job";
+  const auto [job, worker] = start_two_rank_run(dir, {"budget=100000", "eval_every=0"}, {"--comm-timeout", "2"},
+                                                root + "/stuck.log", 5);
+  ASSERT_GT(worker, 0);
+  ASSERT_EQ(kill(worker, SIGSTOP), 0);
+  const auto start = Clock::now();
+  const auto code = wait_for(job, std::chrono::seconds(90));
+  const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+  kill(worker, SIGKILL);  // in case mpirun left the stopped process behind
+  if (!code) kill(job, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 90 s of its worker stopping";
+  std::cout << "job ended " << waited << " s after the worker stopped, exit " << *code << "\n";
+  EXPECT_NE(*code, 0);
+  EXPECT_GE(waited, 1.5);
+  const auto log = bbpt::core::read_file(root + "/stuck.log");
+  EXPECT_NE(log.find("no answer within 2 s"), std::string::npos) << log;
+}
+
+}  // namespace
