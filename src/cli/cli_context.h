@@ -66,5 +66,6 @@ void add_zeroshot_command(CLI::App& app, CliContext& context);
 void add_pretrain_command(CLI::App& app, CliContext& context);
 void add_data_command(CLI::App& app, CliContext& context);
 void add_run_command(CLI::App& app, CliContext& context);
+void add_pack_command(CLI::App& app, CliContext& context);
 
 }  // namespace bbpt::cli

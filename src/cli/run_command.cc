@@ -14,6 +14,7 @@
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_trial.h"
 #include "cli_context.h"
+#include "trial_spec.h"
 
 namespace bbpt::cli {
 namespace {
@@ -47,11 +48,47 @@ void print_summary(const RunCommandOptions& options, const run::RunSummary& summ
             << ")\n";
 }
 
-/// The trial over the ranks of an MPI job. Any error on any rank ends every rank (abort_job):
-/// exit status 2 for a configuration error, 1 otherwise; finished results and checkpoints stay.
-void run_distributed(const RunCommandOptions& options, const CliContext& context, run::RunRequest request) {
-  comm::set_wait_timeout(options.comm_timeout_s);
-  const auto backend = comm::parse_collective_backend(options.collective);
+void run_run(const RunCommandOptions& options, const CliContext& context) {
+  run::RunRequest request;
+  request.config_path = options.config_path;
+  request.overrides = options.overrides;
+  request.out_dir = options.out_dir;
+  request.progress_every = options.progress_every;
+  request.trial = base_trial_spec(context, options.model_path);
+  request.trial.dataset = options.dataset;
+  request.trial.seed = static_cast<uint64_t>(options.seed);
+  request.trial.shots = options.shots;
+  if (options.print_config) {
+    std::cout << run::resolve_config(request).dump(2) << "\n";
+    return;
+  }
+  if (!context.env.mpi_launched) {
+    print_summary(options, run::run_trial(request));
+    return;
+  }
+  with_mpi_world(context, options.comm_timeout_s, options.collective, [&](comm::Communicator* world) {
+    request.communicator = world;
+    const auto summary = run::run_trial(request);
+    if (summary.outcome != run::RunOutcome::kHelped) print_summary(options, summary);
+  });
+}
+
+}  // namespace
+
+run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path) {
+  run::TrialSpec trial;
+  trial.model_path = model_path.empty() ? context.cache_root() + "/models/bbpt-clip-default.pt" : model_path;
+  trial.device = context.global.device;
+  trial.data = context.data_options();
+  trial.feature_cache_dir = context.cache_root() + "/features";
+  trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
+  return trial;
+}
+
+void with_mpi_world(const CliContext& context, double comm_timeout_s, const std::string& collective,
+                    const std::function<void(comm::Communicator*)>& body) {
+  comm::set_wait_timeout(comm_timeout_s);
+  const auto backend = comm::parse_collective_backend(collective);
   comm::MpiEnvironment mpi;
   std::optional<comm::Communicator> world;
   try {
@@ -60,45 +97,15 @@ void run_distributed(const RunCommandOptions& options, const CliContext& context
     const int threads = context.share_cores(world->local_size());
     if (world->rank() == 0 && world->size() > 1) {
       std::cerr << "bbpt: " << world->size() << " ranks (" << world->local_size() << " on this node, " << threads
-                << " threads each), collective " << options.collective << "\n";
+                << " threads each), collective " << collective << "\n";
     }
-    request.communicator = &*world;
-    const auto summary = run::run_trial(request);
-    if (summary.outcome != run::RunOutcome::kHelped) print_summary(options, summary);
+    body(&*world);
   } catch (const ConfigError& e) {
     comm::abort_job(std::string("error: ") + e.what(), 2);
   } catch (const std::exception& e) {
     comm::abort_job(std::string("error: ") + e.what(), 1);
   }
 }
-
-void run_run(const RunCommandOptions& options, const CliContext& context) {
-  run::RunRequest request;
-  request.config_path = options.config_path;
-  request.overrides = options.overrides;
-  request.out_dir = options.out_dir;
-  request.progress_every = options.progress_every;
-  request.trial.dataset = options.dataset;
-  request.trial.seed = static_cast<uint64_t>(options.seed);
-  request.trial.shots = options.shots;
-  request.trial.model_path =
-      options.model_path.empty() ? context.cache_root() + "/models/bbpt-clip-default.pt" : options.model_path;
-  request.trial.device = context.global.device;
-  request.trial.data = context.data_options();
-  request.trial.feature_cache_dir = context.cache_root() + "/features";
-  request.trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
-  if (options.print_config) {
-    std::cout << run::resolve_config(request).dump(2) << "\n";
-    return;
-  }
-  if (context.env.mpi_launched) {
-    run_distributed(options, context, request);
-    return;
-  }
-  print_summary(options, run::run_trial(request));
-}
-
-}  // namespace
 
 void add_run_command(CLI::App& app, CliContext& context) {
   auto options = std::make_shared<RunCommandOptions>();

@@ -189,12 +189,38 @@ std::vector<double> Communicator::allgather(const std::vector<double>& mine) con
   return all;
 }
 
-void Communicator::send(const std::vector<double>& values, int dest, int tag) const {
+namespace {
+
+void send_raw(const void* data, std::size_t count, MPI_Datatype type, int dest, int tag, MPI_Comm comm) {
   MPI_Request request = MPI_REQUEST_NULL;
-  BBPT_MPI_CHECK(MPI_Isend(values.data(), detail::checked_int(values.size(), "send"), MPI_DOUBLE, dest, tag,
-                           impl_->comm, &request));
+  BBPT_MPI_CHECK(MPI_Isend(data, detail::checked_int(count, "send"), type, dest, tag, comm, &request));
   const std::string what = "MPI_Isend to rank " + std::to_string(dest) + " with tag " + std::to_string(tag);
   BBPT_MPI_WAIT(request, what.c_str());
+}
+
+/// Waits (with the job's timeout) for a message with `tag` from `source`, then receives it into a
+/// container of the message's length.
+template <class Container>
+int receive_raw(Container& out, MPI_Datatype type, int source, int tag, MPI_Comm comm) {
+  const std::string what = "MPI_Iprobe for a message with tag " + std::to_string(tag) + " from " +
+                           (source == Communicator::kAnySource ? std::string("any rank") : "rank " + std::to_string(source));
+  MPI_Status status = detail::wait_probe(comm, source == Communicator::kAnySource ? MPI_ANY_SOURCE : source, tag,
+                                         what.c_str(), __FILE__, __LINE__);
+  int count = 0;
+  BBPT_MPI_CHECK(MPI_Get_count(&status, type, &count));
+  out.resize(static_cast<std::size_t>(count));
+  BBPT_MPI_CHECK(MPI_Recv(out.data(), count, type, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE));
+  return status.MPI_SOURCE;
+}
+
+}  // namespace
+
+void Communicator::send(const std::vector<double>& values, int dest, int tag) const {
+  send_raw(values.data(), values.size(), MPI_DOUBLE, dest, tag, impl_->comm);
+}
+
+void Communicator::send(const std::string& bytes, int dest, int tag) const {
+  send_raw(bytes.data(), bytes.size(), MPI_BYTE, dest, tag, impl_->comm);
 }
 
 std::optional<int> Communicator::poll(int tag) const {
@@ -206,17 +232,14 @@ std::optional<int> Communicator::poll(int tag) const {
 }
 
 Communicator::Received Communicator::receive(int source, int tag) const {
-  const std::string what = "MPI_Iprobe for a message with tag " + std::to_string(tag) + " from " +
-                           (source == kAnySource ? std::string("any rank") : "rank " + std::to_string(source));
-  MPI_Status status = detail::wait_probe(impl_->comm, source == kAnySource ? MPI_ANY_SOURCE : source, tag,
-                                         what.c_str(), __FILE__, __LINE__);
-  int count = 0;
-  BBPT_MPI_CHECK(MPI_Get_count(&status, MPI_DOUBLE, &count));
   Received received;
-  received.source = status.MPI_SOURCE;
-  received.values.resize(static_cast<std::size_t>(count));
-  BBPT_MPI_CHECK(MPI_Recv(received.values.data(), count, MPI_DOUBLE, status.MPI_SOURCE, tag, impl_->comm,
-                          MPI_STATUS_IGNORE));
+  received.source = receive_raw(received.values, MPI_DOUBLE, source, tag, impl_->comm);
+  return received;
+}
+
+Communicator::ReceivedBytes Communicator::receive_bytes(int source, int tag) const {
+  ReceivedBytes received;
+  received.source = receive_raw(received.bytes, MPI_BYTE, source, tag, impl_->comm);
   return received;
 }
 

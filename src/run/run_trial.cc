@@ -111,6 +111,9 @@ nlohmann::ordered_json resolve_config(const RunRequest& request) {
 
 namespace {
 
+/// The header's first value when the leader failed before the first step (a reason follows).
+constexpr int64_t kFailedHeader = -1;
+
 /// What the leader tells the other ranks before the first step: [outcome, |train|, train...,
 /// |val|, val...] (the few-shot sample) and the checkpoint bytes to resume from (empty: fresh).
 std::vector<int64_t> trial_header(RunOutcome outcome, const data::FewShotSplit& few_shot) {
@@ -129,6 +132,12 @@ RunSummary help_trial(RunConfig& config, const CommonOptions& common, const Tria
   group.broadcast(header);
   RunSummary summary;
   summary.outcome = RunOutcome::kHelped;
+  if (header.at(0) == kFailedHeader) {
+    std::string reason;
+    group.broadcast(reason);
+    if (header.at(1) == 1) BBPT_THROW(ConfigError, reason);
+    BBPT_THROW(Error, "rank 0 failed: " << reason);
+  }
   if (header.at(0) == static_cast<int64_t>(RunOutcome::kAlreadyDone)) return summary;
   const auto train_count = static_cast<size_t>(header.at(1));
   const std::vector<int64_t> train(header.begin() + 2, header.begin() + 2 + static_cast<std::ptrdiff_t>(train_count));
@@ -154,17 +163,13 @@ RunSummary help_trial(RunConfig& config, const CommonOptions& common, const Tria
 
 }  // namespace
 
-RunSummary run_trial(const RunRequest& request) {
-  const auto start = std::chrono::steady_clock::now();
-  RunConfig config = load_config(request);
-  TrialSpec trial = request.trial;
-  const CommonOptions common = read_common_options(config);
-  resolve_trial_keys(config, trial);
-  dist::QueryGroup group = request.communicator ? dist::QueryGroup(*request.communicator) : dist::QueryGroup();
-  BBPT_CHECK(!group.distributed() || common.method != "coop", ConfigError,
-             "coop trains with gradients on one process; run it without mpirun (or with -np 1)");
-  if (!group.is_leader()) return help_trial(config, common, trial, group);
+namespace {
 
+/// The leader's side of run_trial. `header_sent` turns true once the other ranks have been told
+/// how the trial starts; before that, a failure must be passed on to them (run_trial does).
+RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialSpec& trial,
+                      const CommonOptions& common, const dist::QueryGroup& group, bool& header_sent,
+                      std::chrono::steady_clock::time_point start) {
   fs::create_directories(request.out_dir);
   const std::string dir = request.out_dir;
   const RunDirectoryLock lock(dir);
@@ -196,6 +201,7 @@ RunSummary run_trial(const RunRequest& request) {
     summary.result = nlohmann::ordered_json::parse(core::read_file(result_path));
     auto header = trial_header(RunOutcome::kAlreadyDone, context->few_shot);
     context->group.broadcast(header);
+    header_sent = true;
     return summary;
   }
   double previous_wall_s = 0;
@@ -219,6 +225,7 @@ RunSummary run_trial(const RunRequest& request) {
   if (context->group.distributed()) {
     auto header = trial_header(RunOutcome::kFinished, context->few_shot);
     context->group.broadcast(header);
+    header_sent = true;
     std::string checkpoint_bytes = checkpoint ? serialize_checkpoint(*checkpoint) : std::string();
     context->group.broadcast(checkpoint_bytes);
   }
@@ -268,6 +275,7 @@ RunSummary run_trial(const RunRequest& request) {
                 << "\n";
     }
     if (m.step % common.checkpoint_every == 0) save();
+    if (request.on_step) request.on_step(m.step, m.queries);
   }
 
   const FinalMetrics final_metrics = method->finish();
@@ -292,6 +300,35 @@ RunSummary run_trial(const RunRequest& request) {
   core::write_file_atomic(result_path, result.dump(2) + "\n");
   summary.result = result;
   return summary;
+}
+
+}  // namespace
+
+RunSummary run_trial(const RunRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  RunConfig config = load_config(request);
+  TrialSpec trial = request.trial;
+  const CommonOptions common = read_common_options(config);
+  resolve_trial_keys(config, trial);
+  dist::QueryGroup group = request.communicator ? dist::QueryGroup(*request.communicator) : dist::QueryGroup();
+  BBPT_CHECK(!group.distributed() || common.method != "coop", ConfigError,
+             "coop trains with gradients on one process; run it without mpirun (or with -np 1)");
+  if (!group.is_leader()) return help_trial(config, common, trial, group);
+  bool header_sent = false;
+  try {
+    return lead_trial(request, config, trial, common, group, header_sent, start);
+  } catch (const std::exception& e) {
+    // The other ranks wait for the header: tell them the trial failed, and why, so that they fail
+    // the same way instead of waiting for the timeout.
+    if (group.distributed() && !header_sent) {
+      const bool config_error = dynamic_cast<const ConfigError*>(&e) != nullptr;
+      std::vector<int64_t> header = {kFailedHeader, config_error ? 1 : 0};
+      std::string reason = e.what();
+      group.broadcast(header);
+      group.broadcast(reason);
+    }
+    throw;
+  }
 }
 
 }  // namespace bbpt::run

@@ -196,7 +196,7 @@ TEST(Communicator, PointToPointRingAndPoll) {
   EXPECT_EQ(from_previous.source, previous);
   EXPECT_EQ(from_previous.values, std::vector<double>(static_cast<std::size_t>(previous + 1), previous + 0.25));
   // Any-source receive after poll says a message is there.
-  world.send({static_cast<double>(world.rank())}, next, kTag);
+  world.send(std::vector<double>{static_cast<double>(world.rank())}, next, kTag);
   std::optional<int> source;
   while (!(source = world.poll(kTag))) {
   }
@@ -204,6 +204,11 @@ TEST(Communicator, PointToPointRingAndPoll) {
   const auto any = world.receive(Communicator::kAnySource, kTag);
   EXPECT_EQ(any.source, previous);
   EXPECT_EQ(any.values, std::vector<double>{static_cast<double>(previous)});
+  // Bytes, embedded NUL included.
+  world.send(std::string("json\0text", 9) + std::to_string(world.rank()), next, kTag);
+  const auto text = world.receive_bytes(previous, kTag);
+  EXPECT_EQ(text.source, previous);
+  EXPECT_EQ(text.bytes, std::string("json\0text", 9) + std::to_string(previous));
   world.barrier();
 }
 

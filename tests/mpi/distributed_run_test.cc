@@ -7,6 +7,8 @@
 //    command resumes from the checkpoint to the uninterrupted result;
 //  - a worker that stops answering (SIGSTOP) ends the job after --comm-timeout with a message that
 //    says so.
+//  - packed mode (`mpirun bbpt pack`): a failing trial is recorded with its reason while the others
+//    finish; a killed worker ends the job, and the same command then runs only what is left.
 // Skips when the fixture or the prepared dataset is missing.
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -21,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -268,5 +271,97 @@ TEST(DistributedRun, AStuckWorkerEndsTheJobAfterTheTimeout) {
   const auto log = bbpt::core::read_file(root + "/stuck.log");
   EXPECT_NE(log.find("no answer within 2 s"), std::string::npos) << log;
 }
+
+namespace packed {
+
+std::string trial_line(const std::string& id, const std::string& method, const std::string& dataset, int seed,
+                       const std::string& budget) {
+  return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs + method + ".yaml\", \"dataset\": \"" + dataset +
+         "\", \"seed\": " + std::to_string(seed) + ", \"shots\": 4, \"set\": [\"budget=" + budget +
+         "\", \"eval_every=0\", \"checkpoint_every=5\"]}\n";
+}
+
+std::vector<std::string> pack(const std::string& trials, const std::string& out) {
+  return {BBPT_EXECUTABLE, "--threads", "1", "pack", "--trials", trials, "--out", out, "--model", kModel};
+}
+
+/// results.jsonl as id -> status; fails the test on a duplicate id.
+std::map<std::string, std::string> statuses(const std::string& out) {
+  std::map<std::string, std::string> by_id;
+  std::ifstream in(out + "/results.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(by_id.emplace(j["id"], j["status"]).second) << "recorded twice: " << j["id"];
+  }
+  return by_id;
+}
+
+TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("packed_failing");
+  const auto trials = root + "/trials.jsonl";
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60") << trial_line("broken", "zip", "nosuch", 1, "60")
+                        << trial_line("spsa-gc-2", "spsa-gc", "fmnist", 2, "40");
+  for (const int ranks_per_trial : {1, 2}) {
+    const auto out = root + "/out" + std::to_string(ranks_per_trial);
+    auto args = concat(mpirun(3), pack(trials, out));
+    args.insert(args.end(), {"--ranks-per-trial", std::to_string(ranks_per_trial)});
+    ASSERT_EQ(run_to_end(args, out + ".log"), 0) << bbpt::core::read_file(out + ".log");
+    const auto s = statuses(out);
+    EXPECT_EQ(s, (std::map<std::string, std::string>{{"zip-1", "done"}, {"broken", "failed"}, {"spsa-gc-2", "done"}}));
+    EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl").find("dataset 'nosuch'"), std::string::npos);
+  }
+  // A packed trial is the trial `bbpt run` makes, whatever the group size.
+  const auto single = root + "/single";
+  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE, "--threads", "1", "run", "--config", kConfigs + "zip.yaml", "--dataset", "fmnist",
+                        "--seed", "1", "--shots", "4", "--model", kModel, "--out", single, "--set", "budget=60", "--set",
+                        "eval_every=0", "--set", "checkpoint_every=5"},
+                       root + "/single.log"),
+            0);
+  expect_same_run(root + "/out1/trials/zip-1", single, "packed, 1 rank per trial");
+  expect_same_run(root + "/out2/trials/zip-1", single, "packed, 2 ranks per trial");
+}
+
+TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("packed_killed");
+  const auto trials = root + "/trials.jsonl";
+  {
+    std::ofstream list(trials);
+    for (int seed = 1; seed <= 6; ++seed) list << trial_line("zip-" + std::to_string(seed), "zip", "fmnist", seed, "400");
+  }
+  const auto out = root + "/out";
+  const auto mark = random_mark();
+  const pid_t job = spawn(concat(mpirun(3), pack(trials, out)), root + "/killed.log", mark);
+  const auto deadline = Clock::now() + std::chrono::minutes(3);
+  while (count_lines(out + "/results.jsonl") < 2 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto worker = find_rank(mark, 1);
+  ASSERT_TRUE(worker.has_value());
+  ASSERT_EQ(kill(*worker, SIGKILL), 0);
+  const auto code = wait_for(job, std::chrono::seconds(60));
+  if (!code) kill(job, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 60 s of a worker's death";
+  EXPECT_NE(*code, 0);
+  const auto before = statuses(out);
+  std::cout << before.size() << " of 6 trials recorded before the kill\n";
+  ASSERT_LT(before.size(), 6u) << "all finished before the kill; the test could not interrupt the job";
+  std::map<std::string, fs::file_time_type> written;
+  for (const auto& [id, status] : before) written[id] = fs::last_write_time(out + "/trials/" + id + "/result.json");
+
+  ASSERT_EQ(run_to_end(concat(mpirun(3), pack(trials, out)), root + "/rerun.log"), 0)
+      << bbpt::core::read_file(root + "/rerun.log");
+  const auto after = statuses(out);
+  EXPECT_EQ(after.size(), 6u);
+  for (const auto& [id, status] : after) EXPECT_EQ(status, "done") << id;
+  for (const auto& [id, time] : written) {
+    EXPECT_EQ(fs::last_write_time(out + "/trials/" + id + "/result.json"), time) << id << " was run again";
+  }
+}
+
+}  // namespace packed
 
 }  // namespace

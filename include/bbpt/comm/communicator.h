@@ -75,10 +75,17 @@ class Communicator {
   };
   /// Sends `values` to rank `dest`; returns when the buffer may be reused.
   void send(const std::vector<double>& values, int dest, int tag) const;
+  /// Sends bytes (e.g. JSON text); receive them with receive_bytes.
+  void send(const std::string& bytes, int dest, int tag) const;
   /// The sender of a message with `tag` that is waiting to be received, if any; never blocks.
   std::optional<int> poll(int tag) const;
   /// The next message with `tag` from `source` (kAnySource: from any rank), any length.
   Received receive(int source, int tag) const;
+  struct ReceivedBytes {
+    int source = -1;
+    std::string bytes;
+  };
+  ReceivedBytes receive_bytes(int source, int tag) const;
 
   /// MPI_Comm_split: ranks with the same color >= 0 form a new communicator, ordered by key
   /// (ties by rank here). A negative color means "in no group": that rank gets std::nullopt.

@@ -18,6 +18,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct RunRequest {
   int64_t progress_every = 50;
   /// The ranks that run this trial together; nullptr (or one rank): this process alone.
   comm::Communicator* communicator = nullptr;
+  /// Called on the leader after each step's metrics line (e.g. a heartbeat to a scheduler).
+  std::function<void(int64_t step, int64_t queries)> on_step;
 };
 
 /// kHelped: a non-leader rank of a distributed trial (it evaluated queries; the leader wrote DIR).

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+#include "bbpt/sweep/packed_executor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "bbpt/comm/communicator.h"
+#include "bbpt/comm/job.h"
+#include "bbpt/core/error.h"
+#include "bbpt/core/file_io.h"
+#include "bbpt/core/log.h"
+
+namespace bbpt::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::ordered_json;
+
+// Group leader -> rank 0: {"type": "ready"|"heartbeat", ...}; rank 0 -> group leader: {"trial": i}.
+constexpr int kTagToScheduler = 201;
+constexpr int kTagFromScheduler = 202;
+
+std::string trial_dir(const std::string& out_dir, const TrialEntry& t) { return out_dir + "/trials/" + t.id; }
+
+/// results.jsonl: appended line by line by rank 0 (the only writer); read back on a rerun.
+class ResultStore {
+ public:
+  explicit ResultStore(const std::string& out_dir) : path_(out_dir + "/results.jsonl") {
+    if (core::is_regular_file(path_)) {
+      std::istringstream lines(core::read_file(path_));
+      int number = 0;
+      for (std::string line; std::getline(lines, line);) {
+        ++number;
+        try {
+          const auto j = Json::parse(line);
+          status_[j.at("id").get<std::string>()] = j.at("status").get<std::string>();
+        } catch (const std::exception&) {
+          // A line cut by a crash mid-write: that trial is decided again from its directory.
+          BBPT_LOG_WARN(path_ << ":" << number << ": unreadable line ignored");
+        }
+      }
+    }
+    out_.open(path_, std::ios::app | std::ios::binary);
+    BBPT_CHECK(out_.good(), IoError, path_ << ": cannot open for appending");
+  }
+  /// "done", "failed" or "" (no record).
+  std::string status(const std::string& id) const {
+    const auto it = status_.find(id);
+    return it == status_.end() ? "" : it->second;
+  }
+  void record(const Json& line) {
+    out_ << line.dump() << '\n';
+    out_.flush();
+    BBPT_CHECK(out_.good(), IoError, path_ << ": write failed (disk full?)");
+    status_[line.at("id").get<std::string>()] = line.at("status").get<std::string>();
+  }
+
+ private:
+  std::string path_;
+  std::map<std::string, std::string> status_;
+  std::ofstream out_;
+};
+
+Json done_line(const std::string& id, const Json& result) {
+  Json line;
+  line["id"] = id;
+  line["status"] = "done";
+  line["result"] = result;
+  return line;
+}
+
+Json failed_line(const std::string& id, const std::string& reason) {
+  Json line;
+  line["id"] = id;
+  line["status"] = "failed";
+  line["reason"] = reason;
+  return line;
+}
+
+/// Decides, on rank 0, which trials still need to run; records finished trials the store lacks
+/// (a job that died between a result and its record).
+std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials, const std::string& out_dir,
+                                  ResultStore& store, const PackedOptions& options, PackedSummary& summary) {
+  std::deque<size_t> pending;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
+    const std::string result_path = trial_dir(out_dir, t) + "/result.json";
+    if (core::is_regular_file(result_path)) {
+      ++summary.already_done;
+      if (store.status(t.id) != "done") store.record(done_line(t.id, Json::parse(core::read_file(result_path))));
+    } else if (store.status(t.id) == "failed" && !options.retry_failed) {
+      ++summary.skipped_failed;
+    } else {
+      pending.push_back(i);
+    }
+  }
+  return pending;
+}
+
+/// Runs one trial; the outcome as the group leader reports it: {"status", "result" | "reason"}.
+/// CommError passes through: a broken group cannot go on.
+Json run_one(const TrialEntry& t, const std::string& out_dir, const RequestFactory& make_request,
+             comm::Communicator* group, std::function<void(int64_t, int64_t)> on_step) {
+  Json outcome;
+  try {
+    run::RunRequest request = make_request(t);
+    request.out_dir = trial_dir(out_dir, t);
+    request.communicator = group;
+    request.on_step = std::move(on_step);
+    const auto summary = run::run_trial(request);
+    outcome["status"] = "done";
+    outcome["result"] = summary.result;
+  } catch (const CommError&) {
+    throw;
+  } catch (const std::exception& e) {
+    outcome["status"] = "failed";
+    outcome["reason"] = e.what();
+  }
+  return outcome;
+}
+
+void print_progress(const PackedSummary& s, size_t left, const std::string& what) {
+  std::cerr << "bbpt pack: " << what << " (" << s.finished << " finished, " << s.failed << " failed, " << left
+            << " left)\n";
+}
+
+PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std::string& out_dir,
+                               const RequestFactory& make_request, ResultStore& store, const PackedOptions& options) {
+  PackedSummary summary;
+  summary.trials = static_cast<int64_t>(trials.size());
+  auto pending = pending_trials(trials, out_dir, store, options, summary);
+  while (!pending.empty()) {
+    const auto& t = trials[pending.front()];
+    pending.pop_front();
+    const auto outcome = run_one(t, out_dir, make_request, nullptr, nullptr);
+    if (outcome["status"] == "done") {
+      ++summary.finished;
+      store.record(done_line(t.id, outcome["result"]));
+    } else {
+      ++summary.failed;
+      store.record(failed_line(t.id, outcome["reason"].get<std::string>()));
+    }
+    print_progress(summary, pending.size(), t.id + " " + outcome["status"].get<std::string>());
+  }
+  return summary;
+}
+
+/// World rank 0: hands out trials, records outcomes, watches for silent groups.
+PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string& out_dir, ResultStore& store,
+                       comm::Communicator& world, int groups, const PackedOptions& options) {
+  PackedSummary summary;
+  summary.trials = static_cast<int64_t>(trials.size());
+  auto pending = pending_trials(trials, out_dir, store, options, summary);
+  std::cerr << "bbpt pack: " << trials.size() << " trials, " << summary.already_done << " already done, "
+            << summary.skipped_failed << " failed before (not retried), " << pending.size() << " to run on " << groups
+            << " group(s) of " << options.ranks_per_trial << " rank(s)\n";
+  struct Busy {
+    size_t trial;
+    Clock::time_point last_heard;
+  };
+  std::map<int, Busy> busy;  // by group leader's world rank
+  int stopped = 0;
+  while (stopped < groups) {
+    const auto source = world.poll(kTagToScheduler);
+    if (!source) {
+      const auto now = Clock::now();
+      for (const auto& [leader, b] : busy) {
+        const double silent = std::chrono::duration<double>(now - b.last_heard).count();
+        if (silent > options.silence_limit_s) {
+          std::ostringstream message;
+          message << "the group led by world rank " << leader << " has reported nothing for " << silent
+                  << " s while running trial " << trials[b.trial].id << " (--silence-limit " << options.silence_limit_s
+                  << " s); ending the job. Finished trials are recorded in " << out_dir
+                  << "/results.jsonl; run the same command again to continue";
+          comm::abort_job(message.str(), 1);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    const auto message = Json::parse(world.receive_bytes(*source, kTagToScheduler).bytes);
+    if (message.at("type") == "heartbeat") {
+      if (busy.count(*source)) busy[*source].last_heard = Clock::now();
+      continue;
+    }
+    if (message.contains("trial")) {  // the outcome of the group's last trial
+      const auto& t = trials.at(message["trial"].get<size_t>());
+      if (message["status"] == "done") {
+        ++summary.finished;
+        store.record(done_line(t.id, message["result"]));
+      } else {
+        ++summary.failed;
+        store.record(failed_line(t.id, message["reason"].get<std::string>()));
+      }
+      print_progress(summary, pending.size() + busy.size() - 1,
+                     t.id + " " + message["status"].get<std::string>() + " on world rank " + std::to_string(*source));
+      busy.erase(*source);
+    }
+    Json reply;
+    if (pending.empty()) {
+      reply["trial"] = -1;
+      ++stopped;
+    } else {
+      reply["trial"] = pending.front();
+      busy[*source] = {pending.front(), Clock::now()};
+      pending.pop_front();
+    }
+    world.send(reply.dump(), *source, kTagFromScheduler);
+  }
+  return summary;
+}
+
+/// A worker group: asks rank 0 for trials (through its leader) and runs them until told to stop.
+void work(const std::vector<TrialEntry>& trials, const std::string& out_dir, const RequestFactory& make_request,
+          comm::Communicator& world, comm::Communicator& group, const PackedOptions& options) {
+  const bool leader = group.rank() == 0;
+  Json report = {{"type", "ready"}};
+  for (;;) {
+    std::vector<int64_t> assignment(1, -1);
+    if (leader) {
+      world.send(report.dump(), 0, kTagToScheduler);
+      assignment[0] = Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
+    }
+    group.broadcast(assignment, 0);
+    if (assignment[0] < 0) return;
+    const auto index = static_cast<size_t>(assignment[0]);
+    std::function<void(int64_t, int64_t)> heartbeat;
+    auto last_beat = Clock::now();
+    if (leader) {
+      heartbeat = [&](int64_t, int64_t) {
+        if (std::chrono::duration<double>(Clock::now() - last_beat).count() < options.heartbeat_every_s) return;
+        last_beat = Clock::now();
+        world.send(Json{{"type", "heartbeat"}, {"trial", index}}.dump(), 0, kTagToScheduler);
+      };
+    }
+    Json outcome = run_one(trials[index], out_dir, make_request, group.size() > 1 ? &group : nullptr, heartbeat);
+    report = {{"type", "ready"}, {"trial", index}};
+    for (const auto& [key, value] : outcome.items()) report[key] = value;
+  }
+}
+
+}  // namespace
+
+PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir,
+                         const RequestFactory& make_request, comm::Communicator* world, const PackedOptions& options) {
+  BBPT_CHECK(options.ranks_per_trial >= 1, ConfigError,
+             "--ranks-per-trial (= " << options.ranks_per_trial << ") must be >= 1");
+  if (world == nullptr || world->size() == 1) {
+    fs::create_directories(out_dir + "/trials");
+    ResultStore store(out_dir);
+    return run_sequentially(trials, out_dir, make_request, store, options);
+  }
+  const int workers = world->size() - 1;
+  BBPT_CHECK(workers % options.ranks_per_trial == 0, ConfigError,
+             "packed mode: " << world->size() << " ranks = 1 scheduler + " << workers
+                             << " workers, which do not form groups of --ranks-per-trial " << options.ranks_per_trial
+                             << "; start 1 + a multiple of " << options.ranks_per_trial << " ranks");
+  const int groups = workers / options.ranks_per_trial;
+  const int color = world->rank() == 0 ? -1 : (world->rank() - 1) / options.ranks_per_trial;
+  auto group = world->split(color, world->rank());
+  if (world->rank() == 0) {
+    fs::create_directories(out_dir + "/trials");
+    ResultStore store(out_dir);
+    return schedule(trials, out_dir, store, *world, groups, options);
+  }
+  work(trials, out_dir, make_request, *world, *group, options);
+  return {};
+}
+
+}  // namespace bbpt::sweep
