@@ -26,7 +26,7 @@ struct PackCommandOptions {
 
 void run_pack(const PackCommandOptions& options, const CliContext& context) {
   const auto trials = sweep::read_trial_list(options.trials_path);  // errors before any MPI work
-  const auto base = base_trial_spec(context, options.model_path);
+  auto base = base_trial_spec(context, options.model_path);
   const sweep::RequestFactory make_request = [&](const sweep::TrialEntry& t) {
     run::RunRequest request;
     request.config_path = t.config_path;
@@ -48,6 +48,7 @@ void run_pack(const PackCommandOptions& options, const CliContext& context) {
     return;
   }
   with_mpi_world(context, options.comm_timeout_s, options.collective, [&](comm::Communicator* world) {
+    base.device = rank_device(base.device, *world);
     const auto summary = sweep::run_packed(trials, options.out_dir, make_request, world, options.packed);
     if (world->rank() == 0) report(summary);
   });

@@ -4,6 +4,8 @@
 // Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`) the N ranks
 // run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If any rank
 // fails, the whole job ends (no rank waits for a dead peer).
+#include <torch/cuda.h>
+
 #include <iostream>
 #include <optional>
 
@@ -68,6 +70,7 @@ void run_run(const RunCommandOptions& options, const CliContext& context) {
   }
   with_mpi_world(context, options.comm_timeout_s, options.collective, [&](comm::Communicator* world) {
     request.communicator = world;
+    request.trial.device = rank_device(request.trial.device, *world);
     const auto summary = run::run_trial(request);
     if (summary.outcome != run::RunOutcome::kHelped) print_summary(options, summary);
   });
@@ -83,6 +86,12 @@ run::TrialSpec base_trial_spec(const CliContext& context, const std::string& mod
   trial.feature_cache_dir = context.cache_root() + "/features";
   trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
   return trial;
+}
+
+std::string rank_device(const std::string& device, const comm::Communicator& world) {
+  if (device != "cuda") return device;
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  return gpus > 0 ? "cuda:" + std::to_string(world.local_rank() % gpus) : device;
 }
 
 void with_mpi_world(const CliContext& context, double comm_timeout_s, const std::string& collective,

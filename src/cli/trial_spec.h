@@ -18,6 +18,10 @@ namespace bbpt::cli {
 /// vocabulary from the CLI context; dataset, seed and shots are left to the caller.
 run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path);
 
+/// The device of this rank: `--device cuda` (no index) under an MPI launcher means one GPU per rank,
+/// cuda:<node-local rank mod GPU count>; anything else is used as given.
+std::string rank_device(const std::string& device, const comm::Communicator& world);
+
 /// Runs `body` with MPI when an MPI launcher started this process (context.env.mpi_launched), with
 /// the world communicator (nullptr otherwise). Sets the wait timeout, the collective backend and
 /// each rank's share of the node's cores. Any exception on any rank ends every rank of the job
