@@ -21,8 +21,11 @@
 //            non-distributed path: no communication at all, the 10 chunks in order.
 //   2 ranks  a QueryGroup over the world: 5 chunks per rank.
 // Each variant runs 1 untimed warm-up step, then S timed steps (--steps; by default chosen per
-// class count to keep the run short). Both start from the same theta, seeds and batches, so the
-// final theta (and every step's results) must be bitwise identical: the bench checks it.
+// class count to keep the run short), the two variants alternating step by step (each step starts
+// after a world barrier; its time is rank 0's, from there to the end of its tell), so that load from
+// other processes that comes and goes hits both alike. Both start from the same theta, seeds and
+// batches, so the final theta (and every step's results) must be bitwise identical: the bench
+// checks it.
 //
 // Threads: 1 libtorch thread and 1 OpenBLAS thread per rank (openblas_set_num_threads looked up at
 // run time, as `bbpt --threads` does). On the 2-vCPU machine of docs/performance.md the 1-rank
@@ -233,9 +236,9 @@ struct RankNumbers {
 struct VariantResult {
   int ranks = 0;
   int64_t timed_steps = 0;
-  double seconds = 0;                  // rank 0, timed steps
-  std::vector<RankNumbers> per_rank;   // every world rank (zeros for ranks outside the variant)
-  std::vector<double> final_theta;     // rank 0
+  double seconds = 0;                             // rank 0, sum over the timed steps
+  std::vector<RankNumbers> per_rank;              // every world rank (zeros outside the variant)
+  std::vector<double> final_theta;                // rank 0
   std::vector<std::vector<double>> step_results;  // rank 0, every step's interleaved results
 };
 
@@ -245,58 +248,73 @@ struct StepSetup {
   bbpt::eval::ContextQueryEngine& engine;
 };
 
-// Runs 1 warm-up + timed_steps ZIP steps on `group` (every rank of `comm` calls this). A fresh
-// optimizer from the same theta0 and seed on every rank: rank 0's is told, the others are replicas.
-VariantResult run_variant(bbpt::comm::Communicator& comm, StepSetup& setup, int64_t timed_steps) {
-  bbpt::dist::QueryGroup group(comm);
-  bbpt::optim::SpsaOptions spsa_options;  // ZIP's defaults: q = 5, intrinsic clipping
-  spsa_options.seed = kOptimizerSeed;
-  const auto& theta0 = setup.zip.initial_parameters();
-  bbpt::optim::Spsa optimizer(
-      Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(theta0.data(), static_cast<Eigen::Index>(theta0.size()))),
-      spsa_options);
-  VariantResult result;
-  result.ranks = group.size();
-  result.timed_steps = timed_steps;
+// One variant: a QueryGroup over `comm` and a fresh optimizer from the same theta0 and seed on
+// every rank (rank 0's is told, the others are replicas). Every rank of comm makes the same calls.
+class Variant {
+ public:
+  Variant(bbpt::comm::Communicator& comm, StepSetup& setup)
+      : setup_(setup), group_(comm), optimizer_(initial_theta(setup), spsa_options()) {}
 
-  int64_t step = 0;
-  auto zip_step = [&] {  // src/run/spsa_method.cc SpsaMethod::step
-    const auto batch = setup.engine.batch(step);
+  /// One ZIP step exactly as src/run/spsa_method.cc SpsaMethod::step does it.
+  void step() {
+    const auto batch = setup_.engine.batch(steps_);
     std::vector<double> message;
-    if (group.is_leader()) message = optimizer.step_message();
-    group.broadcast(message);
-    const int64_t queries = optimizer.num_queries_per_step();  // 2q
+    if (group_.is_leader()) message = optimizer_.step_message();
+    group_.broadcast(message);
+    const int64_t queries = optimizer_.num_queries_per_step();  // 2q
     const bbpt::dist::StepWork work{queries, kQueryChunk, kResultWidth, bbpt::dist::Balancing::kStatic};
-    auto values = group.evaluate(work, [&](int64_t first, int64_t count) {
-      const auto settings = optimizer.columns_from_message(message, first, count);  // [N, count]
-      return setup.engine.score(batch, setup.zip.contexts(settings_to_tensor(settings))).interleaved();
+    auto values = group_.evaluate(work, [&](int64_t first, int64_t count) {
+      const auto settings = optimizer_.columns_from_message(message, first, count);  // [N, count]
+      return setup_.engine.score(batch, setup_.zip.contexts(settings_to_tensor(settings))).interleaved();
     });
     const auto results = bbpt::eval::QueryResults::from_interleaved(values);
-    if (group.is_leader()) {
-      optimizer.tell(results.losses);
-      result.step_results.push_back(std::move(values));
+    if (group_.is_leader()) {
+      optimizer_.tell(results.losses);
+      step_results_.push_back(std::move(values));
     }
-    ++step;
-  };
-
-  zip_step();  // warm-up (a real step: it is part of the theta compared below)
-  const bbpt::dist::GroupStats before = group.stats();
-  comm.barrier();
-  const auto start = Clock::now();
-  for (int64_t s = 0; s < timed_steps; ++s) zip_step();
-  result.seconds = seconds_since(start);
-  const bbpt::dist::GroupStats& after = group.stats();
-  result.per_rank.resize(1);
-  result.per_rank[0] = {after.compute_s - before.compute_s, after.comm_s - before.comm_s,
-                        static_cast<double>(after.bytes_sent - before.bytes_sent),
-                        static_cast<double>(after.bytes_received - before.bytes_received),
-                        static_cast<double>(after.chunks_evaluated - before.chunks_evaluated)};
-  if (group.is_leader()) {
-    const auto theta = optimizer.current();
-    result.final_theta.assign(theta.data(), theta.data() + theta.size());
+    ++steps_;
   }
-  return result;
-}
+
+  /// Starts the timed part: per-rank numbers count from here.
+  void start_timing() { before_ = group_.stats(); }
+
+  /// This rank's numbers since start_timing(), in per_rank[0]; theta and results on rank 0.
+  VariantResult result(int64_t timed_steps, double seconds) const {
+    VariantResult r;
+    r.ranks = group_.size();
+    r.timed_steps = timed_steps;
+    r.seconds = seconds;
+    const bbpt::dist::GroupStats& after = group_.stats();
+    r.per_rank.push_back({after.compute_s - before_.compute_s, after.comm_s - before_.comm_s,
+                          static_cast<double>(after.bytes_sent - before_.bytes_sent),
+                          static_cast<double>(after.bytes_received - before_.bytes_received),
+                          static_cast<double>(after.chunks_evaluated - before_.chunks_evaluated)});
+    if (group_.is_leader()) {
+      const auto theta = optimizer_.current();
+      r.final_theta.assign(theta.data(), theta.data() + theta.size());
+      r.step_results = step_results_;
+    }
+    return r;
+  }
+
+ private:
+  static Eigen::VectorXd initial_theta(const StepSetup& setup) {
+    const auto& theta0 = setup.zip.initial_parameters();
+    return Eigen::Map<const Eigen::VectorXd>(theta0.data(), static_cast<Eigen::Index>(theta0.size()));
+  }
+  static bbpt::optim::SpsaOptions spsa_options() {
+    bbpt::optim::SpsaOptions o;  // ZIP's defaults: q = 5, intrinsic clipping
+    o.seed = kOptimizerSeed;
+    return o;
+  }
+
+  StepSetup& setup_;
+  bbpt::dist::QueryGroup group_;
+  bbpt::optim::Spsa optimizer_;
+  int64_t steps_ = 0;
+  bbpt::dist::GroupStats before_;
+  std::vector<std::vector<double>> step_results_;
+};
 
 // Every world rank's numbers of the variant (this rank's in mine.per_rank[0], or none) on every rank.
 std::vector<RankNumbers> gather_rank_numbers(const bbpt::comm::Communicator& world,
@@ -432,11 +450,35 @@ int run(int argc, char** argv) {
         (static_cast<double>(num_classes) * text_flops(positions, config) +
          2.0 * static_cast<double>(kBatchSize * num_classes * config.embed_dim));
 
-    std::vector<VariantResult> variants;
-    {  // 1 rank: world rank 0 alone; the others wait.
-      std::optional<VariantResult> mine;
-      if (solo) mine = run_variant(*solo, setup, timed_steps);
+    // The variants alternate step by step (1 rank, 2 ranks, 1 rank, ...), so that load from other
+    // processes that comes and goes hits both alike. In a 1-rank step the other rank waits in the
+    // world barrier that precedes the next 2-rank step.
+    std::optional<Variant> one, two;
+    if (solo) one.emplace(*solo, setup);
+    if (two_ranks) two.emplace(world, setup);
+    double one_s = 0, two_s = 0;
+    for (int64_t s = 0; s <= timed_steps; ++s) {  // s = 0: the warm-up step of each variant
+      if (s == 1) {
+        if (one) one->start_timing();
+        if (two) two->start_timing();
+      }
       world.barrier();
+      if (one) {
+        const auto start = Clock::now();
+        one->step();
+        if (s > 0) one_s += seconds_since(start);
+      }
+      world.barrier();
+      if (two) {
+        const auto start = Clock::now();
+        two->step();
+        if (s > 0) two_s += seconds_since(start);
+      }
+    }
+    std::vector<VariantResult> variants;
+    {
+      std::optional<VariantResult> mine;
+      if (one) mine = one->result(timed_steps, one_s);
       auto per_rank = gather_rank_numbers(world, mine ? &*mine : nullptr);
       VariantResult v;
       if (mine) v = std::move(*mine);
@@ -445,8 +487,8 @@ int run(int argc, char** argv) {
       v.per_rank = std::move(per_rank);
       variants.push_back(std::move(v));
     }
-    if (two_ranks) {
-      VariantResult v = run_variant(world, setup, timed_steps);
+    if (two) {
+      VariantResult v = two->result(timed_steps, two_s);
       auto per_rank = gather_rank_numbers(world, &v);
       v.per_rank = std::move(per_rank);
       variants.push_back(std::move(v));
