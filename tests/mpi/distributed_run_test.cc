@@ -6,7 +6,7 @@
 //  - a worker killed with SIGKILL mid-run ends the job in bounded time, and rerunning the same
 //    command resumes from the checkpoint to the uninterrupted result;
 //  - a worker that stops answering (SIGSTOP) ends the job after --comm-timeout with a message that
-//    says so (10 s here: rank 1 also waits that long for rank 0's set-up, on a loaded CI machine);
+//    says so (30 s here: rank 1 also waits that long for rank 0's set-up, on a loaded CI machine);
 //  - packed mode (`mpirun bbpt pack`): a failing trial is recorded with its reason while the others
 //    finish; a killed worker ends the job, and the same command then runs only what is left.
 // Skips when the fixture or the prepared dataset is missing.
@@ -255,21 +255,21 @@ TEST(DistributedRun, AStuckWorkerEndsTheJobAfterTheTimeout) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto root = fresh_dir("stuck");
   const auto dir = root + "/job";
-  const auto [job, worker] = start_two_rank_run(dir, {"budget=100000", "eval_every=0"}, {"--comm-timeout", "10"},
+  const auto [job, worker] = start_two_rank_run(dir, {"budget=100000", "eval_every=0"}, {"--comm-timeout", "30"},
                                                 root + "/stuck.log", 5);
   ASSERT_GT(worker, 0);
   ASSERT_EQ(kill(worker, SIGSTOP), 0);
   const auto start = Clock::now();
-  const auto code = wait_for(job, std::chrono::seconds(90));
+  const auto code = wait_for(job, std::chrono::seconds(120));
   const double waited = std::chrono::duration<double>(Clock::now() - start).count();
   kill(worker, SIGKILL);  // in case mpirun left the stopped process behind
   if (!code) kill(job, SIGKILL);
-  ASSERT_TRUE(code.has_value()) << "the job did not end within 90 s of its worker stopping";
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 120 s of its worker stopping";
   std::cout << "job ended " << waited << " s after the worker stopped, exit " << *code << "\n";
   EXPECT_NE(*code, 0);
-  EXPECT_GE(waited, 9.0);
+  EXPECT_GE(waited, 29.0);
   const auto log = bbpt::core::read_file(root + "/stuck.log");
-  EXPECT_NE(log.find("no answer within 10 s"), std::string::npos) << log;
+  EXPECT_NE(log.find("no answer within 30 s"), std::string::npos) << log;
 }
 
 namespace packed {
