@@ -47,6 +47,7 @@
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/model/clip_model.h"
+#include "bench_common.h"
 #include "bench_flops.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
@@ -57,9 +58,7 @@
 
 namespace {
 
-using bbpt::bench::text_flops;
-
-using Clock = std::chrono::steady_clock;
+using namespace bbpt::bench;  // text_flops, vit_b16_config, Clock, machine facts
 
 struct BenchOptions {
   std::vector<int64_t> class_counts = {10, 100};
@@ -124,26 +123,6 @@ BenchOptions parse_options(int argc, char** argv) {
   return o;
 }
 
-bbpt::model::ClipConfig vit_b16_config() {
-  bbpt::model::ClipConfig c;
-  c.embed_dim = 512;
-  c.image_resolution = 224;
-  c.vision_layers = {12};
-  c.vision_width = 768;
-  c.vision_patch_size = 16;
-  c.vision_heads = 12;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  c.transformer_width = 512;
-  c.transformer_heads = 8;
-  c.transformer_layers = 12;
-  return c;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // Runs fn repeatedly for at least min_seconds after one warm-up call; returns seconds per call.
 template <typename Fn>
 double time_per_call(Fn&& fn, double min_seconds) {
@@ -167,47 +146,6 @@ double image_flops(const bbpt::model::ClipConfig& c) {
   return 2 * patches * D * 3 * P * P +
          static_cast<double>(c.vision_layers.at(0)) * (24 * T * D * D + 4 * T * T * D) +
          2 * D * static_cast<double>(c.embed_dim);
-}
-
-std::string cpu_model_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-// The first three fields of /proc/loadavg (1, 5 and 15 minute load averages): other work on the
-// machine moves every number here, so the run records it.
-std::string load_average() {
-  std::ifstream file("/proc/loadavg");
-  std::string one, five, fifteen;
-  file >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
-// Placeholder class prompts "X X X X X X X X class <c>." with the real CLIP tokenizer -> [C, 77].
-torch::Tensor placeholder_tokens(const bbpt::tokenizer::ClipTokenizer& tokenizer,
-                                 int64_t num_classes,
-                                 int64_t num_context,
-                                 int64_t context_length) {
-  std::string placeholder;
-  for (int64_t i = 0; i < num_context; ++i) placeholder += "X ";
-  std::vector<std::string> texts;
-  for (int64_t c = 0; c < num_classes; ++c) {
-    texts.push_back(bbpt::eval::fill_template(placeholder + "{}.", "class " + std::to_string(c)));
-  }
-  return bbpt::eval::tokenize_texts(tokenizer, texts, context_length);
 }
 
 // One official query: a full CLIP forward for one prompt setting context [M, W].
@@ -313,7 +251,7 @@ int main(int argc, char** argv) {
   std::printf(
       "CPU: %s, %u logical CPUs\nlibtorch intra-op threads: %d; OPENBLAS_NUM_THREADS=%s "
       "(OpenBLAS keeps its own pool)\nmatmul %ldx%ldx%ld fp32: %.1f GFLOP/s (practical peak)\n",
-      cpu_model_name().c_str(), std::thread::hardware_concurrency(), torch::get_num_threads(),
+      cpuinfo_field("model name").c_str(), std::thread::hardware_concurrency(), torch::get_num_threads(),
       openblas_threads ? openblas_threads : "unset", n, n, n, peak_gflops);
   std::printf(
       "ViT-B/16-sized CLIP, random weights; image batch %ld at %ldx%ld = %.0f GFLOP "
@@ -436,7 +374,7 @@ int main(int argc, char** argv) {
       {"benchmark", "query_throughput"},
       {"date", utc_now()},
       {"machine",
-       {{"cpu", cpu_model_name()},
+       {{"cpu", cpuinfo_field("model name")},
         {"logical_cpus", std::thread::hardware_concurrency()},
         {"libtorch_threads", torch::get_num_threads()},
         {"openblas_num_threads", openblas_threads ? openblas_threads : "unset"},

@@ -45,7 +45,6 @@
 //
 // FLOPs per step (bench_flops.h, multiply-add = 2): K (C text_flops(L) + 2 B C E), L the truncated
 // prompt length (EOT position + 1: 13 at C = 10, 14 at C = 100).
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <Eigen/Core>
@@ -78,6 +77,8 @@
 #include "bbpt/optim/spsa.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
+#include "bbpt/model/cpu_threads.h"
+#include "bench_common.h"
 #include "bench_flops.h"
 
 #ifndef BBPT_SHARED_ASSETS_DIR
@@ -86,8 +87,7 @@
 
 namespace {
 
-using bbpt::bench::text_flops;
-using Clock = std::chrono::steady_clock;
+using namespace bbpt::bench;  // text_flops, vit_b16_config, Clock, machine facts
 
 constexpr int kThreadsPerRank = 1;
 constexpr int64_t kBatchSize = 128;      // B images per query (ZIP's batch size)
@@ -145,80 +145,6 @@ BenchOptions parse_options(int argc, char** argv) {
     }
   }
   return o;
-}
-
-bbpt::model::ClipConfig vit_b16_config() {
-  bbpt::model::ClipConfig c;
-  c.embed_dim = 512;
-  c.image_resolution = 224;
-  c.vision_layers = {12};
-  c.vision_width = 768;
-  c.vision_patch_size = 16;
-  c.vision_heads = 12;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  c.transformer_width = 512;
-  c.transformer_heads = 8;
-  c.transformer_layers = 12;
-  return c;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// The first value of a /proc/cpuinfo field ("model name", "cpu cores", "siblings").
-std::string cpuinfo_field(const std::string& field) {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind(field, 0) == 0 && line.find_first_not_of(" \t", field.size()) == line.find(':')) {
-      const auto colon = line.find(':');
-      const auto start = line.find_first_not_of(' ', colon + 1);
-      return start == std::string::npos ? "" : line.substr(start);
-    }
-  }
-  return "unknown";
-}
-
-// 1, 5 and 15 minute load averages: other work on the machine moves every number here.
-std::string load_average() {
-  std::ifstream file("/proc/loadavg");
-  std::string one, five, fifteen;
-  file >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
-// libtorch's intra-op threads and OpenBLAS's pool (src/cli/cli_context.cc set_threads). Returns
-// whether openblas_set_num_threads was found.
-bool set_threads(int threads) {
-  torch::set_num_threads(threads);
-  using SetThreads = void (*)(int);
-  if (auto* set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
-    set_blas(threads);
-    return true;
-  }
-  return false;
-}
-
-// The placeholder class prompts of bench/query_throughput, "X X X X X X X X class <c>." -> [C, 77].
-torch::Tensor placeholder_tokens(const bbpt::tokenizer::ClipTokenizer& tokenizer,
-                                 int64_t num_classes,
-                                 int64_t num_context,
-                                 int64_t context_length) {
-  std::string placeholder;
-  for (int64_t i = 0; i < num_context; ++i) placeholder += "X ";
-  std::vector<std::string> texts;
-  for (int64_t c = 0; c < num_classes; ++c) {
-    texts.push_back(bbpt::eval::fill_template(placeholder + "{}.", "class " + std::to_string(c)));
-  }
-  return bbpt::eval::tokenize_texts(tokenizer, texts, context_length);
 }
 
 // Eigen [N, K] (columns = settings) -> torch [K, N] float64, as src/run/tensor_bytes.cc does.
@@ -352,7 +278,7 @@ int run(int argc, char** argv) {
     return 2;
   }
   torch::NoGradGuard no_grad;
-  const bool blas_threads_set = set_threads(kThreadsPerRank);
+  const bool blas_threads_set = bbpt::model::set_cpu_threads(kThreadsPerRank);
   const auto run_start = Clock::now();
   const std::string load_at_start = load_average();
   const bool two_ranks = world.size() == 2;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bbpt/model/clip_model.h"
+#include "bench_common.h"
 #include "bench_flops.h"
 
 namespace {
@@ -36,18 +37,11 @@ struct BenchOptions {
 };
 
 bbpt::model::ClipConfig vit_b16_text_config() {
-  bbpt::model::ClipConfig c;
-  c.embed_dim = 512;
+  auto c = bbpt::bench::vit_b16_config();
   c.image_resolution = 32;  // image tower kept tiny: it is not measured here
   c.vision_layers = {1};
   c.vision_width = 64;
-  c.vision_patch_size = 16;
   c.vision_heads = 1;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  c.transformer_width = 512;
-  c.transformer_heads = 8;
-  c.transformer_layers = 12;
   return c;
 }
 

@@ -4,8 +4,6 @@
 
 #include <torch/torch.h>
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <algorithm>
 #include <filesystem>
@@ -13,6 +11,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/log.h"
+#include "bbpt/model/cpu_threads.h"
 
 namespace bbpt::cli {
 namespace {
@@ -56,33 +55,16 @@ data::DataOptions CliContext::data_options() const {
   return options;
 }
 
-namespace {
-
-/// libtorch's CPU matrix products run in OpenBLAS, whose own thread pool defaults to every core
-/// and ignores torch::set_num_threads. Its thread count changes how a GEMM is partitioned and so
-/// the last bits of the result; bbpt therefore sets it together with libtorch's, which makes
-/// --threads the one knob (results are bitwise reproducible for a given --threads). Looked up at
-/// run time: a libtorch linked to another BLAS simply has no such symbol.
-void set_threads(int threads) {
-  torch::set_num_threads(threads);
-  using SetThreads = void (*)(int);
-  if (auto* set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
-    set_blas(threads);
-  }
-}
-
-}  // namespace
-
 int CliContext::share_cores(int ranks_on_node) const {
   if (global.num_threads > 0 || ranks_on_node <= 1) return torch::get_num_threads();
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = std::max(1, cores / ranks_on_node);
-  set_threads(threads);
+  model::set_cpu_threads(threads);
   return threads;
 }
 
 void CliContext::apply_runtime_settings() const {
-  if (global.num_threads > 0) set_threads(global.num_threads);
+  if (global.num_threads > 0) model::set_cpu_threads(global.num_threads);
   const std::string& level = global.log_level;
   BBPT_CHECK(level == "debug" || level == "info" || level == "warning" || level == "error", ConfigError,
              "--log-level: '" << level << "' is not a level (expected debug, info, warning or error)");

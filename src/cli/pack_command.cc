@@ -20,8 +20,7 @@ struct PackCommandOptions {
   std::string out_dir;
   std::string model_path;
   sweep::PackedOptions packed;
-  double comm_timeout_s = 1800;
-  std::string collective = "mpi";
+  MpiOptions mpi;
 };
 
 void run_pack(const PackCommandOptions& options, const CliContext& context) {
@@ -47,7 +46,7 @@ void run_pack(const PackCommandOptions& options, const CliContext& context) {
     report(sweep::run_packed(trials, options.out_dir, make_request, nullptr, options.packed));
     return;
   }
-  with_mpi_world(context, options.comm_timeout_s, options.collective, [&](comm::Communicator* world) {
+  with_mpi_world(context, options.mpi, [&](comm::Communicator* world) {
     base.device = rank_device(base.device, *world);
     const auto summary = sweep::run_packed(trials, options.out_dir, make_request, world, options.packed);
     if (world->rank() == 0) report(summary);
@@ -79,13 +78,7 @@ void add_pack_command(CLI::App& app, CliContext& context) {
                   "Seconds a busy group may report nothing (no step, no result) before the job ends")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--comm-timeout", options->comm_timeout_s,
-                  "Seconds a rank may wait for another inside a trial before the job ends")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--collective", options->collective, "Backend of the reductions inside a trial: mpi or nccl")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mpi", "nccl"}));
+  add_mpi_options(*cmd, options->mpi);
   cmd->callback([options, &context]() {
     context.apply_runtime_settings();
     run_pack(*options, context);

@@ -4,14 +4,9 @@
 // Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`) the N ranks
 // run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If any rank
 // fails, the whole job ends (no rank waits for a dead peer).
-#include <torch/cuda.h>
-
 #include <iostream>
-#include <optional>
 
 #include "bbpt/comm/communicator.h"
-#include "bbpt/comm/job.h"
-#include "bbpt/comm/mpi_environment.h"
 #include "bbpt/core/error.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_trial.h"
@@ -31,10 +26,7 @@ struct RunCommandOptions {
   std::string model_path;
   int64_t progress_every = 50;
   bool print_config = false;
-  /// Seconds any rank may wait for another before the job ends (comm::set_wait_timeout).
-  double comm_timeout_s = 1800;
-  /// mpi | nccl: the backend of the numeric reductions across ranks.
-  std::string collective = "mpi";
+  MpiOptions mpi;
 };
 
 void print_summary(const RunCommandOptions& options, const run::RunSummary& summary) {
@@ -68,7 +60,7 @@ void run_run(const RunCommandOptions& options, const CliContext& context) {
     print_summary(options, run::run_trial(request));
     return;
   }
-  with_mpi_world(context, options.comm_timeout_s, options.collective, [&](comm::Communicator* world) {
+  with_mpi_world(context, options.mpi, [&](comm::Communicator* world) {
     request.communicator = world;
     request.trial.device = rank_device(request.trial.device, *world);
     const auto summary = run::run_trial(request);
@@ -77,44 +69,6 @@ void run_run(const RunCommandOptions& options, const CliContext& context) {
 }
 
 }  // namespace
-
-run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path) {
-  run::TrialSpec trial;
-  trial.model_path = model_path.empty() ? context.cache_root() + "/models/bbpt-clip-default.pt" : model_path;
-  trial.device = context.global.device;
-  trial.data = context.data_options();
-  trial.feature_cache_dir = context.cache_root() + "/features";
-  trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
-  return trial;
-}
-
-std::string rank_device(const std::string& device, const comm::Communicator& world) {
-  if (device != "cuda") return device;
-  const int gpus = static_cast<int>(torch::cuda::device_count());
-  return gpus > 0 ? "cuda:" + std::to_string(world.local_rank() % gpus) : device;
-}
-
-void with_mpi_world(const CliContext& context, double comm_timeout_s, const std::string& collective,
-                    const std::function<void(comm::Communicator*)>& body) {
-  comm::set_wait_timeout(comm_timeout_s);
-  const auto backend = comm::parse_collective_backend(collective);
-  comm::MpiEnvironment mpi;
-  std::optional<comm::Communicator> world;
-  try {
-    world.emplace(comm::Communicator::world());
-    if (backend != comm::CollectiveBackend::kMpi) world->use_collective(backend);
-    const int threads = context.share_cores(world->local_size());
-    if (world->rank() == 0 && world->size() > 1) {
-      std::cerr << "bbpt: " << world->size() << " ranks (" << world->local_size() << " on this node, " << threads
-                << " threads each), collective " << collective << "\n";
-    }
-    body(&*world);
-  } catch (const ConfigError& e) {
-    comm::abort_job(std::string("error: ") + e.what(), 2);
-  } catch (const std::exception& e) {
-    comm::abort_job(std::string("error: ") + e.what(), 1);
-  }
-}
 
 void add_run_command(CLI::App& app, CliContext& context) {
   auto options = std::make_shared<RunCommandOptions>();
@@ -141,14 +95,7 @@ void add_run_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--progress-every", options->progress_every, "Progress line every N steps (0: quiet)")
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
-  cmd->add_option("--comm-timeout", options->comm_timeout_s,
-                  "Under mpirun/srun: seconds a rank may wait for another before the job ends")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--collective", options->collective,
-                  "Under mpirun/srun: backend of the reductions across ranks (mpi, or nccl with one GPU per rank)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mpi", "nccl"}));
+  add_mpi_options(*cmd, options->mpi);
   cmd->callback([options, &context]() {
     context.apply_runtime_settings();
     run_run(*options, context);

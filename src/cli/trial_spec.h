@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The TrialSpec fields every trial-running command fills the same way from the global options.
+// What the trial-running commands (run, pack) share: the TrialSpec fields filled from the global
+// options, the MPI options and the MPI job around a command.
 #pragma once
 
 #include <functional>
@@ -22,11 +23,21 @@ run::TrialSpec base_trial_spec(const CliContext& context, const std::string& mod
 /// cuda:<node-local rank mod GPU count>; anything else is used as given.
 std::string rank_device(const std::string& device, const comm::Communicator& world);
 
+/// Options of a command that may run under an MPI launcher.
+struct MpiOptions {
+  /// Seconds any rank may wait for another before the job ends (comm::set_wait_timeout).
+  double comm_timeout_s = 1800;
+  /// mpi | nccl: the backend of the numeric reductions across a trial's ranks.
+  std::string collective = "mpi";
+};
+/// --comm-timeout and --collective.
+void add_mpi_options(CLI::App& command, MpiOptions& options);
+
 /// Runs `body` with MPI when an MPI launcher started this process (context.env.mpi_launched), with
 /// the world communicator (nullptr otherwise). Sets the wait timeout, the collective backend and
 /// each rank's share of the node's cores. Any exception on any rank ends every rank of the job
 /// (exit status 2 for a configuration error, 1 otherwise): no rank waits for a failed one.
-void with_mpi_world(const CliContext& context, double comm_timeout_s, const std::string& collective,
+void with_mpi_world(const CliContext& context, const MpiOptions& options,
                     const std::function<void(comm::Communicator*)>& body);
 
 }  // namespace bbpt::cli

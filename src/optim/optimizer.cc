@@ -26,6 +26,19 @@ Matrix Optimizer::columns_from_message(const std::vector<double>& message, int64
   return Eigen::Map<const Matrix>(message.data() + 2, rows, cols).middleCols(first, count);
 }
 
+std::vector<double> step_and_point_message(int64_t k, const Vector& point) {
+  std::vector<double> message = {static_cast<double>(k)};
+  message.insert(message.end(), point.data(), point.data() + point.size());
+  return message;
+}
+
+std::pair<int64_t, Eigen::Map<const Vector>> read_step_and_point(const std::vector<double>& message, int64_t n,
+                                                                   const std::string& who) {
+  BBPT_CHECK(static_cast<int64_t>(message.size()) == 1 + n, ConfigError,
+             who << ": step message of " << message.size() << " values; expected 1 + N = " << 1 + n);
+  return {static_cast<int64_t>(message[0]), Eigen::Map<const Vector>(message.data() + 1, n)};
+}
+
 void check_column_range(int64_t first, int64_t count, int64_t columns, const std::string& who) {
   BBPT_CHECK(first >= 0 && count >= 0 && first + count <= columns, ConfigError,
              who << ": columns [" << first << ", " << first + count << ") are outside the step's " << columns

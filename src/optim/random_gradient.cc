@@ -92,17 +92,12 @@ Matrix RandomGradient::ask() {
 
 std::vector<double> RandomGradient::step_message() {
   directions_for_current_step();  // cached for this rank's own columns_from_message calls
-  std::vector<double> message = {static_cast<double>(step_ + 1)};
-  message.insert(message.end(), w_.data(), w_.data() + w_.size());
-  return message;
+  return step_and_point_message(step_ + 1, w_);
 }
 
 Matrix RandomGradient::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
-  BBPT_CHECK(static_cast<int64_t>(message.size()) == 1 + w_.size(), ConfigError,
-             name() << ": step message of " << message.size() << " values; expected 1 + N = " << 1 + w_.size());
+  const auto [k, w] = read_step_and_point(message, w_.size(), name());
   check_column_range(first, count, num_queries_per_step(), name());
-  const auto k = static_cast<int64_t>(message[0]);
-  const Eigen::Map<const Vector> w(message.data() + 1, w_.size());
   const Matrix u = k == asked_step_ ? asked_directions_ : directions(k);  // [N, q]
   return random_gradient_columns(w, u, options_.smoothing, first, count);
 }

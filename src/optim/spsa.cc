@@ -152,17 +152,12 @@ Matrix Spsa::ask() {
 
 std::vector<double> Spsa::step_message() {
   deltas_for_current_step();  // cached for this rank's own columns_from_message calls
-  std::vector<double> message = {static_cast<double>(step_ + 1)};
-  message.insert(message.end(), theta_.data(), theta_.data() + theta_.size());
-  return message;
+  return step_and_point_message(step_ + 1, theta_);
 }
 
 Matrix Spsa::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
-  BBPT_CHECK(static_cast<int64_t>(message.size()) == 1 + theta_.size(), ConfigError,
-             name() << ": step message of " << message.size() << " values; expected 1 + N = " << 1 + theta_.size());
+  const auto [k, theta] = read_step_and_point(message, theta_.size(), name());
   check_column_range(first, count, num_queries_per_step(), name());
-  const auto k = static_cast<int64_t>(message[0]);
-  const Eigen::Map<const Vector> theta(message.data() + 1, theta_.size());
   const Matrix deltas = k == asked_step_ ? asked_deltas_ : perturbations(k);  // [N, q]
   return spsa_columns(theta, deltas, options_.schedule.smoothing(k), first, count);
 }

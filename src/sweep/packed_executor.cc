@@ -129,6 +129,17 @@ Json run_one(const TrialEntry& t, const std::string& out_dir, const RequestFacto
   return outcome;
 }
 
+/// Records a trial's outcome ({"status", "result" | "reason"}) in the store and the summary.
+void record_outcome(ResultStore& store, PackedSummary& summary, const std::string& id, const Json& outcome) {
+  if (outcome.at("status") == "done") {
+    ++summary.finished;
+    store.record(done_line(id, outcome.at("result")));
+  } else {
+    ++summary.failed;
+    store.record(failed_line(id, outcome.at("reason").get<std::string>()));
+  }
+}
+
 void print_progress(const PackedSummary& s, size_t left, const std::string& what) {
   std::cerr << "bbpt pack: " << what << " (" << s.finished << " finished, " << s.failed << " failed, " << left
             << " left)\n";
@@ -143,13 +154,7 @@ PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std:
     const auto& t = trials[pending.front()];
     pending.pop_front();
     const auto outcome = run_one(t, out_dir, make_request, nullptr, nullptr);
-    if (outcome["status"] == "done") {
-      ++summary.finished;
-      store.record(done_line(t.id, outcome["result"]));
-    } else {
-      ++summary.failed;
-      store.record(failed_line(t.id, outcome["reason"].get<std::string>()));
-    }
+    record_outcome(store, summary, t.id, outcome);
     print_progress(summary, pending.size(), t.id + " " + outcome["status"].get<std::string>());
   }
   return summary;
@@ -195,13 +200,7 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
     }
     if (message.contains("trial")) {  // the outcome of the group's last trial
       const auto& t = trials.at(message["trial"].get<size_t>());
-      if (message["status"] == "done") {
-        ++summary.finished;
-        store.record(done_line(t.id, message["result"]));
-      } else {
-        ++summary.failed;
-        store.record(failed_line(t.id, message["reason"].get<std::string>()));
-      }
+      record_outcome(store, summary, t.id, message);
       print_progress(summary, pending.size() + busy.size() - 1,
                      t.id + " " + message["status"].get<std::string>() + " on world rank " + std::to_string(*source));
       busy.erase(*source);

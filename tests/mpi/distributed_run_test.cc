@@ -32,30 +32,17 @@
 #include <vector>
 
 #include "bbpt/core/file_io.h"
+#include "run_fixture.h"
 
 namespace {
 namespace fs = std::filesystem;
+using bbpt::testing::count_lines;
+using bbpt::testing::result_without_time;
+const std::string& kModel = bbpt::testing::kGoldenModel;
+const std::string& kConfigs = bbpt::testing::kMethodConfigs;
+
+bool ready(std::string* why) { return bbpt::testing::run_fixture_ready(why); }
 using Clock = std::chrono::steady_clock;
-
-const std::string kModel = std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
-const std::string kConfigs = std::string(BBPT_SOURCE_DIR) + "/configs/methods/";
-
-std::string data_dir() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/bbpt/data";
-}
-
-bool ready(std::string* why) {
-  if (!fs::exists(kModel)) {
-    *why = kModel + " missing";
-    return false;
-  }
-  if (!fs::exists(data_dir() + "/fmnist/.bbpt-prepared")) {
-    *why = "fmnist is not prepared in " + data_dir() + " (run scripts/prepare_data.sh)";
-    return false;
-  }
-  return true;
-}
 
 /// mpirun with the flags CMake found (Open MPI as root: --allow-run-as-root --oversubscribe).
 std::vector<std::string> mpirun(int ranks) {
@@ -139,17 +126,6 @@ std::optional<pid_t> find_rank(const std::string& mark, int rank) {
   }
   closedir(proc);
   return found;
-}
-
-int64_t count_lines(const std::string& path) {
-  std::ifstream in(path);
-  return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
-}
-
-nlohmann::json result_without_time(const std::string& dir) {
-  auto j = nlohmann::json::parse(bbpt::core::read_file(dir + "/result.json"));
-  j.erase("wall_time_s");
-  return j;
 }
 
 std::string fresh_dir(const std::string& name) {

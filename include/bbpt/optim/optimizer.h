@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bbpt::optim {
@@ -60,6 +61,14 @@ class Optimizer {
   /// is unchanged then.
   virtual void restore_state(const std::string& bytes) = 0;
 };
+
+/// The step message of the optimizers whose replicas redraw a step's randomness from (seed, k):
+/// [k, x_0, ..., x_{N-1}] (SPSA's theta, BAR's w).
+std::vector<double> step_and_point_message(int64_t k, const Vector& point);
+/// Its inverse: k and a view of x into `message`, checked against the replica's dimension `n`.
+/// Throws ConfigError naming `who` when the length is not 1 + n.
+std::pair<int64_t, Eigen::Map<const Vector>> read_step_and_point(const std::vector<double>& message, int64_t n,
+                                                                   const std::string& who);
 
 /// Throws ConfigError unless 0 <= first and first + count <= columns.
 void check_column_range(int64_t first, int64_t count, int64_t columns, const std::string& who);
