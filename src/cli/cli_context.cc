@@ -35,6 +35,11 @@ Environment read_environment() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
     if (!getenv_or_empty(name).empty()) env.mpi_launched = true;
   }
+  // A Slurm job (or array task): what `scontrol requeue` needs to put it back in the queue.
+  const std::string array_job = getenv_or_empty("SLURM_ARRAY_JOB_ID");
+  const std::string array_task = getenv_or_empty("SLURM_ARRAY_TASK_ID");
+  env.slurm_job = !array_job.empty() && !array_task.empty() ? array_job + "_" + array_task
+                                                             : getenv_or_empty("SLURM_JOB_ID");
   return env;
 }
 

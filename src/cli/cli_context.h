@@ -37,6 +37,9 @@ struct Environment {
   /// An MPI launcher started this process (mpirun/mpiexec of Open MPI, MPICH or Intel MPI, srun
   /// --mpi=pmix/pmi2): `bbpt run` then joins the job's ranks.
   bool mpi_launched = false;
+  /// In a Slurm job: its id ("<array job>_<task>" for an array task), which `bbpt sweep task`
+  /// requeues after a preemption warning; "" elsewhere.
+  std::string slurm_job;
 };
 
 struct CliContext {
@@ -67,5 +70,6 @@ void add_pretrain_command(CLI::App& app, CliContext& context);
 void add_data_command(CLI::App& app, CliContext& context);
 void add_run_command(CLI::App& app, CliContext& context);
 void add_pack_command(CLI::App& app, CliContext& context);
+void add_sweep_command(CLI::App& app, CliContext& context);
 
 }  // namespace bbpt::cli

@@ -2,9 +2,13 @@
 // Implements whole-file reads, gzip decoding with zlib, and atomic writes.
 #include "bbpt/core/file_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -58,13 +62,25 @@ std::string read_maybe_gzip_file(const std::string& path) {
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    BBPT_CHECK(out, IoError, tmp << ": cannot open for writing (check the directory exists and is writable)");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    BBPT_CHECK(out, IoError, tmp << ": write failed (disk full?)");
+  // Unique per process and per call, so concurrent writers (processes or threads) never share a
+  // temporary; a crash leaves only a *.tmp.* file, never a partial `path`.
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  BBPT_CHECK(fd >= 0, IoError, tmp << ": cannot open for writing (check the directory exists and is writable)");
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  // fsync before the rename: after a power loss the file is either the old one or the whole new one.
+  const bool ok = written == bytes.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    std::filesystem::remove(tmp);
+    BBPT_THROW(IoError, tmp << ": write failed (disk full?)");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, target, ec);

@@ -136,6 +136,12 @@ std::string RunConfig::get_string(const std::string& key, const std::string& fal
   return out;
 }
 
+std::map<std::string, std::string> RunConfig::texts() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : values_) out[key] = value.text;
+  return out;
+}
+
 void RunConfig::reject_unread() const {
   std::ostringstream unknown;
   int count = 0;

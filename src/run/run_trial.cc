@@ -17,6 +17,7 @@
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
 #include "bbpt/core/sha256.h"
+#include "bbpt/core/stop_signal.h"
 #include "bbpt/data/few_shot.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
@@ -63,7 +64,13 @@ class RunDirectoryLock {
     const std::string path = dir + "/run.lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     BBPT_CHECK(fd_ >= 0, IoError, path << ": cannot create the run lock");
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    // A status probe (sweep/store.h) may hold it for a moment: retry for a second before refusing.
+    bool locked = false;
+    for (int attempt = 0; attempt < 100 && !locked; ++attempt) {
+      locked = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+      if (!locked) ::usleep(10000);
+    }
+    if (!locked) {
       ::close(fd_);
       BBPT_THROW(ConfigError, dir << " is being run by another process (" << path
                                   << " is locked); wait for it, or choose another --out");
@@ -111,6 +118,15 @@ nlohmann::ordered_json resolve_config(const RunRequest& request) {
 
 namespace {
 
+/// Whether to stop before the next step: the leader's stop request (core/stop_signal.h), shared
+/// with the other ranks of a distributed trial so that all stop after the same step.
+bool stop_before_next_step(dist::QueryGroup& group) {
+  if (!group.distributed()) return core::stop_requested();
+  std::vector<int64_t> flag = {group.is_leader() && core::stop_requested() ? 1 : 0};
+  group.broadcast(flag);
+  return flag[0] != 0;
+}
+
 /// The header's first value when the leader failed before the first step (a reason follows).
 constexpr int64_t kFailedHeader = -1;
 
@@ -157,7 +173,13 @@ RunSummary help_trial(RunConfig& config, const CommonOptions& common, const Tria
     summary.resumed = true;
     summary.resumed_from_step = checkpoint.steps;
   }
-  while (!method->finished()) method->step();
+  while (!method->finished()) {
+    if (stop_before_next_step(context->group)) {
+      summary.outcome = RunOutcome::kStopped;
+      return summary;
+    }
+    method->step();
+  }
   return summary;
 }
 
@@ -252,6 +274,13 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
   };
 
   while (!method->finished()) {
+    if (stop_before_next_step(context->group)) {
+      save();
+      summary.outcome = RunOutcome::kStopped;
+      BBPT_LOG_INFO("stop requested (signal " << core::stop_signal() << "): " << dir << " checkpointed at step "
+                                              << method->steps_done() << "; the same command continues it");
+      return summary;
+    }
     const int64_t queries_before = method->queries_used();
     StepMetrics m = method->step();
     nlohmann::ordered_json line;

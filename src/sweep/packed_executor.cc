@@ -18,6 +18,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
+#include "bbpt/core/stop_signal.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -107,31 +108,34 @@ std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials, const s
   return pending;
 }
 
-/// Runs one trial; the outcome as the group leader reports it: {"status", "result" | "reason"}.
-/// CommError passes through: a broken group cannot go on.
-Json run_one(const TrialEntry& t, const std::string& out_dir, const RequestFactory& make_request,
-             comm::Communicator* group, std::function<void(int64_t, int64_t)> on_step) {
-  Json outcome;
-  try {
-    run::RunRequest request = make_request(t);
-    request.out_dir = trial_dir(out_dir, t);
-    request.communicator = group;
-    request.on_step = std::move(on_step);
-    const auto summary = run::run_trial(request);
-    outcome["status"] = "done";
-    outcome["result"] = summary.result;
-  } catch (const CommError&) {
-    throw;
-  } catch (const std::exception& e) {
-    outcome["status"] = "failed";
-    outcome["reason"] = e.what();
-  }
-  return outcome;
+/// The runner of `bbpt pack`: run_trial on the request the factory makes.
+TrialRunner request_runner(const std::string& out_dir, const RequestFactory& make_request) {
+  return [out_dir, make_request](const TrialEntry& t, comm::Communicator* group,
+                                 std::function<void(int64_t, int64_t)> on_step) {
+    Json outcome;
+    try {
+      run::RunRequest request = make_request(t);
+      request.out_dir = trial_dir(out_dir, t);
+      request.communicator = group;
+      request.on_step = std::move(on_step);
+      const auto summary = run::run_trial(request);
+      outcome["status"] = summary.outcome == run::RunOutcome::kStopped ? "stopped" : "done";
+      if (summary.outcome != run::RunOutcome::kStopped) outcome["result"] = summary.result;
+    } catch (const CommError&) {
+      throw;
+    } catch (const std::exception& e) {
+      outcome["status"] = "failed";
+      outcome["reason"] = e.what();
+    }
+    return outcome;
+  };
 }
 
 /// Records a trial's outcome ({"status", "result" | "reason"}) in the store and the summary.
 void record_outcome(ResultStore& store, PackedSummary& summary, const std::string& id, const Json& outcome) {
-  if (outcome.at("status") == "done") {
+  if (outcome.at("status") == "stopped") {
+    ++summary.stopped;  // checkpointed: neither done nor failed, the next run continues it
+  } else if (outcome.at("status") == "done") {
     ++summary.finished;
     store.record(done_line(id, outcome.at("result")));
   } else {
@@ -146,14 +150,14 @@ void print_progress(const PackedSummary& s, size_t left, const std::string& what
 }
 
 PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std::string& out_dir,
-                               const RequestFactory& make_request, ResultStore& store, const PackedOptions& options) {
+                               const TrialRunner& runner, ResultStore& store, const PackedOptions& options) {
   PackedSummary summary;
   summary.trials = static_cast<int64_t>(trials.size());
   auto pending = pending_trials(trials, out_dir, store, options, summary);
-  while (!pending.empty()) {
+  while (!pending.empty() && !core::stop_requested()) {
     const auto& t = trials[pending.front()];
     pending.pop_front();
-    const auto outcome = run_one(t, out_dir, make_request, nullptr, nullptr);
+    const auto outcome = runner(t, nullptr, nullptr);
     record_outcome(store, summary, t.id, outcome);
     print_progress(summary, pending.size(), t.id + " " + outcome["status"].get<std::string>());
   }
@@ -205,8 +209,12 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
                      t.id + " " + message["status"].get<std::string>() + " on world rank " + std::to_string(*source));
       busy.erase(*source);
     }
+    if (message.value("leaving", false)) {  // the group got a stop request itself: it asks for nothing more
+      ++stopped;
+      continue;
+    }
     Json reply;
-    if (pending.empty()) {
+    if (pending.empty() || core::stop_requested()) {
       reply["trial"] = -1;
       ++stopped;
     } else {
@@ -220,15 +228,18 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
 }
 
 /// A worker group: asks rank 0 for trials (through its leader) and runs them until told to stop.
-void work(const std::vector<TrialEntry>& trials, const std::string& out_dir, const RequestFactory& make_request,
-          comm::Communicator& world, comm::Communicator& group, const PackedOptions& options) {
+void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm::Communicator& world,
+          comm::Communicator& group, const PackedOptions& options) {
   const bool leader = group.rank() == 0;
   Json report = {{"type", "ready"}};
   for (;;) {
     std::vector<int64_t> assignment(1, -1);
     if (leader) {
+      if (core::stop_requested()) report["leaving"] = true;
       world.send(report.dump(), 0, kTagToScheduler);
-      assignment[0] = Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
+      if (!core::stop_requested()) {
+        assignment[0] = Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
+      }
     }
     group.broadcast(assignment, 0);
     if (assignment[0] < 0) return;
@@ -242,7 +253,7 @@ void work(const std::vector<TrialEntry>& trials, const std::string& out_dir, con
         world.send(Json{{"type", "heartbeat"}, {"trial", index}}.dump(), 0, kTagToScheduler);
       };
     }
-    Json outcome = run_one(trials[index], out_dir, make_request, group.size() > 1 ? &group : nullptr, heartbeat);
+    Json outcome = runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);
     report = {{"type", "ready"}, {"trial", index}};
     for (const auto& [key, value] : outcome.items()) report[key] = value;
   }
@@ -252,12 +263,17 @@ void work(const std::vector<TrialEntry>& trials, const std::string& out_dir, con
 
 PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir,
                          const RequestFactory& make_request, comm::Communicator* world, const PackedOptions& options) {
+  return run_packed(trials, out_dir, request_runner(out_dir, make_request), world, options);
+}
+
+PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir, const TrialRunner& runner,
+                         comm::Communicator* world, const PackedOptions& options) {
   BBPT_CHECK(options.ranks_per_trial >= 1, ConfigError,
              "--ranks-per-trial (= " << options.ranks_per_trial << ") must be >= 1");
   if (world == nullptr || world->size() == 1) {
     fs::create_directories(out_dir + "/trials");
     ResultStore store(out_dir);
-    return run_sequentially(trials, out_dir, make_request, store, options);
+    return run_sequentially(trials, out_dir, runner, store, options);
   }
   const int workers = world->size() - 1;
   BBPT_CHECK(workers % options.ranks_per_trial == 0, ConfigError,
@@ -272,7 +288,7 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
     ResultStore store(out_dir);
     return schedule(trials, out_dir, store, *world, groups, options);
   }
-  work(trials, out_dir, make_request, *world, *group, options);
+  work(trials, runner, *world, *group, options);
   return {};
 }
 

@@ -36,6 +36,8 @@ class RunConfig {
   void reject_unread() const;
   /// Every option read so far with its resolved value (the resolved config of a run).
   const nlohmann::ordered_json& resolved() const { return resolved_; }
+  /// Every key set (in the file or by set()) with its text as written, sorted by key.
+  std::map<std::string, std::string> texts() const;
   /// The file the config came from ("" for empty()).
   const std::string& source() const { return source_; }
 

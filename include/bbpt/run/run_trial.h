@@ -47,7 +47,9 @@ struct RunRequest {
 };
 
 /// kHelped: a non-leader rank of a distributed trial (it evaluated queries; the leader wrote DIR).
-enum class RunOutcome { kFinished, kAlreadyDone, kHelped };
+/// kStopped: a stop was requested (core/stop_signal.h, on the leader); the trial checkpointed at
+/// the end of the current step and the same request continues it.
+enum class RunOutcome { kFinished, kAlreadyDone, kHelped, kStopped };
 
 struct RunSummary {
   RunOutcome outcome = RunOutcome::kFinished;

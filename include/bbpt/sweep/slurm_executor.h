@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// The Slurm executor: the trials to run become one job array. DIR/slurm/array-<n>.sbatch (the
+// script, kept with the sweep) runs `bbpt sweep task DIR --list DIR/slurm/array-<n>.trials
+// --index $SLURM_ARRAY_TASK_ID --per-task K`: task i runs trials i*K .. i*K+K-1 of the list, one
+// after another, skipping those already done. The script `exec`s bbpt, so the preemption warning
+// (--signal=B:USR2@S, or `scancel --signal=USR2 --batch`) reaches bbpt itself: the trial
+// checkpoints at the end of its step and bbpt requeues the task (`scontrol requeue`), which later
+// resumes bit for bit. SIGTERM checkpoints too, without requeueing.
+//
+// Status never needs accounting (sacct): it comes from the store and from one `squeue` call over
+// the recorded submissions (DIR/slurm/submissions.jsonl).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bbpt/sweep/executor.h"
+
+namespace bbpt::sweep {
+
+struct SlurmOptions {
+  std::string job_name;      // default: bbpt-<sweep name>
+  std::string partition;     // "" = the cluster's default
+  std::string account;
+  std::string qos;
+  std::string time = "01:00:00";  // per array task
+  std::string mem;           // e.g. 16G; "" = the partition's default
+  int ntasks = 1;            // ranks per trial; > 1 launches them with srun --mpi=pmix
+  int cpus_per_task = 1;
+  int gpus_per_task = 0;
+  int throttle = 0;          // at most this many array tasks at once (--array=...%throttle); 0: no cap
+  int trials_per_task = 1;   // trials one array task runs in turn (short trials: fewer, longer tasks)
+  std::string signal = "USR2";
+  int signal_seconds = 120;  // warning before the time limit (Slurm may send it up to 60 s early)
+  bool merge_job = true;     // a dependent job that merges results when the array ends
+  std::vector<std::string> extra;  // lines added to the script as they are (#SBATCH ... or shell)
+};
+
+/// The options written under executors: slurm: in a sweep file. Throws ConfigError naming the file
+/// and line of an unknown key or a bad value.
+SlurmOptions slurm_options_from(const nlohmann::json& executors, const std::map<std::string, std::string>& origins);
+
+struct ArraySubmission {
+  std::string script_path;
+  std::string list_path;
+  int tasks = 0;
+  std::string job_id;        // after submit()
+  std::string merge_job_id;  // after submit(), when options.merge_job
+};
+
+/// Writes the next DIR/slurm/array-<n>.{trials,sbatch} for `to_run`. `task_command` is bbpt with
+/// its global options (absolute paths).
+ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
+                            const SlurmOptions& options, const std::vector<std::string>& task_command);
+
+/// The script write_array writes (also what --dry-run prints).
+std::string render_array_script(const SweepStore& store, const std::string& list_path, int tasks,
+                                const SlurmOptions& options, const std::vector<std::string>& task_command);
+
+/// sbatch --parsable (and the merge job); records the submission. Throws Error with sbatch's
+/// answer when it refuses.
+void submit(const SweepStore& store, ArraySubmission& submission, const SlurmOptions& options,
+            const std::vector<std::string>& task_command);
+
+/// `sbatch --test-only` on the script: Slurm's answer (where and when it would start).
+std::string test_only(const ArraySubmission& submission);
+
+/// Trial id -> Slurm state (PENDING, RUNNING, REQUEUED, ...) of the trials whose array task is
+/// still known to squeue; empty when there were no submissions. One squeue call.
+std::map<std::string, std::string> slurm_states(const SweepStore& store);
+
+/// In an array task after a stop request: `scontrol requeue <job>` so the task runs again.
+/// Returns scontrol's answer (empty on success).
+std::string requeue(const std::string& job);
+
+}  // namespace bbpt::sweep

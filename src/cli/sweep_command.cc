@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: MIT
+// `bbpt sweep plan|run|resume|status|merge|task`: sweeps of trials (sweep/grid.h, sweep/store.h)
+// on the local, mpi or slurm executor.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "bbpt/comm/communicator.h"
+#include "bbpt/core/error.h"
+#include "bbpt/core/file_io.h"
+#include "bbpt/core/stop_signal.h"
+#include "bbpt/sweep/executor.h"
+#include "bbpt/sweep/local_executor.h"
+#include "bbpt/sweep/packed_executor.h"
+#include "bbpt/sweep/slurm_executor.h"
+#include "bbpt/sweep/trial_task.h"
+#include "cli_context.h"
+#include "trial_spec.h"
+
+namespace bbpt::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+struct ExecutorOptions {
+  std::string executor;  // local | mpi | slurm ("" on resume: the one the sweep last ran with)
+  int jobs = 1;
+  bool retry_failed = false;
+  bool dry_run = false;
+  sweep::PackedOptions packed;
+  MpiOptions mpi;
+  sweep::SlurmOptions slurm;
+  // Flags given on the command line win over executors: in the sweep file.
+  std::map<std::string, CLI::Option*> flags;
+  bool given(const std::string& name) const {
+    const auto it = flags.find(name);
+    return it != flags.end() && it->second->count() > 0;
+  }
+};
+
+sweep::PlanOptions plan_options(const CliContext& context) {
+  sweep::PlanOptions o;
+  o.configs_dir = context.data_options().configs_dir;
+  o.default_model = base_trial_spec(context, "").model_path;
+  return o;
+}
+
+std::string default_dir(const sweep::Sweep& s) { return "sweeps/" + s.name; }
+
+/// This binary and the global options, for the processes and scripts that run trials.
+std::vector<std::string> task_command(const CliContext& context, int threads) {
+  std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string()};
+  const auto& g = context.global;
+  argv.insert(argv.end(), {"--cache-dir", fs::absolute(context.cache_root()).string(), "--device", g.device,
+                           "--log-level", g.log_level, "--threads", std::to_string(threads)});
+  const auto data = context.data_options();
+  if (!data.configs_dir.empty()) argv.insert(argv.end(), {"--configs", fs::absolute(data.configs_dir).string()});
+  if (!data.data_dir.empty()) argv.insert(argv.end(), {"--data-dir", fs::absolute(data.data_dir).string()});
+  if (!g.assets_dir.empty()) argv.insert(argv.end(), {"--assets", fs::absolute(g.assets_dir).string()});
+  return argv;
+}
+
+/// Fills the executor options from the sweep file's executors: where no flag was given.
+void apply_sweep_defaults(const sweep::Sweep& s, ExecutorOptions& o) {
+  const auto slurm = sweep::slurm_options_from(s.executors, s.executor_origins);
+  if (!o.given("--partition")) o.slurm.partition = slurm.partition;
+  if (!o.given("--account")) o.slurm.account = slurm.account;
+  if (!o.given("--time")) o.slurm.time = slurm.time;
+  if (!o.given("--throttle")) o.slurm.throttle = slurm.throttle;
+  if (!o.given("--trials-per-task")) o.slurm.trials_per_task = slurm.trials_per_task;
+  if (!o.given("--gpus-per-task")) o.slurm.gpus_per_task = slurm.gpus_per_task;
+  if (!o.given("--cpus-per-task")) o.slurm.cpus_per_task = slurm.cpus_per_task;
+  o.slurm.job_name = slurm.job_name.empty() ? "bbpt-" + s.name : slurm.job_name;
+  o.slurm.qos = slurm.qos;
+  o.slurm.mem = slurm.mem;
+  o.slurm.ntasks = slurm.ntasks;
+  o.slurm.signal = slurm.signal;
+  o.slurm.signal_seconds = slurm.signal_seconds;
+  o.slurm.merge_job = slurm.merge_job;
+  o.slurm.extra = slurm.extra;
+  const auto read_int = [&](const char* executor, const char* key, int& into) {
+    if (!s.executors.contains(executor) || !s.executors[executor].contains(key)) return;
+    const auto& v = s.executors[executor][key];
+    const std::string at = s.executor_origins.count(std::string(executor) + "." + key)
+                               ? s.executor_origins.at(std::string(executor) + "." + key)
+                               : s.file;
+    BBPT_CHECK(v.is_number_integer() && v.get<int64_t>() >= 1, ConfigError,
+               at << ": executors." << executor << "." << key << ": expected an integer >= 1, got " << v.dump());
+    into = static_cast<int>(v.get<int64_t>());
+  };
+  for (const auto& [executor, options] : s.executors.items()) {
+    for (const auto& [key, value] : options.items()) {
+      const std::string at = s.executor_origins.count(executor + "." + key) ? s.executor_origins.at(executor + "." + key)
+                                                                              : s.file;
+      BBPT_CHECK(executor == "slurm" || (executor == "local" && key == "jobs") ||
+                     (executor == "mpi" && key == "ranks_per_trial"),
+                 ConfigError,
+                 at << ": executors." << executor << "." << key << ": unknown key (local: jobs; mpi: ranks_per_trial)");
+    }
+  }
+  if (!o.given("--jobs")) read_int("local", "jobs", o.jobs);
+  if (!o.given("--ranks-per-trial")) read_int("mpi", "ranks_per_trial", o.packed.ranks_per_trial);
+}
+
+void print_plan(const sweep::Sweep& s, std::ostream& out) {
+  out << std::left << std::setw(6) << "#" << std::setw(18) << "id" << std::setw(14) << "method" << std::setw(10)
+      << "dataset" << std::setw(6) << "seed" << "overrides\n";
+  std::map<std::string, int> per_method, per_dataset;
+  for (const auto& t : s.trials) {
+    Json shown = t.overrides;
+    for (const char* k : {"dataset", "seed"}) shown.erase(k);
+    out << std::setw(6) << t.index << std::setw(18) << t.id << std::setw(14) << t.method << std::setw(10) << t.dataset
+        << std::setw(6) << t.seed << (shown.empty() ? "" : shown.dump()) << "\n";
+    ++per_method[t.method];
+    ++per_dataset[t.dataset];
+  }
+  out << s.trials.size() << " trials;";
+  for (const auto& [m, n] : per_method) out << " " << m << " " << n;
+  out << ";";
+  for (const auto& [d, n] : per_dataset) out << " " << d << " " << n;
+  out << "\n";
+}
+
+/// The executor this run uses, remembered in DIR/executor.json for `resume`.
+std::string choose_executor(const sweep::SweepStore& store, const ExecutorOptions& o) {
+  const std::string path = store.dir() + "/executor.json";
+  std::string executor = o.executor;
+  if (executor.empty() && core::is_regular_file(path)) executor = Json::parse(core::read_file(path)).value("executor", "");
+  if (executor.empty()) executor = "local";
+  if (!o.dry_run) core::write_file_atomic(path, Json{{"executor", executor}}.dump() + "\n");
+  return executor;
+}
+
+void report(const sweep::ExecutorSummary& summary, const sweep::SweepStore& store, CliContext& context) {
+  std::cout << store.dir() << ": " << sweep::describe(summary) << "\n";
+  context.exit_code = sweep::exit_status(summary);
+}
+
+void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::PlannedTrial>& plan,
+                  const ExecutorOptions& o, const CliContext& context, sweep::ExecutorSummary& summary) {
+  const auto queued = sweep::slurm_states(store);
+  std::vector<sweep::PlannedTrial> to_run;
+  for (auto& t : sweep::trials_to_run(store, plan, o.retry_failed, summary)) {
+    if (queued.count(t.id)) {
+      ++summary.running_elsewhere;  // queued or running in an array submitted before
+    } else {
+      to_run.push_back(t);
+    }
+  }
+  if (to_run.empty()) {
+    std::cout << store.dir() << ": nothing to submit\n";
+    return;
+  }
+  const auto command = task_command(context, o.slurm.cpus_per_task);
+  auto array = sweep::write_array(store, to_run, o.slurm, command);
+  if (o.dry_run) {
+    std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n" << sweep::test_only(array);
+    fs::remove(array.script_path);
+    fs::remove(array.list_path);
+    return;
+  }
+  sweep::submit(store, array, o.slurm, command);
+  summary.submitted = static_cast<int64_t>(to_run.size());
+  std::cout << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, " << to_run.size()
+            << " trials)" << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id) << "; script "
+            << array.script_path << "\nfollow it with: bbpt sweep status " << store.dir() << "\n";
+}
+
+void run_on_mpi(const std::string& file, const std::string& dir_flag, const ExecutorOptions& o, CliContext& context) {
+  with_mpi_world(context, o.mpi, [&](comm::Communicator* world) {
+    std::string dir = dir_flag;
+    std::string plan_text;  // rank 0's choice of trials, as manifest lines
+    sweep::ExecutorSummary summary;
+    ExecutorOptions options = o;
+    if (world->rank() == 0) {
+      if (!file.empty()) {
+        const auto s = sweep::load_sweep(file, plan_options(context));
+        if (dir.empty()) dir = default_dir(s);
+        apply_sweep_defaults(s, options);
+        sweep::SweepStore(dir).write_plan(s);
+      }
+      const sweep::SweepStore store(dir);
+      choose_executor(store, options);
+      for (const auto& t : sweep::trials_to_run(store, store.read_manifest(), o.retry_failed, summary)) {
+        plan_text += sweep::to_json(t).dump() + "\n";
+      }
+    }
+    world->broadcast(dir, 0);
+    world->broadcast(plan_text, 0);
+    std::vector<int64_t> ranks = {options.packed.ranks_per_trial};
+    world->broadcast(ranks, 0);
+    options.packed.ranks_per_trial = static_cast<int>(ranks[0]);
+    const sweep::SweepStore store(dir);
+    std::map<std::string, sweep::PlannedTrial> planned;
+    std::vector<sweep::TrialEntry> entries;
+    std::istringstream lines(plan_text);
+    for (std::string line; std::getline(lines, line);) {
+      auto t = sweep::planned_trial_from_json(Json::parse(line));
+      entries.push_back({t.id, store.method_config_path(t.id), t.dataset, t.seed, t.shots, {}});
+      planned.emplace(t.id, std::move(t));
+    }
+    auto base = base_trial_spec(context, "");
+    base.device = rank_device(base.device, *world);
+    const sweep::TrialRunner runner = [&](const sweep::TrialEntry& e, comm::Communicator* group,
+                                          std::function<void(int64_t, int64_t)> on_step) {
+      sweep::TaskOptions task;
+      task.group = group;
+      task.on_step = std::move(on_step);
+      task.progress_every = 0;
+      const auto outcome = sweep::run_planned_trial(store, planned.at(e.id), base, task);
+      nlohmann::ordered_json j;
+      j["status"] = outcome.status;
+      if (outcome.status == "done") j["result"] = outcome.result;
+      if (outcome.status == "failed") j["reason"] = outcome.reason;
+      return j;
+    };
+    const auto packed = sweep::run_packed(entries, store.dir(), runner, world, options.packed);
+    if (world->rank() == 0) {
+      summary.finished = packed.finished;
+      summary.failed = packed.failed;
+      summary.stopped = packed.stopped;
+      store.merge();
+      report(summary, store, context);
+    }
+  });
+}
+
+/// `sweep run FILE` (plan, then run) and `sweep resume DIR` (run the last plan).
+void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOptions o, CliContext& context) {
+  if (o.executor == "mpi" || (o.executor.empty() && context.env.mpi_launched)) {
+    BBPT_CHECK(context.env.mpi_launched, ConfigError,
+               "--executor mpi runs under an MPI launcher: mpirun -np N bbpt sweep run ... --executor mpi (or "
+               "srun --mpi=pmix in an allocation); rank 0 schedules, the others run trials");
+    run_on_mpi(file, dir_flag, o, context);
+    return;
+  }
+  std::string dir = dir_flag;
+  if (!file.empty()) {
+    const auto s = sweep::load_sweep(file, plan_options(context));
+    if (dir.empty()) dir = default_dir(s);
+    apply_sweep_defaults(s, o);
+    if (!o.dry_run) sweep::SweepStore(dir).write_plan(s);
+    if (o.dry_run) {
+      print_plan(s, std::cout);
+      if (o.executor != "slurm") return;
+      sweep::SweepStore store(dir);
+      sweep::ExecutorSummary summary;
+      run_on_slurm(store, s.trials, o, context, summary);
+      return;
+    }
+  } else if (core::is_regular_file(dir + "/sweep.yaml")) {
+    // resume: the executors: of the sweep file the plan came from.
+    try {
+      apply_sweep_defaults(sweep::load_sweep(dir + "/sweep.yaml", plan_options(context)), o);
+    } catch (const std::exception&) {
+      // The frozen copy's includes may not resolve from the sweep directory: flags and defaults apply.
+    }
+  }
+  const sweep::SweepStore store(dir);
+  const std::string executor = choose_executor(store, o);
+  const auto plan = store.read_manifest();
+  sweep::ExecutorSummary summary;
+  if (executor == "slurm") {
+    run_on_slurm(store, plan, o, context, summary);
+  } else {
+    BBPT_CHECK(executor == "local", ConfigError, "--executor " << executor << ": expected local, mpi or slurm");
+    const auto to_run = sweep::trials_to_run(store, plan, o.retry_failed, summary);
+    sweep::LocalOptions local;
+    local.jobs = o.jobs;
+    const int cores = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    const int threads = context.global.num_threads > 0 ? context.global.num_threads : std::max(1, cores / o.jobs);
+    local.task_command = task_command(context, threads);
+    sweep::run_local(store, to_run, local, summary);
+  }
+  report(summary, store, context);
+}
+
+void print_status(const sweep::SweepStore& store, bool merge) {
+  const auto plan = store.read_manifest();
+  const auto queued = sweep::slurm_states(store);
+  // (method, dataset) -> state -> count
+  std::map<std::pair<std::string, std::string>, std::map<std::string, int>> table;
+  std::map<std::string, int> totals;
+  std::vector<std::string> failures;
+  for (const auto& t : plan) {
+    const auto s = store.status(t.id);
+    std::string state = sweep::to_string(s.state);
+    if (s.state != sweep::TrialState::kDone && s.state != sweep::TrialState::kRunning && queued.count(t.id)) {
+      state = queued.at(t.id) == "RUNNING" ? "running" : "queued";
+    }
+    ++table[{t.method, t.dataset}][state];
+    ++totals[state];
+    if (s.state == sweep::TrialState::kFailed) failures.push_back(t.id + " " + t.method + " " + t.dataset + " seed " +
+                                                                   std::to_string(t.seed) + ": " + s.reason);
+  }
+  const std::vector<std::string> states = {"done", "running", "queued", "interrupted", "failed", "pending"};
+  std::cout << std::left << std::setw(16) << "method" << std::setw(12) << "dataset";
+  for (const auto& st : states) std::cout << std::setw(12) << st;
+  std::cout << "\n";
+  for (const auto& [key, counts] : table) {
+    std::cout << std::setw(16) << key.first << std::setw(12) << key.second;
+    for (const auto& st : states) std::cout << std::setw(12) << (counts.count(st) ? counts.at(st) : 0);
+    std::cout << "\n";
+  }
+  std::cout << std::setw(28) << "all";
+  for (const auto& st : states) std::cout << std::setw(12) << totals[st];
+  std::cout << "\n";
+  for (const auto& f : failures) std::cout << "failed: " << f << "\n";
+  if (merge) {
+    const auto m = store.merge();
+    std::cout << "merged " << m.trials << " trial directories into " << store.dir() << "/results.{sqlite,csv} ("
+              << m.updated << " rows changed)\n";
+  }
+}
+
+/// `sweep task`: trials of the store in this process, one after another (what a local trial process
+/// and a Slurm array task run). Exit 75 when a stop request checkpointed a trial; under Slurm a
+/// USR2 warning also requeues the task.
+void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::string& list, int64_t index,
+               int64_t per_task, const MpiOptions& mpi, CliContext& context) {
+  const sweep::SweepStore store(dir);
+  if (!list.empty()) {
+    std::vector<std::string> all;
+    std::istringstream lines(core::read_file(list));
+    for (std::string id; std::getline(lines, id);) {
+      if (!id.empty()) all.push_back(id);
+    }
+    BBPT_CHECK(index >= 0 && index * per_task < static_cast<int64_t>(all.size()), ConfigError,
+               "--index " << index << " x --per-task " << per_task << " is past the " << all.size() << " trials of "
+                          << list);
+    for (int64_t i = index * per_task; i < std::min<int64_t>((index + 1) * per_task, all.size()); ++i) {
+      ids.push_back(all[static_cast<size_t>(i)]);
+    }
+  }
+  std::map<std::string, sweep::PlannedTrial> plan;
+  for (auto& t : store.read_manifest()) plan.emplace(t.id, std::move(t));
+  const auto body = [&](comm::Communicator* world) {
+    auto base = base_trial_spec(context, "");
+    if (world) base.device = rank_device(base.device, *world);
+    const bool leader = world == nullptr || world->rank() == 0;
+    bool stopped = false, failed = false;
+    for (const auto& id : ids) {
+      BBPT_CHECK(plan.count(id), ConfigError, id << ": not a trial of the plan in " << dir << "/manifest.jsonl");
+      if (leader && store.status(id).state == sweep::TrialState::kDone) continue;  // done before a requeue
+      sweep::TaskOptions task;
+      task.group = world != nullptr && world->size() > 1 ? world : nullptr;
+      task.log_to_trial_dir = leader;
+      const auto outcome = sweep::run_planned_trial(store, plan.at(id), base, task);
+      if (leader) std::cerr << "bbpt sweep task: " << id << ": " << outcome.status
+                            << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
+      failed = failed || outcome.status == "failed";
+      if (outcome.status == "stopped" || core::stop_requested()) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped && leader && core::stop_signal() == SIGUSR2 && !context.env.slurm_job.empty()) {
+      const auto answer = sweep::requeue(context.env.slurm_job);
+      std::cerr << "bbpt sweep task: requeue " << context.env.slurm_job << (answer.empty() ? ": done" : ": " + answer)
+                << "\n";
+    }
+    context.exit_code = stopped ? 75 : failed ? 1 : 0;
+  };
+  if (context.env.mpi_launched) {
+    with_mpi_world(context, mpi, body);
+  } else {
+    body(nullptr);
+  }
+}
+
+void add_executor_options(CLI::App& cmd, ExecutorOptions& o) {
+  cmd.add_option("--executor", o.executor, "local (trial processes here), mpi (under mpirun/srun: packed), slurm (job arrays)")
+      ->check(CLI::IsMember({"local", "mpi", "slurm"}));
+  o.flags["--jobs"] = cmd.add_option("--jobs,-j", o.jobs, "local: trials at a time")->check(CLI::PositiveNumber);
+  cmd.add_flag("--retry-failed", o.retry_failed, "Run again the trials that failed");
+  cmd.add_flag("--dry-run", o.dry_run, "Print the plan (slurm: the script and sbatch --test-only's answer); run nothing");
+  o.flags["--ranks-per-trial"] =
+      cmd.add_option("--ranks-per-trial", o.packed.ranks_per_trial, "mpi: ranks per trial")->check(CLI::PositiveNumber);
+  cmd.add_option("--silence-limit", o.packed.silence_limit_s, "mpi: seconds a busy group may stay silent")
+      ->capture_default_str();
+  add_mpi_options(cmd, o.mpi);
+  o.flags["--partition"] = cmd.add_option("--partition", o.slurm.partition, "slurm: partition");
+  o.flags["--account"] = cmd.add_option("--account", o.slurm.account, "slurm: account");
+  o.flags["--time"] = cmd.add_option("--time", o.slurm.time, "slurm: time limit per array task");
+  o.flags["--throttle"] =
+      cmd.add_option("--throttle", o.slurm.throttle, "slurm: array tasks at once (%throttle; 0: no cap)");
+  o.flags["--trials-per-task"] = cmd.add_option("--trials-per-task", o.slurm.trials_per_task,
+                                                "slurm: trials each array task runs in turn")
+                                     ->check(CLI::PositiveNumber);
+  o.flags["--gpus-per-task"] = cmd.add_option("--gpus-per-task", o.slurm.gpus_per_task, "slurm: GPUs per rank");
+  o.flags["--cpus-per-task"] =
+      cmd.add_option("--cpus-per-task", o.slurm.cpus_per_task, "slurm: CPUs per rank (also its thread count)");
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, CliContext& context) {
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Grids of trials (jobs/*.yaml): plan, run (local, mpi or slurm), status, resume, merge");
+  sweep_cmd->require_subcommand(1);
+
+  auto plan_file = std::make_shared<std::string>();
+  auto* plan = sweep_cmd->add_subcommand("plan", "Print a sweep file's trials (id, method, dataset, seed, overrides) and counts");
+  plan->add_option("file", *plan_file, "Sweep file")->required()->check(CLI::ExistingFile);
+  plan->callback([plan_file, &context]() {
+    context.apply_runtime_settings();
+    print_plan(sweep::load_sweep(*plan_file, plan_options(context)), std::cout);
+  });
+
+  struct RunArgs {
+    std::string file, dir;
+    ExecutorOptions executor;
+  };
+  auto run_args = std::make_shared<RunArgs>();
+  auto* run = sweep_cmd->add_subcommand(
+      "run", "Plan a sweep into DIR (default sweeps/<name>) and run what is not done. Growing the grid and running "
+             "again runs only the new trials. Exit status 75: stopped by a signal (run again to continue)");
+  run->add_option("file", run_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
+  run->add_option("--dir", run_args->dir, "Sweep directory (default sweeps/<name>)");
+  add_executor_options(*run, run_args->executor);
+  run->callback([run_args, &context]() {
+    context.apply_runtime_settings();
+    core::install_stop_handlers();
+    run_sweep(run_args->file, run_args->dir, run_args->executor, context);
+  });
+
+  auto resume_args = std::make_shared<RunArgs>();
+  auto* resume = sweep_cmd->add_subcommand(
+      "resume", "Run what is not done of DIR's plan (interrupted trials continue from their checkpoints), with the "
+                "executor it last ran on unless --executor says otherwise");
+  resume->add_option("dir", resume_args->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  add_executor_options(*resume, resume_args->executor);
+  resume->callback([resume_args, &context]() {
+    context.apply_runtime_settings();
+    core::install_stop_handlers();
+    run_sweep("", resume_args->dir, resume_args->executor, context);
+  });
+
+  auto status_dir = std::make_shared<std::string>();
+  auto no_merge = std::make_shared<bool>(false);
+  auto* status = sweep_cmd->add_subcommand(
+      "status", "Done / running / queued / interrupted / failed (with reasons) / pending per method and dataset; "
+                "merges the results unless --no-merge");
+  status->add_option("dir", *status_dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  status->add_flag("--no-merge", *no_merge, "Do not update results.sqlite and results.csv");
+  status->callback([status_dir, no_merge]() { print_status(sweep::SweepStore(*status_dir), !*no_merge); });
+
+  auto merge_dir = std::make_shared<std::string>();
+  auto* merge = sweep_cmd->add_subcommand("merge", "Merge the trial directories into results.sqlite and results.csv");
+  merge->add_option("dir", *merge_dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  merge->callback([merge_dir]() {
+    const auto m = sweep::SweepStore(*merge_dir).merge();
+    std::cout << "merged " << m.trials << " trials (" << m.updated << " rows changed)\n";
+  });
+
+  struct TaskArgs {
+    std::string dir, list;
+    std::vector<std::string> ids;
+    int64_t index = -1, per_task = 1;
+    MpiOptions mpi;
+  };
+  auto task_args = std::make_shared<TaskArgs>();
+  auto* task = sweep_cmd->add_subcommand(
+      "task", "Run trials of DIR's plan in this process (what the executors start; exit 75: checkpointed on a signal)");
+  task->add_option("dir", task_args->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  task->add_option("--trial", task_args->ids, "Trial ids");
+  auto* list = task->add_option("--list", task_args->list, "File of trial ids, one per line")->check(CLI::ExistingFile);
+  task->add_option("--index", task_args->index, "With --list: run trials index*K .. index*K+K-1")->needs(list);
+  task->add_option("--per-task", task_args->per_task, "K")->capture_default_str()->check(CLI::PositiveNumber);
+  add_mpi_options(*task, task_args->mpi);
+  task->callback([task_args, &context]() {
+    context.apply_runtime_settings();
+    core::install_stop_handlers();
+    BBPT_CHECK(!task_args->ids.empty() || !task_args->list.empty(), ConfigError, "sweep task: give --trial or --list");
+    run_tasks(task_args->dir, task_args->ids, task_args->list, std::max<int64_t>(task_args->index, 0),
+              task_args->per_task, task_args->mpi, context);
+  });
+}
+
+}  // namespace bbpt::cli

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+// Expands a sweep file into trials (grid.h): per method entry, the product of its axes and zips
+// with the top-level ones, each cell resolved against the method config and given its id.
+#include "bbpt/sweep/grid.h"
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/sha256.h"
+#include "bbpt/run/method.h"
+#include "bbpt/run/run_config.h"
+#include "sweep_file.h"
+
+namespace bbpt::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using detail::Axis;
+using detail::Located;
+
+constexpr int64_t kMaxTrials = 1000000;
+
+/// Keys that describe the trial rather than the method (run_trial reads dataset, seed and shots
+/// from the config too; model is the checkpoint).
+const std::set<std::string>& trial_keys() {
+  static const std::set<std::string> keys = {"dataset", "seed", "shots", "model"};
+  return keys;
+}
+
+/// The keys every method reads (read_common_options), with their defaults filled for `config`.
+Json common_options(const Json& config) {
+  auto run_config = run::RunConfig::empty();
+  for (const auto& [key, value] : config.items()) run_config.set(key + "=" + value.dump());
+  run::read_common_options(run_config);
+  Json out;
+  for (const auto& [key, value] : run_config.resolved().items()) {
+    Json v = value;
+    if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 9e15) {
+      v = static_cast<int64_t>(v.get<double>());
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+const std::set<std::string>& common_keys() {
+  static const std::set<std::string> keys = [] {
+    std::set<std::string> k;
+    const Json defaults = common_options(Json{{"method", "zeroshot"}});
+    for (const auto& [key, value] : defaults.items()) k.insert(key);
+    return k;
+  }();
+  return keys;
+}
+
+std::string method_config_path(const detail::MethodEntry& m, const PlanOptions& options) {
+  const std::string named = m.config.value.get<std::string>();
+  const std::string what = named.empty() ? m.name : named;
+  const bool is_path = what.find('/') != std::string::npos || fs::path(what).extension() == ".yaml" ||
+                       fs::path(what).extension() == ".yml";
+  const fs::path path = is_path ? (fs::path(what).is_absolute() ? fs::path(what) : fs::path(m.config_dir) / what)
+                                : fs::path(options.configs_dir) / "methods" / (what + ".yaml");
+  BBPT_CHECK(fs::is_regular_file(path), ConfigError,
+             (named.empty() ? m.origin : m.config.origin)
+                 << ": methods." << m.name << ": method config " << path.string() << " not found"
+                 << (named.empty() ? " (name one with config: <name or path>; the shipped ones are in configs/methods/)"
+                                   : ""));
+  return path.string();
+}
+
+/// One factor of the product: an axis, or a zip group (several axes advanced together).
+struct Factor {
+  std::vector<const Axis*> axes;
+  size_t size() const { return axes.front()->values.size(); }
+};
+
+class MethodExpansion {
+ public:
+  MethodExpansion(const detail::SweepFile& file, const detail::MethodEntry& m, const PlanOptions& options)
+      : file_(file), m_(m), options_(options), config_path_(method_config_path(m, options)) {
+    const auto base = run::RunConfig::from_file(config_path_);
+    for (const auto& [key, text] : base.texts()) base_[key] = canonical_scalar(text, false);
+    for (const auto* f : {&file.top, &m.factors}) {
+      for (const auto& axis : f->grid) factors_.push_back(Factor{{&axis}});
+      for (const auto& zip : f->zips) {
+        Factor factor;
+        for (const auto& axis : zip.axes) factor.axes.push_back(&axis);
+        factors_.push_back(factor);
+      }
+    }
+    check_keys();
+  }
+
+  /// Calls `emit` for every cell, in order (first axis outermost).
+  void expand(const std::function<void(PlannedTrial)>& emit) {
+    int64_t total = 1;
+    for (const auto& f : factors_) {
+      total *= static_cast<int64_t>(f.size());
+      BBPT_CHECK(total <= kMaxTrials, ConfigError,
+                 m_.origin << ": methods." << m_.name << ": more than " << kMaxTrials << " trials; split the sweep");
+    }
+    std::vector<size_t> at(factors_.size(), 0);
+    for (int64_t cell = 0; cell < total; ++cell) {
+      emit(resolve(at));
+      for (size_t f = factors_.size(); f-- > 0;) {  // odometer: the last factor turns fastest
+        if (++at[f] < factors_[f].size()) break;
+        at[f] = 0;
+      }
+    }
+  }
+
+ private:
+  bool known(const std::string& key) const {
+    return base_.contains(key) || common_keys().count(key) || trial_keys().count(key);
+  }
+
+  void check_key(const std::string& key, const std::string& origin) const {
+    BBPT_CHECK(known(key), ConfigError,
+               origin << ": " << key << ": not an option of method " << m_.name << " (" << config_path_
+                      << " does not name it, and it is not dataset, seed, shots, model or a common option)");
+  }
+
+  void check_keys() const {
+    for (const auto* f : {&file_.top, &m_.factors}) {
+      for (const auto& [key, value] : f->set) check_key(key, value.origin);
+    }
+    std::map<std::string, std::string> axis_origin;
+    for (const auto& factor : factors_) {
+      for (const auto* axis : factor.axes) {
+        check_key(axis->key, axis->origin);
+        BBPT_CHECK(!axis_origin.count(axis->key), ConfigError,
+                   axis->origin << ": " << axis->key << ": already an axis at " << axis_origin[axis->key]
+                                << " (for method " << m_.name << "); a key may vary on one axis only");
+        axis_origin[axis->key] = axis->origin;
+      }
+    }
+  }
+
+  PlannedTrial resolve(const std::vector<size_t>& at) {
+    Json config = base_;
+    Json overrides = Json::object();
+    Located model = file_.model;
+    std::map<std::string, std::string> origin;
+    const auto assign = [&](const std::string& key, const Located& v) {
+      if (key == "model") {
+        model = v;
+      } else {
+        config[key] = v.value;
+        overrides[key] = v.value;
+      }
+      origin[key] = v.origin;
+    };
+    for (const auto& [key, v] : file_.top.set) assign(key, v);
+    for (const auto& [key, v] : m_.factors.set) assign(key, v);
+    for (size_t f = 0; f < factors_.size(); ++f) {
+      for (const auto* axis : factors_[f].axes) assign(axis->key, axis->values[at[f]]);
+    }
+    if (!config.contains("seed")) config["seed"] = 1;   // TrialSpec's defaults, spelled out so that an
+    if (!config.contains("shots")) config["shots"] = 16;  // explicit seed: 1 is the same trial
+    BBPT_CHECK(config.contains("dataset") && config["dataset"].is_string(), ConfigError,
+               m_.origin << ": methods." << m_.name << ": no dataset; set one under set: or grid: (e.g. grid: {dataset: [fmnist]})");
+    BBPT_CHECK(config["seed"].is_number_integer() && config["seed"].get<int64_t>() >= 0, ConfigError,
+               (origin.count("seed") ? origin["seed"] : m_.origin) << ": seed: expected an integer >= 0, got "
+                                                                  << config["seed"].dump());
+    BBPT_CHECK(config["shots"].is_number_integer() && config["shots"].get<int64_t>() >= 1, ConfigError,
+               (origin.count("shots") ? origin["shots"] : m_.origin) << ": shots: expected an integer >= 1, got "
+                                                                    << config["shots"].dump());
+    try {
+      const Json common = common_options(config);
+      for (const auto& [key, value] : common.items()) config[key] = value;
+    } catch (const ConfigError& e) {
+      BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
+    }
+    PlannedTrial t;
+    t.method = m_.name;
+    t.algorithm = config["method"].get<std::string>();
+    t.dataset = config["dataset"].get<std::string>();
+    t.seed = config["seed"].get<uint64_t>();
+    t.shots = config["shots"].get<int64_t>();
+    t.model = model_path(model);
+    t.model_sha256 = model_sha256(t.model, model.origin);
+    t.config = config;
+    t.overrides = overrides;
+    t.origin = m_.origin;
+    t.id = trial_id(config, t.model_sha256);
+    return t;
+  }
+
+  std::string model_path(const Located& model) const {
+    const std::string text = model.value.is_string() ? model.value.get<std::string>() : model.value.dump();
+    if (text == "default") return options_.default_model;
+    return fs::absolute(text).lexically_normal().string();
+  }
+
+  std::string model_sha256(const std::string& path, const std::string& origin) {
+    static std::map<std::string, std::string> cache;  // hashing a checkpoint reads all of it: once per path
+    if (const auto it = cache.find(path); it != cache.end()) return it->second;
+    BBPT_CHECK(fs::is_regular_file(path), ConfigError,
+               origin << ": model: " << path << " not found (a trial's id includes its model's sha256); "
+                      << "pretrain the embedded default first (bbpt pretrain) or point model: at a checkpoint");
+    return cache[path] = core::sha256_file(path);
+  }
+
+  const detail::SweepFile& file_;
+  const detail::MethodEntry& m_;
+  const PlanOptions& options_;
+  std::string config_path_;
+  Json base_ = Json::object();
+  std::vector<Factor> factors_;
+};
+
+std::string describe(const PlannedTrial& t) {
+  std::ostringstream out;
+  out << t.method << " on " << t.dataset << ", seed " << t.seed;
+  if (!t.overrides.empty()) out << ", " << t.overrides.dump();
+  return out.str();
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path, const PlanOptions& options) {
+  const auto file = detail::read_sweep_file(path);
+  Sweep sweep;
+  sweep.name = file.name.value.get<std::string>();
+  sweep.file = path;
+  sweep.executors = file.executors;
+  sweep.executor_origins = file.executor_origins;
+  std::map<std::string, const PlannedTrial*> by_id;
+  for (const auto& m : file.methods) {
+    MethodExpansion(file, m, options).expand([&](PlannedTrial t) {
+      t.index = static_cast<int64_t>(sweep.trials.size());
+      sweep.trials.push_back(std::move(t));
+    });
+  }
+  for (const auto& t : sweep.trials) {
+    const auto [it, fresh] = by_id.emplace(t.id, &t);
+    BBPT_CHECK(fresh, ConfigError,
+               t.origin << ": methods." << t.method << ": the trial " << describe(t) << " resolves to the same config as "
+                        << describe(*it->second) << " (" << it->second->origin << "); the sweep would run it twice");
+  }
+  return sweep;
+}
+
+}  // namespace bbpt::sweep

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include "bbpt/sweep/local_executor.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/stop_signal.h"
+#include "process.h"
+
+namespace bbpt::sweep {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Running {
+  PlannedTrial trial;
+  Clock::time_point started;
+};
+
+std::string eta_text(double seconds) {
+  char text[32];
+  const auto s = static_cast<int64_t>(seconds + 0.5);
+  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", static_cast<long>(s / 3600), static_cast<long>(s / 60 % 60),
+                static_cast<long>(s % 60));
+  return text;
+}
+
+}  // namespace
+
+void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run, const LocalOptions& options,
+               ExecutorSummary& summary) {
+  BBPT_CHECK(options.jobs >= 1, ConfigError, "--jobs (= " << options.jobs << ") must be >= 1");
+  std::deque<PlannedTrial> queue(to_run.begin(), to_run.end());
+  std::map<pid_t, Running> running;
+  const size_t total = to_run.size();
+  size_t ended = 0;
+  double busy_s = 0;  // summed durations of the trials that ended, for the ETA
+  bool forwarded = false;
+  auto last_merge = Clock::now();
+  std::cerr << "bbpt sweep: " << total << " trial(s) to run, " << options.jobs << " at a time\n";
+  while (!queue.empty() || !running.empty()) {
+    if (core::stop_requested() && !forwarded) {
+      // Pass the request on (a terminal's Ctrl-C reached them already; a scheduler's signal did not).
+      for (const auto& [pid, r] : running) ::kill(pid, core::stop_signal());
+      forwarded = true;
+      std::cerr << "bbpt sweep: stop requested: " << running.size() << " running trial(s) checkpoint, "
+                << queue.size() << " not started\n";
+    }
+    while (!core::stop_requested() && running.size() < static_cast<size_t>(options.jobs) && !queue.empty()) {
+      PlannedTrial t = queue.front();
+      queue.pop_front();
+      auto argv = options.task_command;
+      argv.insert(argv.end(), {"sweep", "task", store.dir(), "--trial", t.id});
+      store.prepare(t.id);
+      const pid_t pid = detail::start_process(argv, store.trial_dir(t.id) + "/log.txt");
+      running.emplace(pid, Running{std::move(t), Clock::now()});
+    }
+    if (running.empty()) break;
+    int wait_status = 0;
+    const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
+    if (pid <= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (seconds_since(last_merge) > options.merge_every_s) {
+        store.merge();
+        last_merge = Clock::now();
+      }
+      continue;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const Running r = it->second;
+    running.erase(it);
+    const int code = detail::exit_code_of(wait_status);
+    const double took = seconds_since(r.started);
+    busy_s += took;
+    ++ended;
+    std::string what;
+    const auto s = store.status(r.trial.id);
+    if (code == 0 && s.state == TrialState::kDone) {
+      ++summary.finished;
+      what = "done";
+    } else if (code == 75) {
+      ++summary.stopped;
+      what = "stopped (checkpointed)";
+    } else {
+      ++summary.failed;
+      if (s.state != TrialState::kFailed) {
+        store.record_failure(r.trial.id, "the trial process ended with exit status " + std::to_string(code) +
+                                             (code > 128 ? " (signal " + std::to_string(code - 128) + ")" : "") +
+                                             " before recording a result; see " + store.trial_dir(r.trial.id) +
+                                             "/log.txt");
+      }
+      what = "FAILED: " + store.status(r.trial.id).reason;
+    }
+    const size_t left = queue.size() + running.size();
+    std::cerr << "bbpt sweep: [" << ended << "/" << total << "] " << r.trial.id << " " << r.trial.method << " "
+              << r.trial.dataset << " seed " << r.trial.seed << ": " << what << " in " << std::fixed
+              << std::setprecision(1) << took << " s";
+    if (left > 0 && !core::stop_requested()) {
+      std::cerr << ", " << left << " left, ETA " << eta_text(busy_s / static_cast<double>(ended) *
+                                                             static_cast<double>(left) / options.jobs);
+    }
+    std::cerr << "\n";
+  }
+  store.merge();
+}
+
+}  // namespace bbpt::sweep

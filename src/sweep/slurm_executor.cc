@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+#include "bbpt/sweep/slurm_executor.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/file_io.h"
+#include "process.h"
+
+namespace bbpt::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+std::string slurm_dir(const SweepStore& store) { return fs::absolute(store.dir()).lexically_normal().string() + "/slurm"; }
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+/// The job id in `sbatch --parsable`'s answer ("123" or "123;cluster").
+std::string parse_job_id(const std::string& output) {
+  std::istringstream lines(output);
+  std::string last;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) last = line;
+  }
+  return last.substr(0, last.find(';'));
+}
+
+}  // namespace
+
+SlurmOptions slurm_options_from(const Json& executors, const std::map<std::string, std::string>& origins) {
+  SlurmOptions o;
+  if (!executors.contains("slurm")) return o;
+  for (const auto& [key, value] : executors.at("slurm").items()) {
+    const auto at = origins.count("slurm." + key) ? origins.at("slurm." + key) : std::string("executors.slurm");
+    const auto need = [&](bool ok, const char* what) {
+      BBPT_CHECK(ok, ConfigError, at << ": executors.slurm." << key << ": expected " << what << ", got " << value.dump());
+    };
+    const auto text = [&]() {
+      need(value.is_string() || value.is_number(), "a value");
+      return value.is_string() ? value.get<std::string>() : value.dump();
+    };
+    const auto count = [&](int minimum) {
+      need(value.is_number_integer() && value.get<int64_t>() >= minimum,
+           minimum == 0 ? "an integer >= 0" : "an integer >= 1");
+      return static_cast<int>(value.get<int64_t>());
+    };
+    if (key == "job_name") o.job_name = text();
+    else if (key == "partition") o.partition = text();
+    else if (key == "account") o.account = text();
+    else if (key == "qos") o.qos = text();
+    else if (key == "time") o.time = text();
+    else if (key == "mem") o.mem = text();
+    else if (key == "ntasks") o.ntasks = count(1);
+    else if (key == "cpus_per_task") o.cpus_per_task = count(1);
+    else if (key == "gpus_per_task") o.gpus_per_task = count(0);
+    else if (key == "throttle") o.throttle = count(0);
+    else if (key == "trials_per_task") o.trials_per_task = count(1);
+    else if (key == "signal") o.signal = text();
+    else if (key == "signal_seconds") o.signal_seconds = count(1);
+    else if (key == "merge_job") {
+      need(value.is_boolean(), "true or false");
+      o.merge_job = value.get<bool>();
+    } else if (key == "extra") {
+      need(value.is_array(), "a list of lines");
+      for (const auto& line : value) o.extra.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+    } else {
+      BBPT_THROW(ConfigError, at << ": executors.slurm." << key
+                                 << ": unknown key (valid: job_name, partition, account, qos, time, mem, ntasks, "
+                                    "cpus_per_task, gpus_per_task, throttle, trials_per_task, signal, signal_seconds, "
+                                    "merge_job, extra)");
+    }
+  }
+  return o;
+}
+
+std::string render_array_script(const SweepStore& store, const std::string& list_path, int tasks,
+                                const SlurmOptions& o, const std::vector<std::string>& task_command) {
+  const std::string dir = fs::absolute(store.dir()).lexically_normal().string();
+  std::ostringstream s;
+  s << "#!/bin/bash\n"
+    << "# Written by `bbpt sweep run --executor slurm` for the sweep in " << dir << ".\n"
+    << "# Array task i runs trials i*" << o.trials_per_task << " .. i*" << o.trials_per_task << "+"
+    << o.trials_per_task - 1 << " of " << list_path << ", skipping those already done. On "
+    << o.signal << " (sent " << o.signal_seconds << " s before the time limit, or by\n"
+    << "# `scancel --signal=" << o.signal << " --batch`) bbpt checkpoints and requeues the task; SIGTERM checkpoints.\n";
+  s << "#SBATCH --job-name=" << o.job_name << "\n";
+  s << "#SBATCH --array=0-" << tasks - 1;
+  if (o.throttle > 0) s << "%" << o.throttle;
+  s << "\n#SBATCH --output=" << dir << "/slurm/logs/%x_%A_%a.out\n"
+    << "#SBATCH --open-mode=append\n"
+    << "#SBATCH --signal=B:" << o.signal << "@" << o.signal_seconds << "\n"
+    << "#SBATCH --requeue\n"
+    << "#SBATCH --ntasks=" << o.ntasks << "\n"
+    << "#SBATCH --cpus-per-task=" << o.cpus_per_task << "\n"
+    << "#SBATCH --time=" << o.time << "\n";
+  if (!o.partition.empty()) s << "#SBATCH --partition=" << o.partition << "\n";
+  if (!o.account.empty()) s << "#SBATCH --account=" << o.account << "\n";
+  if (!o.qos.empty()) s << "#SBATCH --qos=" << o.qos << "\n";
+  if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << "\n";
+  if (o.gpus_per_task > 0) s << "#SBATCH --gpus-per-task=" << o.gpus_per_task << "\n";
+  for (const auto& line : o.extra) {  // #SBATCH lines count only before the first command
+    if (line.rfind("#SBATCH", 0) == 0) s << line << "\n";
+  }
+  for (const auto& line : o.extra) {
+    if (line.rfind("#SBATCH", 0) != 0) s << line << "\n";
+  }
+  s << "echo \"bbpt: array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), restart "
+       "${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)\"\n";
+  // exec: the batch shell becomes bbpt (or srun, which passes signals on to every rank), so the
+  // B: signal reaches the process that can checkpoint.
+  s << "exec ";
+  if (o.ntasks > 1) s << "srun --mpi=pmix ";
+  auto argv = task_command;
+  argv.insert(argv.end(), {"sweep", "task", dir, "--list", list_path, "--per-task", std::to_string(o.trials_per_task)});
+  s << detail::shell_quote(argv) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
+  return s.str();
+}
+
+ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTrial>& to_run, const SlurmOptions& o,
+                            const std::vector<std::string>& task_command) {
+  BBPT_CHECK(!to_run.empty(), ConfigError, "nothing to submit: every trial is done, running or failed");
+  const std::string dir = slurm_dir(store);
+  fs::create_directories(dir + "/logs");
+  int n = 1;
+  while (fs::exists(dir + "/array-" + std::to_string(n) + ".trials")) ++n;
+  ArraySubmission a;
+  a.list_path = dir + "/array-" + std::to_string(n) + ".trials";
+  a.script_path = dir + "/array-" + std::to_string(n) + ".sbatch";
+  std::ostringstream ids;
+  for (const auto& t : to_run) ids << t.id << "\n";
+  a.tasks = static_cast<int>((to_run.size() + static_cast<size_t>(o.trials_per_task) - 1) /
+                             static_cast<size_t>(o.trials_per_task));
+  core::write_file_atomic(a.list_path, ids.str());
+  core::write_file_atomic(a.script_path, render_array_script(store, a.list_path, a.tasks, o, task_command));
+  fs::permissions(a.script_path, fs::perms::owner_exec, fs::perm_options::add);
+  return a;
+}
+
+void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
+            const std::vector<std::string>& task_command) {
+  const auto array = detail::run_command({"sbatch", "--parsable", a.script_path});
+  BBPT_CHECK(array.exit_code == 0, Error,
+             "sbatch refused " << a.script_path << " (exit " << array.exit_code << "): " << array.output
+                               << "; check the executors.slurm options (partition, account, time) of the sweep file");
+  a.job_id = parse_job_id(array.output);
+  if (o.merge_job) {
+    auto merge = task_command;
+    merge.insert(merge.end(), {"sweep", "merge", fs::absolute(store.dir()).lexically_normal().string()});
+    std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=" + o.job_name + "-merge",
+                                     "--dependency=afterany:" + a.job_id, "--kill-on-invalid-dep=yes",
+                                     "--output=" + slurm_dir(store) + "/logs/%x_%j.out", "--time=00:30:00",
+                                     "--ntasks=1", "--cpus-per-task=1"};
+    if (!o.partition.empty()) argv.push_back("--partition=" + o.partition);
+    if (!o.account.empty()) argv.push_back("--account=" + o.account);
+    if (!o.qos.empty()) argv.push_back("--qos=" + o.qos);
+    argv.push_back("--wrap=" + detail::shell_quote(merge));
+    const auto merge_job = detail::run_command(argv);
+    BBPT_CHECK(merge_job.exit_code == 0, Error,
+               "sbatch refused the merge job (the array " << a.job_id << " is submitted): " << merge_job.output);
+    a.merge_job_id = parse_job_id(merge_job.output);
+  }
+  Json line;
+  line["job_id"] = a.job_id;
+  line["merge_job_id"] = a.merge_job_id;
+  line["tasks"] = a.tasks;
+  line["trials_per_task"] = o.trials_per_task;
+  line["list"] = a.list_path;
+  line["script"] = a.script_path;
+  line["time"] = utc_now();
+  std::ofstream out(slurm_dir(store) + "/submissions.jsonl", std::ios::app);
+  out << line.dump() << "\n";
+  BBPT_CHECK(out.good(), IoError, slurm_dir(store) << "/submissions.jsonl: write failed (the array " << a.job_id
+                                                   << " is submitted)");
+}
+
+std::string test_only(const ArraySubmission& a) {
+  return detail::run_command({"sbatch", "--test-only", a.script_path}).output;
+}
+
+std::map<std::string, std::string> slurm_states(const SweepStore& store) {
+  std::map<std::string, std::string> states;
+  const std::string path = slurm_dir(store) + "/submissions.jsonl";
+  if (!core::is_regular_file(path)) return states;
+  struct Array {
+    std::vector<std::string> ids;
+    int per_task = 1;
+  };
+  std::map<std::string, Array> arrays;
+  std::string job_list;
+  std::istringstream lines(core::read_file(path));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    const auto j = Json::parse(line);
+    Array a;
+    a.per_task = j.at("trials_per_task").get<int>();
+    std::istringstream ids(core::read_file(j.at("list").get<std::string>()));
+    for (std::string id; std::getline(ids, id);) a.ids.push_back(id);
+    const std::string job = j.at("job_id").get<std::string>();
+    arrays[job] = std::move(a);
+    job_list += (job_list.empty() ? "" : ",") + job;
+  }
+  // -r: one line per array task, pending ones included. Jobs squeue no longer knows are simply
+  // absent (an error when none is known): the store says how those ended.
+  const auto q = detail::run_command({"squeue", "-h", "-r", "-j", job_list, "-o", "%i|%T"});
+  if (q.exit_code != 0) return states;
+  std::istringstream rows(q.output);
+  for (std::string row; std::getline(rows, row);) {
+    const auto bar = row.find('|');
+    const auto underscore = row.find('_');
+    if (bar == std::string::npos || underscore == std::string::npos || underscore > bar) continue;
+    const auto it = arrays.find(row.substr(0, underscore));
+    if (it == arrays.end()) continue;
+    const std::string task_text = row.substr(underscore + 1, bar - underscore - 1);
+    if (task_text.find_first_not_of("0123456789") != std::string::npos) continue;  // "[3-5%2]": not expanded
+    const size_t first = std::stoul(task_text) * static_cast<size_t>(it->second.per_task);
+    for (size_t i = first; i < first + static_cast<size_t>(it->second.per_task) && i < it->second.ids.size(); ++i) {
+      states[it->second.ids[i]] = row.substr(bar + 1);
+    }
+  }
+  return states;
+}
+
+std::string requeue(const std::string& job) {
+  const auto r = detail::run_command({"scontrol", "requeue", job});
+  return r.exit_code == 0 ? "" : r.output;
+}
+
+}  // namespace bbpt::sweep

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+// Implements the sweep directory (store.h) except the merge (results_merge.cc).
+#include "bbpt/sweep/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "bbpt/core/error.h"
+#include "bbpt/core/file_io.h"
+#include "bbpt/core/sha256.h"
+
+namespace bbpt::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/// Whether another process holds DIR/run.lock (run_trial's flock) right now.
+bool run_lock_held(const std::string& trial_dir) {
+  const std::string path = trial_dir + "/run.lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);  // releases the probe at once (run_trial retries a lock it finds taken for a moment)
+  return held;
+}
+
+int64_t line_count(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+/// "" when DIR/result.json is a finished result of DIR/config.json; otherwise what is wrong.
+std::string result_problem(const std::string& dir) {
+  const std::string result_path = dir + "/result.json";
+  const std::string config_path = dir + "/config.json";
+  try {
+    const auto result = Json::parse(core::read_file(result_path));
+    if (!core::is_regular_file(config_path)) return "result.json without config.json";
+    if (result.value("config_sha256", "") != core::sha256_hex(core::read_file(config_path))) {
+      return "result.json does not belong to config.json (config_sha256 differs)";
+    }
+    return "";
+  } catch (const std::exception& e) {
+    return std::string("result.json is damaged: ") + e.what();
+  }
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+}  // namespace
+
+const char* to_string(TrialState state) {
+  switch (state) {
+    case TrialState::kPending: return "pending";
+    case TrialState::kInterrupted: return "interrupted";
+    case TrialState::kRunning: return "running";
+    case TrialState::kFailed: return "failed";
+    case TrialState::kDone: return "done";
+  }
+  return "?";
+}
+
+SweepStore::SweepStore(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_ + "/trials"); }
+
+void SweepStore::write_plan(const Sweep& sweep) const {
+  const std::string text = core::read_file(sweep.file);
+  if (core::is_regular_file(sweep_file()) && core::read_file(sweep_file()) != text) {
+    fs::create_directories(dir_ + "/history");
+    int n = 1;
+    while (fs::exists(dir_ + "/history/sweep-" + std::to_string(n) + ".yaml")) ++n;
+    fs::copy_file(sweep_file(), dir_ + "/history/sweep-" + std::to_string(n) + ".yaml");
+  }
+  core::write_file_atomic(sweep_file(), text);
+  std::ostringstream manifest;
+  for (const auto& t : sweep.trials) {
+    const Json line = to_json(t);
+    manifest << line.dump() << "\n";
+    const std::string trial_json = trial_dir(t.id) + "/trial.json";
+    if (!core::is_regular_file(trial_json)) {
+      core::write_file_atomic(method_config_path(t.id), config_as_yaml(t.config));
+      core::write_file_atomic(trial_json, line.dump(2) + "\n");
+    }
+  }
+  core::write_file_atomic(dir_ + "/manifest.jsonl", manifest.str());
+}
+
+std::vector<PlannedTrial> SweepStore::read_manifest() const {
+  const std::string path = dir_ + "/manifest.jsonl";
+  BBPT_CHECK(core::is_regular_file(path), ConfigError,
+             dir_ << " holds no sweep plan (" << path << " missing); start it with bbpt sweep run <sweep.yaml> --dir "
+                  << dir_);
+  std::vector<PlannedTrial> trials;
+  std::istringstream lines(core::read_file(path));
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    if (line.empty()) continue;
+    try {
+      trials.push_back(planned_trial_from_json(Json::parse(line)));
+    } catch (const std::exception& e) {
+      BBPT_THROW(ConfigError, path << ":" << number << ": not a planned trial (" << e.what()
+                                   << "); plan again with bbpt sweep run <sweep.yaml> --dir " << dir_);
+    }
+  }
+  return trials;
+}
+
+TrialStatus SweepStore::status(const std::string& id) const {
+  const std::string dir = trial_dir(id);
+  TrialStatus s;
+  std::string problem;
+  if (core::is_regular_file(dir + "/result.json")) {
+    problem = result_problem(dir);
+    if (problem.empty()) {
+      s.state = TrialState::kDone;
+      return s;
+    }
+  }
+  if (run_lock_held(dir)) {
+    s.state = TrialState::kRunning;
+  } else if (core::is_regular_file(dir + "/failed.json")) {
+    s.state = TrialState::kFailed;
+    try {
+      s.reason = Json::parse(core::read_file(dir + "/failed.json")).at("reason").get<std::string>();
+    } catch (const std::exception&) {
+      s.reason = "failed.json is unreadable";
+    }
+    return s;
+  } else if (core::is_regular_file(dir + "/checkpoint.bin")) {
+    s.state = TrialState::kInterrupted;
+  }
+  s.reason = problem;
+  if (s.state != TrialState::kPending) s.steps_done = line_count(dir + "/metrics.jsonl");
+  return s;
+}
+
+void SweepStore::prepare(const std::string& id) const {
+  const std::string dir = trial_dir(id);
+  if (core::is_regular_file(dir + "/result.json") && !result_problem(dir).empty()) {
+    fs::rename(dir + "/result.json", dir + "/result.json.damaged");
+  }
+  fs::remove(dir + "/failed.json");
+}
+
+void SweepStore::record_failure(const std::string& id, const std::string& reason) const {
+  Json j;
+  j["id"] = id;
+  j["reason"] = reason;
+  j["time"] = utc_now();
+  core::write_file_atomic(trial_dir(id) + "/failed.json", j.dump(2) + "\n");
+}
+
+}  // namespace bbpt::sweep

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// A sweep file as written (grid.h describes the format), includes merged, every value typed and
+// tagged with the file and line it came from; grid.cc expands it into trials.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace bbpt::sweep::detail {
+
+/// A typed scalar and where it was written ("file:line").
+struct Located {
+  nlohmann::json value;
+  std::string origin;
+};
+
+/// One axis of a product: a key and its values in order.
+struct Axis {
+  std::string key;
+  std::vector<Located> values;
+  std::string origin;
+};
+
+/// Axes advanced together (all of one length).
+struct ZipGroup {
+  std::vector<Axis> axes;
+  std::string origin;
+};
+
+/// What a level (the top of the file, or one methods: entry) sets: fixed values, axes, zips. Keys
+/// keep the order of first appearance; a later file replaces a value in place.
+struct Factors {
+  std::vector<std::pair<std::string, Located>> set;
+  std::vector<Axis> grid;
+  std::vector<ZipGroup> zips;
+};
+
+struct MethodEntry {
+  std::string name;
+  Located config;          // "" (the default: <configs>/methods/<name>.yaml), a name, or a path
+  std::string config_dir;  // the directory of the file that named `config` (paths are relative to it)
+  Factors factors;
+  std::string origin;
+};
+
+struct SweepFile {
+  std::string path;
+  Located name;
+  Located model;
+  Factors top;
+  std::vector<MethodEntry> methods;
+  nlohmann::json executors = nlohmann::json::object();
+  std::map<std::string, std::string> executor_origins;  // "slurm.partition" -> "file:line"
+};
+
+/// Reads `path` and, first, the files it includes (relative to it). Throws ConfigError with file,
+/// line and key for anything the format does not allow.
+SweepFile read_sweep_file(const std::string& path);
+
+}  // namespace bbpt::sweep::detail

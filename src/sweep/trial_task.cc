@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#include "bbpt/sweep/trial_task.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "bbpt/comm/communicator.h"
+#include "bbpt/core/error.h"
+#include "bbpt/run/run_trial.h"
+
+namespace bbpt::sweep {
+namespace {
+
+/// Points stdout and stderr at a file (appending) for its lifetime, then restores them.
+class OutputToFile {
+ public:
+  explicit OutputToFile(const std::string& path) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    BBPT_CHECK(fd >= 0, IoError, path << ": cannot open the trial log");
+    saved_out_ = ::dup(1);
+    saved_err_ = ::dup(2);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  ~OutputToFile() {
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::dup2(saved_out_, 1);
+    ::dup2(saved_err_, 2);
+    ::close(saved_out_);
+    ::close(saved_err_);
+  }
+  OutputToFile(const OutputToFile&) = delete;
+  OutputToFile& operator=(const OutputToFile&) = delete;
+
+ private:
+  int saved_out_ = -1, saved_err_ = -1;
+};
+
+}  // namespace
+
+TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial, const run::TrialSpec& base,
+                              const TaskOptions& options) {
+  const bool leader = options.group == nullptr || options.group->rank() == 0;
+  TaskOutcome outcome;
+  try {
+    std::unique_ptr<OutputToFile> log;
+    if (leader) {
+      store.prepare(trial.id);
+      if (options.log_to_trial_dir) log = std::make_unique<OutputToFile>(store.trial_dir(trial.id) + "/log.txt");
+    }
+    run::RunRequest request;
+    request.config_path = store.method_config_path(trial.id);
+    request.trial = base;
+    request.trial.dataset = trial.dataset;
+    request.trial.seed = trial.seed;
+    request.trial.shots = trial.shots;
+    request.trial.model_path = trial.model;
+    request.out_dir = store.trial_dir(trial.id);
+    request.communicator = options.group;
+    request.on_step = options.on_step;
+    request.progress_every = options.progress_every;
+    const auto summary = run::run_trial(request);
+    outcome.status = summary.outcome == run::RunOutcome::kStopped ? "stopped" : "done";
+    outcome.result = summary.result;
+  } catch (const CommError&) {
+    throw;
+  } catch (const std::exception& e) {
+    outcome.status = "failed";
+    outcome.reason = e.what();
+    if (leader) store.record_failure(trial.id, outcome.reason);
+  }
+  return outcome;
+}
+
+}  // namespace bbpt::sweep
