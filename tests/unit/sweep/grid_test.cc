@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+// Sweep files: products, ranges, zips, per-method grids and includes expand as documented (grid.h);
+// duplicates and unknown keys are refused with file, line and key; ids do not depend on key order
+// or number spelling, and growing a grid keeps the ids of the trials it had.
+#include "bbpt/sweep/grid.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "bbpt/core/error.h"
+
+namespace bbpt::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Grid : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bbpt_grid_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "model.pt") << "a stand-in checkpoint: only its sha256 matters to the plan";
+    options_.configs_dir = std::string(BBPT_SOURCE_DIR) + "/configs";
+    options_.default_model = (dir_ / "model.pt").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const auto path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  Sweep load(const std::string& text) { return load_sweep(write("sweep.yaml", text), options_); }
+  std::string error_of(const std::string& text) {
+    try {
+      load(text);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  fs::path dir_;
+  PlanOptions options_;
+};
+
+TEST_F(Grid, ProductOfAxesAndMethodsInOrderWithUniqueIds) {
+  const auto s = load(
+      "name: demo\n"
+      "set: {budget: 100}\n"
+      "grid:\n"
+      "  dataset: [fmnist, mnist]\n"
+      "  seed: [1, 2, 3]\n"
+      "methods:\n"
+      "  zip: {}\n"
+      "  bptvlm: {}\n");
+  EXPECT_EQ(s.name, "demo");
+  ASSERT_EQ(s.trials.size(), 12u);
+  // Methods outermost, then dataset, then seed (the last axis turns fastest).
+  EXPECT_EQ(s.trials[0].method, "zip");
+  EXPECT_EQ(s.trials[0].dataset, "fmnist");
+  EXPECT_EQ(s.trials[0].seed, 1u);
+  EXPECT_EQ(s.trials[1].seed, 2u);
+  EXPECT_EQ(s.trials[3].dataset, "mnist");
+  EXPECT_EQ(s.trials[6].method, "bptvlm");
+  EXPECT_EQ(s.trials[6].algorithm, "bptvlm");
+  std::set<std::string> ids;
+  for (const auto& t : s.trials) {
+    ids.insert(t.id);
+    EXPECT_EQ(t.id.size(), 16u);
+    EXPECT_EQ(t.config["budget"], 100);
+    EXPECT_EQ(t.shots, 16);  // TrialSpec's default, written into the config
+    EXPECT_EQ(t.model, options_.default_model);
+  }
+  EXPECT_EQ(ids.size(), 12u);
+  EXPECT_EQ(s.trials[0].index, 0);
+  EXPECT_EQ(s.trials[11].index, 11);
+}
+
+TEST_F(Grid, RangesExcludeTheirStopAndTakeAStep) {
+  const auto s = load(
+      "grid:\n"
+      "  dataset: [fmnist]\n"
+      "  seed: {range: [1, 4]}\n"
+      "  spsa_a: {range: [0.01, 0.04, 0.01]}\n"
+      "methods: {zip: {}}\n");
+  ASSERT_EQ(s.trials.size(), 9u);
+  EXPECT_EQ(s.trials[0].seed, 1u);
+  EXPECT_EQ(s.trials[8].seed, 3u);
+  EXPECT_DOUBLE_EQ(s.trials[0].config["spsa_a"].get<double>(), 0.01);
+  EXPECT_DOUBLE_EQ(s.trials[2].config["spsa_a"].get<double>(), 0.03);
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [3, 3]}}\nmethods: {zip: {}}\n").find(
+                "sweep.yaml:1: seed: range [3, 3) with step 1 is empty"),
+            std::string::npos);
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [1, 3, 0]}}\nmethods: {zip: {}}\n").find("step must not be 0"),
+            std::string::npos);
+}
+
+TEST_F(Grid, ZippedAxesAdvanceTogether) {
+  const auto s = load(
+      "grid: {dataset: [fmnist], seed: [1, 2]}\n"
+      "zip:\n"
+      "  - {spsa_a: [0.01, 0.02, 0.04], spsa_c: [0.1, 0.2, 0.4]}\n"
+      "methods: {zip: {}}\n");
+  ASSERT_EQ(s.trials.size(), 6u);  // 2 seeds x 3 zipped pairs
+  for (const auto& t : s.trials) {
+    EXPECT_DOUBLE_EQ(t.config["spsa_c"].get<double>(), 10 * t.config["spsa_a"].get<double>());
+  }
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nzip:\n  - {spsa_a: [0.01, 0.02], spsa_c: [0.1]}\nmethods: {zip: {}}\n")
+                .find("sweep.yaml:3: zip: spsa_c has 1 values but spsa_a has 2; zipped axes need equal lengths"),
+            std::string::npos);
+}
+
+TEST_F(Grid, PerMethodGridsAndSetsApplyToTheirMethodOnly) {
+  const auto s = load(
+      "set: {dataset: fmnist, budget: 200}\n"
+      "methods:\n"
+      "  zip: {}\n"
+      "  zip-rank1: {config: zip, set: {rank: 1, budget: 300}}\n"
+      "  bptvlm: {grid: {sigma0: [0.5, 1.0]}}\n"
+      "  zeroshot: {}\n");
+  ASSERT_EQ(s.trials.size(), 5u);
+  EXPECT_EQ(s.trials[0].config["rank"], 5);
+  EXPECT_EQ(s.trials[1].method, "zip-rank1");
+  EXPECT_EQ(s.trials[1].algorithm, "zip");
+  EXPECT_EQ(s.trials[1].config["rank"], 1);
+  EXPECT_EQ(s.trials[1].config["budget"], 300);  // the method's set wins over the top-level one
+  EXPECT_DOUBLE_EQ(s.trials[2].config["sigma0"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(s.trials[3].config["sigma0"].get<double>(), 1.0);
+  EXPECT_EQ(s.trials[4].algorithm, "zeroshot");
+}
+
+TEST_F(Grid, IncludesAreReadFirstAndThisFileWins) {
+  write("common.yaml", "set: {budget: 100, shots: 8}\ngrid: {dataset: [fmnist, mnist]}\nmethods: {zip: {}}\n");
+  const auto s = load("include: common.yaml\nset: {budget: 50}\ngrid: {seed: [1, 2]}\n");
+  ASSERT_EQ(s.trials.size(), 4u);
+  EXPECT_EQ(s.trials[0].config["budget"], 50);
+  EXPECT_EQ(s.trials[0].shots, 8);
+  write("a.yaml", "include: b.yaml\n");
+  write("b.yaml", "include: a.yaml\n");
+  EXPECT_NE(error_of("include: a.yaml\nmethods: {zip: {}}\n").find("include cycle"), std::string::npos);
+}
+
+TEST_F(Grid, RefusesDuplicatesWithTheirLine) {
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nset: {budget: 1}\nset: {budget: 2}\n")
+                .find("sweep.yaml:4: set: duplicate key (first at "),
+            std::string::npos);
+  EXPECT_NE(error_of("grid:\n  dataset: [fmnist]\n  seed: [1, 2, 1]\nmethods: {zip: {}}\n")
+                .find("sweep.yaml:3: seed: value 1 is listed twice"),
+            std::string::npos);
+  // Two entries that resolve to one config would run the same trial twice.
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {}\n  zip-again: {config: zip}\n")
+                .find("resolves to the same config as"),
+            std::string::npos);
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], budget: [1, 2]}\nzip:\n  - {budget: [3, 4]}\nmethods: {zip: {}}\n")
+                .find("budget: already an axis at"),
+            std::string::npos);
+}
+
+TEST_F(Grid, RefusesUnknownKeysWithFileLineAndKey) {
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nexecutor: {}\n")
+                .find("sweep.yaml:3: executor: unknown key (valid: name, include, model, set, grid, zip, methods, "
+                      "executors)"),
+            std::string::npos);
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {sett: {}}\n").find("sweep.yaml:3: methods.zip.sett: unknown key"),
+            std::string::npos);
+  const auto typo = error_of("grid: {dataset: [fmnist]}\nset:\n  budgt: 10\nmethods: {zip: {}}\n");
+  EXPECT_NE(typo.find("sweep.yaml:3: budgt: not an option of method zip"), std::string::npos) << typo;
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {nosuch: {}}\n").find("method config"), std::string::npos);
+  EXPECT_NE(error_of("methods: {zip: {}}\n").find("no dataset"), std::string::npos);
+}
+
+TEST_F(Grid, IdsIgnoreKeyOrderAndNumberSpelling) {
+  const auto a = load("set: {dataset: fmnist, spsa_a: 0.001, budget: 5000, seed: 1}\nmethods: {zip: {}}\n");
+  const auto b = load("set: {budget: 5e3, spsa_a: 1e-3, dataset: fmnist}\nmethods: {zip: {}}\n");
+  const auto c = load("set: {budget: 5000.0, spsa_a: 0.0010, dataset: 'fmnist'}\nmethods: {zip: {}}\n");
+  EXPECT_EQ(a.trials.at(0).id, b.trials.at(0).id);
+  EXPECT_EQ(a.trials.at(0).id, c.trials.at(0).id);
+  const auto d = load("set: {budget: 5001, spsa_a: 0.001, dataset: fmnist}\nmethods: {zip: {}}\n");
+  EXPECT_NE(a.trials.at(0).id, d.trials.at(0).id);
+  // Another model is another trial.
+  std::ofstream(dir_ / "model.pt", std::ios::app) << "retrained";
+  const auto e = load_sweep(write("again.yaml", "set: {dataset: fmnist, spsa_a: 0.001, budget: 5000}\nmethods: {zip: {}}\n"),
+                            options_);
+  EXPECT_NE(a.trials.at(0).id, e.trials.at(0).id);
+}
+
+TEST_F(Grid, GrowingAGridKeepsTheIdsOfItsTrials) {
+  const auto small = load("grid: {dataset: [fmnist], seed: [1, 2]}\nmethods: {zip: {}}\n");
+  const auto grown = load("grid: {dataset: [fmnist, mnist], seed: [1, 2, 3]}\nmethods: {zip: {}, spsa-gc: {}}\n");
+  std::set<std::string> grown_ids;
+  for (const auto& t : grown.trials) grown_ids.insert(t.id);
+  for (const auto& t : small.trials) EXPECT_TRUE(grown_ids.count(t.id)) << t.id;
+  EXPECT_EQ(grown.trials.size(), 12u);
+}
+
+TEST(CanonicalScalar, TypesScalarsAsTheirValues) {
+  EXPECT_EQ(canonical_scalar("5e3", false), 5000);
+  EXPECT_EQ(canonical_scalar("5000.0", false), 5000);
+  EXPECT_EQ(canonical_scalar("1e-3", false), 0.001);
+  EXPECT_EQ(canonical_scalar("yes", false), true);
+  EXPECT_EQ(canonical_scalar("1", true), "1");  // quoted: text
+  EXPECT_EQ(canonical_scalar("0x10", false), "0x10");
+  EXPECT_EQ(canonical_scalar("fmnist", false), "fmnist");
+}
+
+}  // namespace
+}  // namespace bbpt::sweep
