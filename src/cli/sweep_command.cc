@@ -44,8 +44,15 @@ struct ExecutorOptions {
   }
 };
 
+/// --model of plan and run (replaces the sweep file's model:).
+std::string& model_override() {
+  static std::string path;
+  return path;
+}
+
 sweep::PlanOptions plan_options(const CliContext& context) {
   sweep::PlanOptions o;
+  o.model_override = model_override();
   o.configs_dir = context.data_options().configs_dir;
   o.default_model = base_trial_spec(context, "").model_path;
   return o;
@@ -408,6 +415,7 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
   auto plan_file = std::make_shared<std::string>();
   auto* plan = sweep_cmd->add_subcommand("plan", "Print a sweep file's trials (id, method, dataset, seed, overrides) and counts");
   plan->add_option("file", *plan_file, "Sweep file")->required()->check(CLI::ExistingFile);
+  plan->add_option("--model", model_override(), "CLIP checkpoint for every trial (replaces the file's model:)");
   plan->callback([plan_file, &context]() {
     context.apply_runtime_settings();
     print_plan(sweep::load_sweep(*plan_file, plan_options(context)), std::cout);
@@ -423,6 +431,7 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
              "again runs only the new trials. Exit status 75: stopped by a signal (run again to continue)");
   run->add_option("file", run_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
   run->add_option("--dir", run_args->dir, "Sweep directory (default sweeps/<name>)");
+  run->add_option("--model", model_override(), "CLIP checkpoint for every trial (replaces the file's model:)");
   add_executor_options(*run, run_args->executor);
   run->callback([run_args, &context]() {
     context.apply_runtime_settings();

@@ -89,11 +89,25 @@ class MethodExpansion {
       : file_(file), m_(m), options_(options), model_hashes_(model_hashes), config_path_(method_config_path(m, options)) {
     const auto base = run::RunConfig::from_file(config_path_);
     for (const auto& [key, text] : base.texts()) base_[key] = canonical_scalar(text, false);
+    // A method's own axis replaces a top-level axis of the same key (e.g. zero-shot on seed 1 only).
+    std::set<std::string> method_axes;
+    for (const auto& axis : m.factors.grid) method_axes.insert(axis.key);
+    for (const auto& zip : m.factors.zips) {
+      for (const auto& axis : zip.axes) method_axes.insert(axis.key);
+    }
     for (const auto* f : {&file.top, &m.factors}) {
-      for (const auto& axis : f->grid) factors_.push_back(Factor{{&axis}});
+      const bool top = f == &file.top;
+      for (const auto& axis : f->grid) {
+        if (!top || !method_axes.count(axis.key)) factors_.push_back(Factor{{&axis}});
+      }
       for (const auto& zip : f->zips) {
         Factor factor;
-        for (const auto& axis : zip.axes) factor.axes.push_back(&axis);
+        for (const auto& axis : zip.axes) {
+          BBPT_CHECK(!top || !method_axes.count(axis.key), ConfigError,
+                     axis.origin << ": " << axis.key << ": zipped here and an axis of method " << m.name
+                                 << " too; give that method its own zip group instead");
+          factor.axes.push_back(&axis);
+        }
         factors_.push_back(factor);
       }
     }
@@ -228,7 +242,8 @@ std::string describe(const PlannedTrial& t) {
 }  // namespace
 
 Sweep load_sweep(const std::string& path, const PlanOptions& options) {
-  const auto file = detail::read_sweep_file(path);
+  auto file = detail::read_sweep_file(path);
+  if (!options.model_override.empty()) file.model = {nlohmann::json(options.model_override), "--model"};
   Sweep sweep;
   sweep.name = file.name.value.get<std::string>();
   sweep.file = path;

@@ -16,7 +16,8 @@
 //     bptvlm: {grid: {sigma0: [0.5, 1.0]}}
 //   executors: {local: {...}, mpi: {...}, slurm: {...}}   # defaults of `bbpt sweep run` per executor
 //
-// A key is set in one place per trial: an axis may not repeat a key of another axis; `set` values
+// A key varies on one axis per trial: a method's own axis replaces a top-level axis of that key
+// (e.g. `zeroshot: {grid: {seed: [1]}}`), otherwise two axes of one key are refused; `set` values
 // give way to axes, and a method's `set` wins over the top-level one. Every key must be a trial key
 // (dataset, seed, shots), a common option, or an option its method config names; anything else,
 // and a duplicate key or axis value, is refused with the file, line and key.
@@ -66,6 +67,8 @@ struct PlanOptions {
   std::string configs_dir;
   /// The checkpoint `model: default` (or no model:) means.
   std::string default_model;
+  /// When set, replaces the sweep file's top-level model: (bbpt sweep --model).
+  std::string model_override;
 };
 
 /// Reads a sweep file (and its includes) and expands it. Throws ConfigError "<file>:<line>: <key>:

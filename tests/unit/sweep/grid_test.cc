@@ -122,16 +122,18 @@ TEST_F(Grid, PerMethodGridsAndSetsApplyToTheirMethodOnly) {
       "  zip: {}\n"
       "  zip-rank1: {config: zip, set: {rank: 1, budget: 300}}\n"
       "  bptvlm: {grid: {sigma0: [0.5, 1.0]}}\n"
-      "  zeroshot: {}\n");
-  ASSERT_EQ(s.trials.size(), 5u);
+      "  zeroshot: {grid: {seed: [1]}}\n"
+      "grid: {seed: [1, 2]}\n");
+  ASSERT_EQ(s.trials.size(), 9u);  // 2 seeds x (zip, zip-rank1, 2 bptvlm) + zero-shot on its own seed axis
   EXPECT_EQ(s.trials[0].config["rank"], 5);
-  EXPECT_EQ(s.trials[1].method, "zip-rank1");
-  EXPECT_EQ(s.trials[1].algorithm, "zip");
-  EXPECT_EQ(s.trials[1].config["rank"], 1);
-  EXPECT_EQ(s.trials[1].config["budget"], 300);  // the method's set wins over the top-level one
-  EXPECT_DOUBLE_EQ(s.trials[2].config["sigma0"].get<double>(), 0.5);
-  EXPECT_DOUBLE_EQ(s.trials[3].config["sigma0"].get<double>(), 1.0);
-  EXPECT_EQ(s.trials[4].algorithm, "zeroshot");
+  EXPECT_EQ(s.trials[2].method, "zip-rank1");
+  EXPECT_EQ(s.trials[2].algorithm, "zip");
+  EXPECT_EQ(s.trials[2].config["rank"], 1);
+  EXPECT_EQ(s.trials[2].config["budget"], 300);  // the method's set wins over the top-level one
+  EXPECT_DOUBLE_EQ(s.trials[4].config["sigma0"].get<double>(), 0.5);  // seed 1, sigma0 0.5
+  EXPECT_DOUBLE_EQ(s.trials[5].config["sigma0"].get<double>(), 1.0);
+  EXPECT_EQ(s.trials[8].algorithm, "zeroshot");
+  EXPECT_EQ(s.trials[8].seed, 1u);
 }
 
 TEST_F(Grid, IncludesAreReadFirstAndThisFileWins) {
