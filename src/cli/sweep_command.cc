@@ -83,6 +83,7 @@ void apply_sweep_defaults(const sweep::Sweep& s, ExecutorOptions& o) {
   if (!o.given("--trials-per-task")) o.slurm.trials_per_task = slurm.trials_per_task;
   if (!o.given("--gpus-per-task")) o.slurm.gpus_per_task = slurm.gpus_per_task;
   if (!o.given("--cpus-per-task")) o.slurm.cpus_per_task = slurm.cpus_per_task;
+  o.slurm.max_array_size = slurm.max_array_size;
   o.slurm.job_name = slurm.job_name.empty() ? "bbpt-" + s.name : slurm.job_name;
   o.slurm.qos = slurm.qos;
   o.slurm.mem = slurm.mem;
@@ -165,18 +166,25 @@ void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::Plann
     return;
   }
   const auto command = task_command(context, o.slurm.cpus_per_task);
-  auto array = sweep::write_array(store, to_run, o.slurm, command);
-  if (o.dry_run) {
-    std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n" << sweep::test_only(array);
-    fs::remove(array.script_path);
-    fs::remove(array.list_path);
-    return;
+  // Several arrays when one would exceed max_array_size tasks (sites cap MaxArraySize).
+  const size_t per_array = static_cast<size_t>(o.slurm.max_array_size) * static_cast<size_t>(o.slurm.trials_per_task);
+  for (size_t first = 0; first < to_run.size(); first += per_array) {
+    const std::vector<sweep::PlannedTrial> part(to_run.begin() + static_cast<std::ptrdiff_t>(first),
+                                                to_run.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_array, to_run.size())));
+    auto array = sweep::write_array(store, part, o.slurm, command);
+    if (o.dry_run) {
+      std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n" << sweep::test_only(array);
+      fs::remove(array.script_path);
+      fs::remove(array.list_path);
+      continue;
+    }
+    sweep::submit(store, array, o.slurm, command);
+    summary.submitted += static_cast<int64_t>(part.size());
+    std::cout << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, " << part.size()
+              << " trials)" << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id) << "; script "
+              << array.script_path << "\n";
   }
-  sweep::submit(store, array, o.slurm, command);
-  summary.submitted = static_cast<int64_t>(to_run.size());
-  std::cout << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, " << to_run.size()
-            << " trials)" << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id) << "; script "
-            << array.script_path << "\nfollow it with: bbpt sweep status " << store.dir() << "\n";
+  if (!o.dry_run) std::cout << "follow it with: bbpt sweep status " << store.dir() << "\n";
 }
 
 void run_on_mpi(const std::string& file, const std::string& dir_flag, const ExecutorOptions& o, CliContext& context) {

@@ -65,6 +65,7 @@ SlurmOptions slurm_options_from(const Json& executors, const std::map<std::strin
     else if (key == "gpus_per_task") o.gpus_per_task = count(0);
     else if (key == "throttle") o.throttle = count(0);
     else if (key == "trials_per_task") o.trials_per_task = count(1);
+    else if (key == "max_array_size") o.max_array_size = count(1);
     else if (key == "signal") o.signal = text();
     else if (key == "signal_seconds") o.signal_seconds = count(1);
     else if (key == "merge_job") {
@@ -76,7 +77,7 @@ SlurmOptions slurm_options_from(const Json& executors, const std::map<std::strin
     } else {
       BBPT_THROW(ConfigError, at << ": executors.slurm." << key
                                  << ": unknown key (valid: job_name, partition, account, qos, time, mem, ntasks, "
-                                    "cpus_per_task, gpus_per_task, throttle, trials_per_task, signal, signal_seconds, "
+                                    "cpus_per_task, gpus_per_task, throttle, trials_per_task, max_array_size, signal, signal_seconds, "
                                     "merge_job, extra)");
     }
   }

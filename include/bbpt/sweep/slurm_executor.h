@@ -33,6 +33,7 @@ struct SlurmOptions {
   int gpus_per_task = 0;
   int throttle = 0;          // at most this many array tasks at once (--array=...%throttle); 0: no cap
   int trials_per_task = 1;   // trials one array task runs in turn (short trials: fewer, longer tasks)
+  int max_array_size = 1000; // tasks per array (Slurm's MaxArraySize is 1001 by default): more go in several arrays
   std::string signal = "USR2";
   int signal_seconds = 120;  // warning before the time limit (Slurm may send it up to 60 s early)
   bool merge_job = true;     // a dependent job that merges results when the array ends
