@@ -26,7 +26,7 @@ TEST(DatasetConfig, EveryShippedConfigParses) {
     EXPECT_NE(config.is_coop(), !config.class_names.empty());
     ++count;
   }
-  EXPECT_EQ(count, 11u);  // fmnist, mnist, cifar10, flowers12 and 7 CoOp datasets
+  EXPECT_EQ(count, 15u);  // fmnist, mnist, cifar10, flowers12 and 11 CoOp-layout datasets
   const DatasetConfig cars =
       load_dataset_config(dataset_config_path(testing::kConfigsDir, "coop:StanfordCars"));
   EXPECT_EQ(cars.dataset_dir, "stanford_cars");
