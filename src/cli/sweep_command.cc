@@ -135,14 +135,38 @@ void print_plan(const sweep::Sweep& s, std::ostream& out) {
   out << "\n";
 }
 
-/// The executor this run uses, remembered in DIR/executor.json for `resume`.
-std::string choose_executor(const sweep::SweepStore& store, const ExecutorOptions& o) {
-  const std::string path = store.dir() + "/executor.json";
-  std::string executor = o.executor;
-  if (executor.empty() && core::is_regular_file(path)) executor = Json::parse(core::read_file(path)).value("executor", "");
-  if (executor.empty()) executor = "local";
-  if (!o.dry_run) core::write_file_atomic(path, Json{{"executor", executor}}.dump() + "\n");
-  return executor;
+/// DIR/executor.json: the executor and the resolved options of the last run, which `resume` uses
+/// (flags given to resume still win).
+void save_executor_settings(const sweep::SweepStore& store, const std::string& executor, const ExecutorOptions& o) {
+  if (o.dry_run) return;
+  Json j;
+  j["executor"] = executor;
+  j["jobs"] = o.jobs;
+  j["ranks_per_trial"] = o.packed.ranks_per_trial;
+  j["slurm"] = sweep::to_json(o.slurm);
+  core::write_file_atomic(store.dir() + "/executor.json", j.dump(2) + "\n");
+}
+
+/// For resume: the executor and options saved by the last run, where no flag says otherwise.
+std::string load_executor_settings(const std::string& dir, ExecutorOptions& o) {
+  const std::string path = dir + "/executor.json";
+  if (!core::is_regular_file(path)) return o.executor.empty() ? "local" : o.executor;
+  const auto j = Json::parse(core::read_file(path));
+  const std::string saved = j.value("executor", "local");
+  if (!o.given("--jobs")) o.jobs = j.value("jobs", o.jobs);
+  if (!o.given("--ranks-per-trial")) o.packed.ranks_per_trial = j.value("ranks_per_trial", o.packed.ranks_per_trial);
+  if (j.contains("slurm")) {
+    const auto flags = o.slurm;
+    o.slurm = sweep::slurm_options_from(Json{{"slurm", j["slurm"]}}, {});
+    if (o.given("--partition")) o.slurm.partition = flags.partition;
+    if (o.given("--account")) o.slurm.account = flags.account;
+    if (o.given("--time")) o.slurm.time = flags.time;
+    if (o.given("--throttle")) o.slurm.throttle = flags.throttle;
+    if (o.given("--trials-per-task")) o.slurm.trials_per_task = flags.trials_per_task;
+    if (o.given("--gpus-per-task")) o.slurm.gpus_per_task = flags.gpus_per_task;
+    if (o.given("--cpus-per-task")) o.slurm.cpus_per_task = flags.cpus_per_task;
+  }
+  return o.executor.empty() ? saved : o.executor;
 }
 
 void report(const sweep::ExecutorSummary& summary, const sweep::SweepStore& store, CliContext& context) {
@@ -200,9 +224,11 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
         apply_sweep_defaults(s, options);
         sweep::SweepStore(dir).write_plan(s);
       }
+      if (file.empty()) load_executor_settings(dir, options);
       const sweep::SweepStore store(dir);
-      choose_executor(store, options);
+      save_executor_settings(store, "mpi", options);
       for (const auto& t : sweep::trials_to_run(store, store.read_manifest(), o.retry_failed, summary)) {
+        store.prepare(t.id);  // a damaged result aside, a retried failure's record gone: packed mode sees a fresh trial
         plan_text += sweep::to_json(t).dump() + "\n";
       }
     }
@@ -211,6 +237,7 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
     std::vector<int64_t> ranks = {options.packed.ranks_per_trial};
     world->broadcast(ranks, 0);
     options.packed.ranks_per_trial = static_cast<int>(ranks[0]);
+    options.packed.retry_failed = true;  // the store already chose what runs (results.jsonl's old failures included)
     const sweep::SweepStore store(dir);
     std::map<std::string, sweep::PlannedTrial> planned;
     std::vector<sweep::TrialEntry> entries;
@@ -269,22 +296,19 @@ void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOpt
       run_on_slurm(store, s.trials, o, context, summary);
       return;
     }
-  } else if (core::is_regular_file(dir + "/sweep.yaml")) {
-    // resume: the executors: of the sweep file the plan came from.
-    try {
-      apply_sweep_defaults(sweep::load_sweep(dir + "/sweep.yaml", plan_options(context)), o);
-    } catch (const std::exception&) {
-      // The frozen copy's includes may not resolve from the sweep directory: flags and defaults apply.
-    }
   }
   const sweep::SweepStore store(dir);
-  const std::string executor = choose_executor(store, o);
+  // run FILE: the executor asked for (local by default); resume: the last run's, with its options.
+  const std::string executor = file.empty() ? load_executor_settings(dir, o) : (o.executor.empty() ? "local" : o.executor);
+  BBPT_CHECK(executor == "local" || executor == "slurm", ConfigError,
+             dir << " last ran on the " << executor << " executor: resume it under the MPI launcher (mpirun -np N bbpt "
+                 << "sweep resume " << dir << "), or pass --executor local|slurm");
+  save_executor_settings(store, executor, o);
   const auto plan = store.read_manifest();
   sweep::ExecutorSummary summary;
   if (executor == "slurm") {
     run_on_slurm(store, plan, o, context, summary);
   } else {
-    BBPT_CHECK(executor == "local", ConfigError, "--executor " << executor << ": expected local, mpi or slurm");
     const auto to_run = sweep::trials_to_run(store, plan, o.retry_failed, summary);
     sweep::LocalOptions local;
     local.jobs = o.jobs;
@@ -298,7 +322,12 @@ void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOpt
 
 void print_status(const sweep::SweepStore& store, bool merge) {
   const auto plan = store.read_manifest();
-  const auto queued = sweep::slurm_states(store);
+  std::map<std::string, std::string> queued;
+  try {
+    queued = sweep::slurm_states(store);
+  } catch (const std::exception& e) {
+    std::cerr << "bbpt sweep status: " << e.what() << "\n";
+  }
   // (method, dataset) -> state -> count
   std::map<std::pair<std::string, std::string>, std::map<std::string, int>> table;
   std::map<std::string, int> totals;
@@ -355,27 +384,36 @@ void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::
   }
   std::map<std::string, sweep::PlannedTrial> plan;
   for (auto& t : store.read_manifest()) plan.emplace(t.id, std::move(t));
+  // Only a Slurm array task (--list) requeues itself: a `sweep run` inside an allocation must not.
+  const bool requeue = !list.empty() && context.env.slurm_job.find('_') != std::string::npos;
   const auto body = [&](comm::Communicator* world) {
     auto base = base_trial_spec(context, "");
     if (world) base.device = rank_device(base.device, *world);
     const bool leader = world == nullptr || world->rank() == 0;
+    const bool distributed = world != nullptr && world->size() > 1;
     bool stopped = false, failed = false;
     for (const auto& id : ids) {
       BBPT_CHECK(plan.count(id), ConfigError, id << ": not a trial of the plan in " << dir << "/manifest.jsonl");
-      if (leader && store.status(id).state == sweep::TrialState::kDone) continue;  // done before a requeue
+      // Done before a requeue: skip. A distributed trial decides that in run_trial instead, on the
+      // leader, so that every rank takes the same path.
+      if (!distributed && store.status(id).state == sweep::TrialState::kDone) continue;
       sweep::TaskOptions task;
-      task.group = world != nullptr && world->size() > 1 ? world : nullptr;
+      task.group = distributed ? world : nullptr;
       task.log_to_trial_dir = leader;
       const auto outcome = sweep::run_planned_trial(store, plan.at(id), base, task);
       if (leader) std::cerr << "bbpt sweep task: " << id << ": " << outcome.status
                             << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
       failed = failed || outcome.status == "failed";
-      if (outcome.status == "stopped" || core::stop_requested()) {
+      std::vector<int64_t> stop = {leader && (outcome.status == "stopped" || core::stop_requested()) ? 1 : 0};
+      if (distributed) world->broadcast(stop, 0);  // the leader's decision, for every rank
+      if (stop[0] != 0) {
         stopped = true;
         break;
       }
     }
-    if (stopped && leader && core::stop_signal() == SIGUSR2 && !context.env.slurm_job.empty()) {
+    // An array task warned of its end puts itself back in the queue; the requeued task skips what is
+    // done and resumes the checkpointed trial.
+    if (stopped && leader && requeue && core::preemption_warning_received()) {
       const auto answer = sweep::requeue(context.env.slurm_job);
       std::cerr << "bbpt sweep task: requeue " << context.env.slurm_job << (answer.empty() ? ": done" : ": " + answer)
                 << "\n";

@@ -11,10 +11,12 @@ namespace bbpt::core {
 namespace {
 
 std::atomic<int> requested_by{0};
+std::atomic<bool> warned{false};
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
 void on_signal(int signal) {
   requested_by.store(signal);
+  if (signal == SIGUSR2) warned.store(true);
   // The next SIGINT/SIGTERM takes the default action; USR2 (a scheduler's warning, which may come
   // again) keeps only setting the flag.
   if (signal != SIGUSR2) ::signal(signal, SIG_DFL);
@@ -32,6 +34,10 @@ void install_stop_handlers() {
 
 bool stop_requested() { return requested_by.load() != 0; }
 int stop_signal() { return requested_by.load(); }
-void request_stop(int signal) { requested_by.store(signal); }
+bool preemption_warning_received() { return warned.load(); }
+void request_stop(int signal) {
+  requested_by.store(signal);
+  if (signal == SIGUSR2) warned.store(true);
+}
 
 }  // namespace bbpt::core

@@ -6,7 +6,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -66,14 +68,21 @@ class RunDirectoryLock {
     BBPT_CHECK(fd_ >= 0, IoError, path << ": cannot create the run lock");
     // A status probe (sweep/store.h) may hold it for a moment: retry for a second before refusing.
     bool locked = false;
+    int error = 0;
     for (int attempt = 0; attempt < 100 && !locked; ++attempt) {
       locked = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+      error = locked ? 0 : errno;
+      if (!locked && error != EWOULDBLOCK) break;
       if (!locked) ::usleep(10000);
     }
     if (!locked) {
       ::close(fd_);
-      BBPT_THROW(ConfigError, dir << " is being run by another process (" << path
-                                  << " is locked); wait for it, or choose another --out");
+      if (error != EWOULDBLOCK) {
+        BBPT_THROW(IoError, path << ": cannot lock (" << std::strerror(error)
+                                 << "); the file system must support flock (Lustre: mount with -o flock)");
+      }
+      BBPT_THROW(run::TrialDirectoryBusy, dir << " is being run by another process (" << path
+                                         << " is locked); wait for it, or choose another --out");
     }
   }
   ~RunDirectoryLock() { ::close(fd_); }

@@ -52,8 +52,9 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
   std::cerr << "bbpt sweep: " << total << " trial(s) to run, " << options.jobs << " at a time\n";
   while (!queue.empty() || !running.empty()) {
     if (core::stop_requested() && !forwarded) {
-      // Pass the request on (a terminal's Ctrl-C reached them already; a scheduler's signal did not).
-      for (const auto& [pid, r] : running) ::kill(pid, core::stop_signal());
+      // Pass the request on as USR2, whose handler never turns into the default action: a terminal's
+      // Ctrl-C reached the children already, and a second SIGINT would kill them before they checkpoint.
+      for (const auto& [pid, r] : running) ::kill(pid, SIGUSR2);
       forwarded = true;
       std::cerr << "bbpt sweep: stop requested: " << running.size() << " running trial(s) checkpoint, "
                 << queue.size() << " not started\n";
@@ -63,17 +64,30 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
       queue.pop_front();
       auto argv = options.task_command;
       argv.insert(argv.end(), {"sweep", "task", store.dir(), "--trial", t.id});
-      store.prepare(t.id);
-      const pid_t pid = detail::start_process(argv, store.trial_dir(t.id) + "/log.txt");
-      running.emplace(pid, Running{std::move(t), Clock::now()});
+      try {
+        store.prepare(t.id);
+        const pid_t pid = detail::start_process(argv, store.trial_dir(t.id) + "/log.txt");
+        running.emplace(pid, Running{std::move(t), Clock::now()});
+      } catch (const std::exception& e) {  // e.g. no process slots left: that trial fails, the others go on
+        store.record_failure(t.id, std::string("could not start the trial process: ") + e.what());
+        ++summary.failed;
+        ++ended;
+      }
     }
-    if (running.empty()) break;
+    if (running.empty()) {
+      summary.stopped += static_cast<int64_t>(queue.size());  // not started because of a stop request
+      break;
+    }
     int wait_status = 0;
     const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
     if (pid <= 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       if (seconds_since(last_merge) > options.merge_every_s) {
-        store.merge();
+        try {
+          store.merge();
+        } catch (const std::exception& e) {  // the trial directories stay the truth; the final merge retries
+          std::cerr << "bbpt sweep: merging the results failed for now: " << e.what() << "\n";
+        }
         last_merge = Clock::now();
       }
       continue;
@@ -91,9 +105,14 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
     if (code == 0 && s.state == TrialState::kDone) {
       ++summary.finished;
       what = "done";
-    } else if (code == 75) {
+    } else if (code == 75 || (core::stop_requested() && code > 128)) {
+      // 75: checkpointed. Killed by a signal after a stop request: it had not installed its handler
+      // yet (or a second Ctrl-C came); its last checkpoint, if any, is intact.
       ++summary.stopped;
-      what = "stopped (checkpointed)";
+      what = "stopped";
+    } else if (s.state == TrialState::kRunning) {
+      ++summary.running_elsewhere;  // another process holds its run lock
+      what = "running in another process";
     } else {
       ++summary.failed;
       if (s.state != TrialState::kFailed) {

@@ -161,6 +161,7 @@ PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std:
     record_outcome(store, summary, t.id, outcome);
     print_progress(summary, pending.size(), t.id + " " + outcome["status"].get<std::string>());
   }
+  summary.stopped += static_cast<int64_t>(pending.size());  // not started because of a stop request
   return summary;
 }
 
@@ -224,6 +225,7 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
     }
     world.send(reply.dump(), *source, kTagFromScheduler);
   }
+  summary.stopped += static_cast<int64_t>(pending.size());  // not started because of a stop request
   return summary;
 }
 
@@ -235,9 +237,10 @@ void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm
   for (;;) {
     std::vector<int64_t> assignment(1, -1);
     if (leader) {
-      if (core::stop_requested()) report["leaving"] = true;
+      const bool leaving = core::stop_requested();  // read once: the scheduler must see what we do
+      if (leaving) report["leaving"] = true;
       world.send(report.dump(), 0, kTagToScheduler);
-      if (!core::stop_requested()) {
+      if (!leaving) {
         assignment[0] = Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
       }
     }

@@ -43,7 +43,11 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   int pipe_fds[2];
   BBPT_CHECK(::pipe2(pipe_fds, O_CLOEXEC) == 0, IoError, "cannot create a pipe for " << argv.at(0));
   const pid_t pid = ::fork();
-  BBPT_CHECK(pid >= 0, IoError, "cannot fork to run " << argv.at(0));
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    BBPT_THROW(IoError, "cannot fork to run " << argv.at(0));
+  }
   if (pid == 0) {
     ::dup2(pipe_fds[1], 1);
     ::dup2(pipe_fds[1], 2);

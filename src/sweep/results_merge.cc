@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -47,7 +48,9 @@ class Database {
       BBPT_THROW(IoError, path << ": cannot open the results database: " << message);
     }
     sqlite3_busy_timeout(db_, 60000);  // readers (reports) may hold it for a moment
-    exec("PRAGMA journal_mode=WAL");
+    // The rollback journal, not WAL: a merge job on a compute node and `sweep status` on the login
+    // node may share the file over a network file system, where WAL's shared memory does not work.
+    exec("PRAGMA journal_mode=DELETE");
   }
   ~Database() { sqlite3_close(db_); }
   Database(const Database&) = delete;
@@ -181,7 +184,13 @@ MergeSummary SweepStore::merge() const {
     const std::string trial_json = (d / "trial.json").string();
     if (!core::is_regular_file(trial_json)) continue;  // not a planned trial (e.g. bbpt pack's own)
     ++summary.trials;
-    const auto trial = planned_trial_from_json(Json::parse(core::read_file(trial_json)));
+    PlannedTrial trial;
+    try {
+      trial = planned_trial_from_json(Json::parse(core::read_file(trial_json)));
+    } catch (const std::exception& e) {  // one unreadable directory must not hide the others
+      std::fprintf(stderr, "bbpt: %s: skipped in the merge: %s\n", trial_json.c_str(), e.what());
+      continue;
+    }
     const auto s = status(trial.id);
     const std::string result_text = s.state == TrialState::kDone ? core::read_file(d / "result.json") : "";
     const std::string signature = std::string(to_string(s.state)) + ":" + core::sha256_hex(result_text + s.reason);
@@ -207,7 +216,8 @@ MergeSummary SweepStore::merge() const {
     if (s.state == TrialState::kDone) {
       std::istringstream lines(core::read_file(d / "metrics.jsonl"));
       for (std::string line; std::getline(lines, line);) {
-        const auto m = Json::parse(line);
+        const auto m = Json::parse(line, nullptr, false);
+        if (m.is_discarded()) continue;  // result.json is valid, so this cannot be a cut line; skip defensively
         add_metric.bind(1, trial.id);
         add_metric.bind(2, m.value("step", Json()));
         add_metric.bind(3, m.value("queries", Json()));

@@ -66,7 +66,11 @@ SlurmOptions slurm_options_from(const Json& executors, const std::map<std::strin
     else if (key == "throttle") o.throttle = count(0);
     else if (key == "trials_per_task") o.trials_per_task = count(1);
     else if (key == "max_array_size") o.max_array_size = count(1);
-    else if (key == "signal") o.signal = text();
+    else if (key == "signal") {
+      o.signal = text();
+      // USR2 checkpoints and requeues, TERM checkpoints; bbpt handles no other (USR1 belongs to NCCL).
+      need(o.signal == "USR2" || o.signal == "TERM", "USR2 or TERM");
+    }
     else if (key == "signal_seconds") o.signal_seconds = count(1);
     else if (key == "merge_job") {
       need(value.is_boolean(), "true or false");
@@ -82,6 +86,27 @@ SlurmOptions slurm_options_from(const Json& executors, const std::map<std::strin
     }
   }
   return o;
+}
+
+Json to_json(const SlurmOptions& o) {
+  Json j;
+  j["job_name"] = o.job_name;
+  j["partition"] = o.partition;
+  j["account"] = o.account;
+  j["qos"] = o.qos;
+  j["time"] = o.time;
+  j["mem"] = o.mem;
+  j["ntasks"] = o.ntasks;
+  j["cpus_per_task"] = o.cpus_per_task;
+  j["gpus_per_task"] = o.gpus_per_task;
+  j["throttle"] = o.throttle;
+  j["trials_per_task"] = o.trials_per_task;
+  j["max_array_size"] = o.max_array_size;
+  j["signal"] = o.signal;
+  j["signal_seconds"] = o.signal_seconds;
+  j["merge_job"] = o.merge_job;
+  j["extra"] = o.extra;
+  return j;
 }
 
 std::string render_array_script(const SweepStore& store, const std::string& list_path, int tasks,
@@ -120,7 +145,8 @@ std::string render_array_script(const SweepStore& store, const std::string& list
   // exec: the batch shell becomes bbpt (or srun, which passes signals on to every rank), so the
   // B: signal reaches the process that can checkpoint.
   s << "exec ";
-  if (o.ntasks > 1) s << "srun --mpi=pmix ";
+  // srun does not inherit --cpus-per-task from the allocation in Slurm 22.05 to 23.02: pass it on.
+  if (o.ntasks > 1) s << "srun --mpi=pmix --cpus-per-task=\"${SLURM_CPUS_PER_TASK:-1}\" ";
   auto argv = task_command;
   argv.insert(argv.end(), {"sweep", "task", dir, "--list", list_path, "--per-task", std::to_string(o.trials_per_task)});
   s << detail::shell_quote(argv) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
@@ -213,7 +239,13 @@ std::map<std::string, std::string> slurm_states(const SweepStore& store) {
   // -r: one line per array task, pending ones included. Jobs squeue no longer knows are simply
   // absent (an error when none is known): the store says how those ended.
   const auto q = detail::run_command({"squeue", "-h", "-r", "-j", job_list, "-o", "%i|%T"});
-  if (q.exit_code != 0) return states;
+  if (q.exit_code != 0) {
+    BBPT_CHECK(q.output.find("Invalid job id") != std::string::npos, Error,
+               "squeue failed (exit " << q.exit_code << "): " << q.output
+                                      << "; without it bbpt cannot tell which trials are still queued, so it submits "
+                                         "nothing (try again when the controller answers)");
+    return states;  // none of the recorded jobs is known any more
+  }
   std::istringstream rows(q.output);
   for (std::string row; std::getline(rows, row);) {
     const auto bar = row.find('|');

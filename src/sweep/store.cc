@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,8 @@ bool run_lock_held(const std::string& trial_dir) {
   const std::string path = trial_dir + "/run.lock";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  // Only EWOULDBLOCK means a holder; a file system without flock must not show trials as running.
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);  // releases the probe at once (run_trial retries a lock it finds taken for a moment)
   return held;
 }

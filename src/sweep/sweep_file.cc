@@ -72,7 +72,9 @@ std::vector<Located> range_values(const YAML::Node& spec, const std::string& pat
   const bool integers = std::all_of(bounds.begin(), bounds.end(), [](const Json& v) { return v.is_number_integer(); });
   const double start = bounds[0].get<double>(), stop = bounds[1].get<double>(), step = bounds[2].get<double>();
   BBPT_CHECK(step != 0, ConfigError, origin << ": " << key << ": range: step must not be 0");
-  const double count_d = std::ceil((stop - start) / step);
+  // The values start + i * step strictly before stop; the small slack keeps [0.1, 0.4, 0.1] from
+  // counting 0.4 when (0.4 - 0.1) / 0.1 rounds to 3.0000000000000004.
+  const double count_d = std::ceil((stop - start) / step - 1e-9);
   BBPT_CHECK(count_d >= 1, ConfigError,
              origin << ": " << key << ": range [" << start << ", " << stop << ") with step " << step
                     << " is empty (stop is excluded, as in Python)");
@@ -197,7 +199,9 @@ void read_executors(const YAML::Node& node, const std::string& path, SweepFile& 
                                 Json v;
                                 if (value.IsSequence()) {
                                   v = Json::array();
-                                  for (const auto& item : value) v.push_back(scalar(item, path, key).value);
+                                  for (const auto& item : value) {
+                                    v.push_back(scalar(item, path, "executors." + executor + "." + key).value);
+                                  }
                                 } else {
                                   v = scalar(value, path, "executors." + executor + "." + key).value;
                                 }
@@ -266,6 +270,12 @@ SweepFile read_sweep_file(const std::string& path) {
   file.model = {Json("default"), path};
   std::vector<std::string> stack;
   read_into(path, file, stack);
+  const std::string name = file.name.value.get<std::string>();
+  BBPT_CHECK(!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                                  std::string::npos && name[0] != '.',
+             ConfigError,
+             file.name.origin << ": name: '" << name
+                              << "' must be letters, digits, '.', '_' or '-' (it names the sweep directory and the Slurm job)");
   BBPT_CHECK(!file.methods.empty(), ConfigError, path << ": methods: none listed; name at least one (e.g. methods: {zip: {}})");
   return file;
 }

@@ -73,6 +73,9 @@ TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial
     outcome.result = summary.result;
   } catch (const CommError&) {
     throw;
+  } catch (const run::TrialDirectoryBusy& e) {
+    outcome.status = "busy";  // not a failure of the trial: whoever holds the lock decides it
+    outcome.reason = e.what();
   } catch (const std::exception& e) {
     outcome.status = "failed";
     outcome.reason = e.what();

@@ -12,6 +12,9 @@ void install_stop_handlers();
 /// Whether a stop was requested, and by which signal (0: none).
 bool stop_requested();
 int stop_signal();
+/// Whether SIGUSR2 (a scheduler's preemption warning) arrived at any time, even if a later signal
+/// replaced stop_signal().
+bool preemption_warning_received();
 /// Requests a stop as if `signal` had arrived (tests, and executors forwarding a request).
 void request_stop(int signal);
 

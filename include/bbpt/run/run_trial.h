@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bbpt/core/error.h"
 #include "bbpt/run/trial_context.h"
 
 namespace bbpt::comm {
@@ -29,6 +30,12 @@ class Communicator;
 }
 
 namespace bbpt::run {
+
+/// Thrown when another process runs the same trial directory now (its run lock is held).
+class TrialDirectoryBusy : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
 
 struct RunRequest {
   /// configs/methods/<name>.yaml

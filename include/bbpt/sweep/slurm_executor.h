@@ -44,6 +44,9 @@ struct SlurmOptions {
 /// and line of an unknown key or a bad value.
 SlurmOptions slurm_options_from(const nlohmann::json& executors, const std::map<std::string, std::string>& origins);
 
+/// The options as the sweep file's executors: slurm: mapping (what slurm_options_from reads back).
+nlohmann::json to_json(const SlurmOptions& options);
+
 struct ArraySubmission {
   std::string script_path;
   std::string list_path;

@@ -21,7 +21,7 @@ class Communicator;
 namespace bbpt::sweep {
 
 struct TaskOutcome {
-  std::string status;  // "done", "failed" or "stopped"
+  std::string status;  // "done", "failed", "stopped" or "busy" (another process runs it now)
   std::string reason;  // failed: why
   nlohmann::json result;  // done: result.json (on the trial's leader)
 };

@@ -93,6 +93,8 @@ TEST_F(Grid, RangesExcludeTheirStopAndTakeAStep) {
   EXPECT_EQ(s.trials[8].seed, 3u);
   EXPECT_DOUBLE_EQ(s.trials[0].config["spsa_a"].get<double>(), 0.01);
   EXPECT_DOUBLE_EQ(s.trials[2].config["spsa_a"].get<double>(), 0.03);
+  // (0.4 - 0.1) / 0.1 is 3.0000000000000004 in doubles: still three values, 0.4 excluded.
+  EXPECT_EQ(load("grid: {dataset: [fmnist], spsa_c: {range: [0.1, 0.4, 0.1]}}\nmethods: {zip: {}}\n").trials.size(), 3u);
   EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [3, 3]}}\nmethods: {zip: {}}\n").find(
                 "sweep.yaml:1: seed: range [3, 3) with step 1 is empty"),
             std::string::npos);
