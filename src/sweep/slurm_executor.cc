@@ -8,6 +8,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/core/utc_time.h"
 #include "process.h"
 
 namespace bbpt::sweep {
@@ -18,12 +19,6 @@ using Json = nlohmann::json;
 
 std::string slurm_dir(const SweepStore& store) { return fs::absolute(store.dir()).lexically_normal().string() + "/slurm"; }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
 
 /// The job id in `sbatch --parsable`'s answer ("123" or "123;cluster").
 std::string parse_job_id(const std::string& output) {
@@ -203,7 +198,7 @@ void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
   line["trials_per_task"] = o.trials_per_task;
   line["list"] = a.list_path;
   line["script"] = a.script_path;
-  line["time"] = utc_now();
+  line["time"] = core::utc_now();
   std::ofstream out(slurm_dir(store) + "/submissions.jsonl", std::ios::app);
   out << line.dump() << "\n";
   BBPT_CHECK(out.good(), IoError, slurm_dir(store) << "/submissions.jsonl: write failed (the array " << a.job_id

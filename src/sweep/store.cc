@@ -16,6 +16,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/core/utc_time.h"
 #include "bbpt/core/sha256.h"
 
 namespace bbpt::sweep {
@@ -56,12 +57,6 @@ std::string result_problem(const std::string& dir) {
   }
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
 
 }  // namespace
 
@@ -162,7 +157,7 @@ void SweepStore::record_failure(const std::string& id, const std::string& reason
   Json j;
   j["id"] = id;
   j["reason"] = reason;
-  j["time"] = utc_now();
+  j["time"] = core::utc_now();
   core::write_file_atomic(trial_dir(id) + "/failed.json", j.dump(2) + "\n");
 }
 
