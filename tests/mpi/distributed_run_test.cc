@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -341,3 +342,48 @@ TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
 }  // namespace packed
 
 }  // namespace
+
+// `mpirun bbpt sweep run --executor mpi`: the sweep's packed executor gives the local executor's
+// trials, byte for byte, records a failing trial in the store with its reason, and a resume under
+// mpirun runs nothing more.
+TEST(SweepMpiExecutor, SameTrialsAsTheLocalExecutorAndFailuresInTheStore) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("sweep_mpi");
+  const auto sweep = root + "/sweep.yaml";
+  std::ofstream(sweep) << "name: mpitest\nmodel: " << kModel
+                       << "\nset: {shots: 4, views: 2, eval_every: 0, checkpoint_every: 5}\n"
+                          "grid: {dataset: [fmnist, nosuch]}\n"
+                          "methods:\n  zip: {grid: {seed: [1, 2], budget: [40]}}\n  spsa-gc: {set: {budget: 40}}\n";
+  const auto packed = root + "/packed";
+  const auto local = root + "/local";
+  const std::vector<std::string> bbpt = {BBPT_EXECUTABLE, "--threads", "1", "sweep"};
+  // Exit 1: the nosuch trials fail (recorded), the fmnist ones finish.
+  ASSERT_EQ(run_to_end(concat(concat(mpirun(3), bbpt), {"run", sweep, "--dir", packed, "--executor", "mpi"}),
+                       root + "/packed.log"),
+            1)
+      << bbpt::core::read_file(root + "/packed.log");
+  ASSERT_EQ(run_to_end(concat(bbpt, {"run", sweep, "--dir", local, "-j", "2"}), root + "/local.log"), 1)
+      << bbpt::core::read_file(root + "/local.log");
+  std::istringstream manifest(bbpt::core::read_file(packed + "/manifest.jsonl"));
+  int done = 0, failed = 0;
+  for (std::string line; std::getline(manifest, line);) {
+    const auto trial = nlohmann::json::parse(line);
+    const std::string id = trial.at("id");
+    if (trial.at("dataset") == "nosuch") {
+      ++failed;
+      const auto reason = bbpt::core::read_file(packed + "/trials/" + id + "/failed.json");
+      EXPECT_NE(reason.find("nosuch"), std::string::npos) << reason;
+      continue;
+    }
+    ++done;
+    expect_same_run(packed + "/trials/" + id, local + "/trials/" + id, "mpi executor vs local executor");
+  }
+  EXPECT_EQ(done, 3);
+  EXPECT_EQ(failed, 3);
+  // Nothing left but the failures, which resume skips unless asked to retry them.
+  ASSERT_EQ(run_to_end(concat(concat(mpirun(2), bbpt), {"resume", packed}), root + "/resume.log"), 0)
+      << bbpt::core::read_file(root + "/resume.log");
+  EXPECT_NE(bbpt::core::read_file(root + "/resume.log").find("3 done before, 0 finished, 0 failed"), std::string::npos)
+      << bbpt::core::read_file(root + "/resume.log");
+}
