@@ -205,3 +205,28 @@ TEST_F(SweepSlurm, ArrayWithThrottleSurvivesAPreemptionWarningAndMatchesTheLocal
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SweepSlurm, TheMergeJobMergesTheResultsWhenTheArrayEnds) {
+  start_cluster();
+  const std::string file = (root_ / "merge.yaml").string();
+  std::ofstream(file) << "name: mergetest\nmodel: " << bbpt::testing::kGoldenModel
+                      << "\nset: {dataset: fmnist, shots: 4, views: 2, eval_every: 0, budget: 40}\n"
+                         "grid: {seed: [1, 2]}\nmethods: {zip: {}}\n";
+  const std::string dir = (root_ / "merge").string();
+  const auto submit = bbpt({"sweep", "run", file, "--dir", dir, "--executor", "slurm"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
+  EXPECT_NE(submit.out.find("merge job"), std::string::npos) << submit.out;
+  // Nobody else merges here: results.csv appears only through the dependent job.
+  const auto deadline = Clock::now() + std::chrono::seconds(300);
+  const auto merged = [&]() {
+    if (!fs::exists(dir + "/results.csv")) return false;
+    const std::string csv = bbpt::core::read_file(dir + "/results.csv");
+    return csv.find(",done,") != std::string::npos && csv.find(",done,", csv.find(",done,") + 1) != std::string::npos;
+  };
+  while (!merged() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(merged()) << slurm_->run({"squeue", "-a"}).out << slurm_->log_tail();
+}
+
+}  // namespace
