@@ -117,13 +117,19 @@ void apply_sweep_defaults(const sweep::Sweep& s, ExecutorOptions& o) {
 }
 
 void print_plan(const sweep::Sweep& s, std::ostream& out) {
-  out << std::left << std::setw(6) << "#" << std::setw(18) << "id" << std::setw(14) << "method" << std::setw(10)
+  size_t method_width = 8, dataset_width = 9;  // columns as wide as their longest entry
+  for (const auto& t : s.trials) {
+    method_width = std::max(method_width, t.method.size() + 2);
+    dataset_width = std::max(dataset_width, t.dataset.size() + 2);
+  }
+  const auto m_w = static_cast<int>(method_width), d_w = static_cast<int>(dataset_width);
+  out << std::left << std::setw(6) << "#" << std::setw(18) << "id" << std::setw(m_w) << "method" << std::setw(d_w)
       << "dataset" << std::setw(6) << "seed" << "overrides\n";
   std::map<std::string, int> per_method, per_dataset;
   for (const auto& t : s.trials) {
     Json shown = t.overrides;
     for (const char* k : {"dataset", "seed"}) shown.erase(k);
-    out << std::setw(6) << t.index << std::setw(18) << t.id << std::setw(14) << t.method << std::setw(10) << t.dataset
+    out << std::setw(6) << t.index << std::setw(18) << t.id << std::setw(m_w) << t.method << std::setw(d_w) << t.dataset
         << std::setw(6) << t.seed << (shown.empty() ? "" : shown.dump()) << "\n";
     ++per_method[t.method];
     ++per_dataset[t.dataset];
