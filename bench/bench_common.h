@@ -5,14 +5,17 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "bbpt/core/utc_time.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/model/clip_config.h"
+#include "bbpt/model/clip_model.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
 
 namespace bbpt::bench {
@@ -34,6 +37,24 @@ inline model::ClipConfig vit_b16_config() {
   c.transformer_heads = 8;
   c.transformer_layers = 12;
   return c;
+}
+
+/// N(0, 0.02^2) weights, LayerNorms at their identity initialisation and CLIP's logit scale 100,
+/// so that logits spread as in a trained model (draws from torch's global generator: seed it first).
+inline void randomize_clip_weights(model::ClipModel& model) {
+  for (auto& item : model->named_parameters()) {
+    const std::string& name = item.key();
+    auto& p = item.value();
+    const bool layer_norm = name.find("ln_") != std::string::npos;
+    if (layer_norm && name.size() >= 7 && name.compare(name.size() - 7, 7, ".weight") == 0) {
+      p.fill_(1.0);
+    } else if (layer_norm) {
+      p.zero_();
+    } else {
+      p.normal_(0.0, 0.02);
+    }
+  }
+  model->logit_scale.fill_(std::log(100.0));
 }
 
 inline double seconds_since(Clock::time_point start) {
@@ -62,12 +83,7 @@ inline std::string load_average() {
   return one + " " + five + " " + fifteen;
 }
 
-inline std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
+using core::utc_now;
 
 /// ZIP's placeholder class prompts "X X ... X class <c>." (num_context X's) with the real CLIP
 /// tokenizer -> [C, context_length].

@@ -215,21 +215,8 @@ int main(int argc, char** argv) {
 
   const auto config = vit_b16_config();
   bbpt::model::ClipModel model(config);
-  // N(0, 0.02^2) weights, but LayerNorm at its identity initialisation and CLIP's logit scale 100,
-  // so that logits spread as in a trained model and the loss check below means something.
-  for (auto& item : model->named_parameters()) {
-    const std::string& name = item.key();
-    auto& p = item.value();
-    const bool layer_norm = name.find("ln_") != std::string::npos;
-    if (layer_norm && name.size() >= 7 && name.compare(name.size() - 7, 7, ".weight") == 0) {
-      p.fill_(1.0);
-    } else if (layer_norm) {
-      p.zero_();
-    } else {
-      p.normal_(0.0, 0.02);
-    }
-  }
-  model->logit_scale.fill_(std::log(100.0));
+  // Logits spread as in a trained model, so that the loss check below means something.
+  randomize_clip_weights(model);
   model->eval();
 
   bbpt::prompt::ZipPromptOptions zip_options;  // M = 8, intrinsic dim 500, rank 5: 417 parameters

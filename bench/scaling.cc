@@ -301,19 +301,7 @@ int run(int argc, char** argv) {
   torch::manual_seed(0);
   const auto config = vit_b16_config();
   bbpt::model::ClipModel model(config);
-  for (auto& item : model->named_parameters()) {
-    const std::string& name = item.key();
-    auto& p = item.value();
-    const bool layer_norm = name.find("ln_") != std::string::npos;
-    if (layer_norm && name.size() >= 7 && name.compare(name.size() - 7, 7, ".weight") == 0) {
-      p.fill_(1.0);
-    } else if (layer_norm) {
-      p.zero_();
-    } else {
-      p.normal_(0.0, 0.02);
-    }
-  }
-  model->logit_scale.fill_(std::log(100.0));
+  randomize_clip_weights(model);
   model->eval();
   model->truncate_text = true;  // what the engine uses in `bbpt run`
 
