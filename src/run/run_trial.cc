@@ -2,13 +2,8 @@
 // Implements the trial driver: config resolution, the step loop, metrics, checkpoints, results.
 #include "bbpt/run/run_trial.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +12,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/core/file_lock.h"
 #include "bbpt/core/log.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/core/stop_signal.h"
@@ -58,40 +54,17 @@ void truncate_file(const std::string& path, int64_t bytes) {
   fs::resize_file(path, static_cast<uintmax_t>(bytes));
 }
 
-/// An exclusive flock on DIR/run.lock for the life of the run: two processes never run one trial
-/// directory at once (the kernel drops the lock when the holder exits, even on SIGKILL).
-class RunDirectoryLock {
- public:
-  explicit RunDirectoryLock(const std::string& dir) {
-    const std::string path = dir + "/run.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    BBPT_CHECK(fd_ >= 0, IoError, path << ": cannot create the run lock");
-    // A status probe (sweep/store.h) may hold it for a moment: retry for a second before refusing.
-    bool locked = false;
-    int error = 0;
-    for (int attempt = 0; attempt < 100 && !locked; ++attempt) {
-      locked = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
-      error = locked ? 0 : errno;
-      if (!locked && error != EWOULDBLOCK) break;
-      if (!locked) ::usleep(10000);
-    }
-    if (!locked) {
-      ::close(fd_);
-      if (error != EWOULDBLOCK) {
-        BBPT_THROW(IoError, path << ": cannot lock (" << std::strerror(error)
-                                 << "); the file system must support flock (Lustre: mount with -o flock)");
-      }
-      BBPT_THROW(run::TrialDirectoryBusy, dir << " is being run by another process (" << path
-                                         << " is locked); wait for it, or choose another --out");
-    }
+/// DIR/run.lock, held for the life of the run: two processes never run one trial directory at
+/// once. A status probe (sweep/store.h) may hold it for an instant: wait a second before refusing.
+core::FileLock lock_run_directory(const std::string& dir) {
+  const std::string path = dir + "/run.lock";
+  auto lock = core::FileLock::try_for(path, 1.0);
+  if (!lock) {
+    BBPT_THROW(run::TrialDirectoryBusy, dir << " is being run by another process (" << path
+                                            << " is locked); wait for it, or choose another --out");
   }
-  ~RunDirectoryLock() { ::close(fd_); }
-  RunDirectoryLock(const RunDirectoryLock&) = delete;
-  RunDirectoryLock& operator=(const RunDirectoryLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
+  return std::move(*lock);
+}
 
 class MetricsWriter {
  public:
@@ -203,7 +176,7 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
                       std::chrono::steady_clock::time_point start) {
   fs::create_directories(request.out_dir);
   const std::string dir = request.out_dir;
-  const RunDirectoryLock lock(dir);
+  const core::FileLock lock = lock_run_directory(dir);
   const std::string result_path = dir + "/result.json";
   const std::string checkpoint_path = dir + "/checkpoint.bin";
   const std::string metrics_path = dir + "/metrics.jsonl";

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SweepStore::merge: the trial directories into results.sqlite (upserts keyed by trial id, in one
 // transaction, under DIR/store.lock) and results.csv (rewritten atomically from the table).
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +9,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/core/file_lock.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/sweep/store.h"
 
@@ -20,24 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-/// An exclusive flock for the life of the object (waits for the current holder).
-class FileLock {
- public:
-  explicit FileLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    BBPT_CHECK(fd_ >= 0, IoError, path << ": cannot create the store lock");
-    while (::flock(fd_, LOCK_EX) != 0) {
-      BBPT_CHECK(errno == EINTR, IoError, path << ": cannot lock the store");
-    }
-  }
-  ~FileLock() { ::close(fd_); }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 class Database {
  public:
@@ -159,7 +139,7 @@ void write_csv(Database& db, const std::string& path) {
 }  // namespace
 
 MergeSummary SweepStore::merge() const {
-  const FileLock lock(dir_ + "/store.lock");
+  const auto lock = core::FileLock::wait(dir_ + "/store.lock");
   Database db(dir_ + "/results.sqlite");
   create_tables(db);
   std::string names = "id, method, algorithm, dataset, seed, shots, status, reason";

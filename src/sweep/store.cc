@@ -2,12 +2,8 @@
 // Implements the sweep directory (store.h) except the merge (results_merge.cc).
 #include "bbpt/sweep/store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +12,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/core/file_lock.h"
 #include "bbpt/core/utc_time.h"
 #include "bbpt/core/sha256.h"
 
@@ -24,17 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-/// Whether another process holds DIR/run.lock (run_trial's flock) right now.
-bool run_lock_held(const std::string& trial_dir) {
-  const std::string path = trial_dir + "/run.lock";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  // Only EWOULDBLOCK means a holder; a file system without flock must not show trials as running.
-  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);  // releases the probe at once (run_trial retries a lock it finds taken for a moment)
-  return held;
-}
 
 int64_t line_count(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -127,7 +113,7 @@ TrialStatus SweepStore::status(const std::string& id) const {
       return s;
     }
   }
-  if (run_lock_held(dir)) {
+  if (core::FileLock::held_by_other(dir + "/run.lock")) {
     s.state = TrialState::kRunning;
   } else if (core::is_regular_file(dir + "/failed.json")) {
     s.state = TrialState::kFailed;
