@@ -30,6 +30,7 @@ using Json = nlohmann::json;
 
 struct ExecutorOptions {
   std::string executor;  // local | mpi | slurm ("" on resume: the one the sweep last ran with)
+  std::string model;     // run: --model, replacing the sweep file's model: ("" keeps it)
   int jobs = 1;
   bool retry_failed = false;
   bool dry_run = false;
@@ -44,15 +45,10 @@ struct ExecutorOptions {
   }
 };
 
-/// --model of plan and run (replaces the sweep file's model:).
-std::string& model_override() {
-  static std::string path;
-  return path;
-}
-
-sweep::PlanOptions plan_options(const CliContext& context) {
+/// `model`: --model of plan and run ("" keeps the sweep file's model:).
+sweep::PlanOptions plan_options(const CliContext& context, const std::string& model) {
   sweep::PlanOptions o;
-  o.model_override = model_override();
+  o.model_override = model;
   o.configs_dir = context.data_options().configs_dir;
   o.default_model = base_trial_spec(context, "").model_path;
   return o;
@@ -73,25 +69,23 @@ std::vector<std::string> task_command(const CliContext& context, int threads) {
   return argv;
 }
 
+/// `base` (from the sweep file or executor.json) with the Slurm options given as flags in their place.
+sweep::SlurmOptions with_given_slurm_flags(sweep::SlurmOptions base, const ExecutorOptions& o) {
+  const auto& flags = o.slurm;
+  if (o.given("--partition")) base.partition = flags.partition;
+  if (o.given("--account")) base.account = flags.account;
+  if (o.given("--time")) base.time = flags.time;
+  if (o.given("--throttle")) base.throttle = flags.throttle;
+  if (o.given("--trials-per-task")) base.trials_per_task = flags.trials_per_task;
+  if (o.given("--gpus-per-task")) base.gpus_per_task = flags.gpus_per_task;
+  if (o.given("--cpus-per-task")) base.cpus_per_task = flags.cpus_per_task;
+  return base;
+}
+
 /// Fills the executor options from the sweep file's executors: where no flag was given.
 void apply_sweep_defaults(const sweep::Sweep& s, ExecutorOptions& o) {
-  const auto slurm = sweep::slurm_options_from(s.executors, s.executor_origins);
-  if (!o.given("--partition")) o.slurm.partition = slurm.partition;
-  if (!o.given("--account")) o.slurm.account = slurm.account;
-  if (!o.given("--time")) o.slurm.time = slurm.time;
-  if (!o.given("--throttle")) o.slurm.throttle = slurm.throttle;
-  if (!o.given("--trials-per-task")) o.slurm.trials_per_task = slurm.trials_per_task;
-  if (!o.given("--gpus-per-task")) o.slurm.gpus_per_task = slurm.gpus_per_task;
-  if (!o.given("--cpus-per-task")) o.slurm.cpus_per_task = slurm.cpus_per_task;
-  o.slurm.max_array_size = slurm.max_array_size;
-  o.slurm.job_name = slurm.job_name.empty() ? "bbpt-" + s.name : slurm.job_name;
-  o.slurm.qos = slurm.qos;
-  o.slurm.mem = slurm.mem;
-  o.slurm.ntasks = slurm.ntasks;
-  o.slurm.signal = slurm.signal;
-  o.slurm.signal_seconds = slurm.signal_seconds;
-  o.slurm.merge_job = slurm.merge_job;
-  o.slurm.extra = slurm.extra;
+  o.slurm = with_given_slurm_flags(sweep::slurm_options_from(s.executors, s.executor_origins), o);
+  if (o.slurm.job_name.empty()) o.slurm.job_name = "bbpt-" + s.name;
   const auto read_int = [&](const char* executor, const char* key, int& into) {
     if (!s.executors.contains(executor) || !s.executors[executor].contains(key)) return;
     const auto& v = s.executors[executor][key];
@@ -161,17 +155,7 @@ std::string load_executor_settings(const std::string& dir, ExecutorOptions& o) {
   const std::string saved = j.value("executor", "local");
   if (!o.given("--jobs")) o.jobs = j.value("jobs", o.jobs);
   if (!o.given("--ranks-per-trial")) o.packed.ranks_per_trial = j.value("ranks_per_trial", o.packed.ranks_per_trial);
-  if (j.contains("slurm")) {
-    const auto flags = o.slurm;
-    o.slurm = sweep::slurm_options_from(Json{{"slurm", j["slurm"]}}, {});
-    if (o.given("--partition")) o.slurm.partition = flags.partition;
-    if (o.given("--account")) o.slurm.account = flags.account;
-    if (o.given("--time")) o.slurm.time = flags.time;
-    if (o.given("--throttle")) o.slurm.throttle = flags.throttle;
-    if (o.given("--trials-per-task")) o.slurm.trials_per_task = flags.trials_per_task;
-    if (o.given("--gpus-per-task")) o.slurm.gpus_per_task = flags.gpus_per_task;
-    if (o.given("--cpus-per-task")) o.slurm.cpus_per_task = flags.cpus_per_task;
-  }
+  if (j.contains("slurm")) o.slurm = with_given_slurm_flags(sweep::slurm_options_from(Json{{"slurm", j["slurm"]}}, {}), o);
   return o.executor.empty() ? saved : o.executor;
 }
 
@@ -225,7 +209,7 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
     ExecutorOptions options = o;
     if (world->rank() == 0) {
       if (!file.empty()) {
-        const auto s = sweep::load_sweep(file, plan_options(context));
+        const auto s = sweep::load_sweep(file, plan_options(context, o.model));
         if (dir.empty()) dir = default_dir(s);
         apply_sweep_defaults(s, options);
         sweep::SweepStore(dir).write_plan(s);
@@ -290,7 +274,7 @@ void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOpt
   }
   std::string dir = dir_flag;
   if (!file.empty()) {
-    const auto s = sweep::load_sweep(file, plan_options(context));
+    const auto s = sweep::load_sweep(file, plan_options(context, o.model));
     if (dir.empty()) dir = default_dir(s);
     apply_sweep_defaults(s, o);
     if (!o.dry_run) sweep::SweepStore(dir).write_plan(s);
@@ -464,13 +448,16 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
       "sweep", "Grids of trials (jobs/*.yaml): plan, run (local, mpi or slurm), status, resume, merge");
   sweep_cmd->require_subcommand(1);
 
-  auto plan_file = std::make_shared<std::string>();
+  struct PlanArgs {
+    std::string file, model;
+  };
+  auto plan_args = std::make_shared<PlanArgs>();
   auto* plan = sweep_cmd->add_subcommand("plan", "Print a sweep file's trials (id, method, dataset, seed, overrides) and counts");
-  plan->add_option("file", *plan_file, "Sweep file")->required()->check(CLI::ExistingFile);
-  plan->add_option("--model", model_override(), "CLIP checkpoint for every trial (replaces the file's model:)");
-  plan->callback([plan_file, &context]() {
+  plan->add_option("file", plan_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
+  plan->add_option("--model", plan_args->model, "CLIP checkpoint for every trial (replaces the file's model:)");
+  plan->callback([plan_args, &context]() {
     context.apply_runtime_settings();
-    print_plan(sweep::load_sweep(*plan_file, plan_options(context)), std::cout);
+    print_plan(sweep::load_sweep(plan_args->file, plan_options(context, plan_args->model)), std::cout);
   });
 
   struct RunArgs {
@@ -483,7 +470,7 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
              "again runs only the new trials. Exit status 75: stopped by a signal (run again to continue)");
   run->add_option("file", run_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
   run->add_option("--dir", run_args->dir, "Sweep directory (default sweeps/<name>)");
-  run->add_option("--model", model_override(), "CLIP checkpoint for every trial (replaces the file's model:)");
+  run->add_option("--model", run_args->executor.model, "CLIP checkpoint for every trial (replaces the file's model:)");
   add_executor_options(*run, run_args->executor);
   run->callback([run_args, &context]() {
     context.apply_runtime_settings();
