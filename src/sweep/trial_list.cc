@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -67,6 +68,8 @@ std::vector<TrialEntry> read_trial_list(const std::string& path) {
         t.overrides.push_back(s.get<std::string>());
       }
     }
+    t.kind = std::filesystem::path(t.config_path).stem().string();
+    t.label = t.kind + " " + t.dataset + " seed " + std::to_string(t.seed);
     trials.push_back(std::move(t));
   }
   return trials;

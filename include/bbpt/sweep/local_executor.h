@@ -19,6 +19,8 @@ struct LocalOptions {
   std::vector<std::string> task_command;
   /// Merge results.sqlite/csv at least this often while running (and always at the end).
   double merge_every_s = 60;
+  /// Print the running trials and their time so far this often.
+  double progress_every_s = 60;
 };
 
 /// Runs `to_run` (trials_to_run's choice) and adds the outcomes to `summary`.

@@ -42,6 +42,8 @@ struct PackedOptions {
   double silence_limit_s = 3600;
   /// A group's leader reports a finished step to rank 0 at most this often.
   double heartbeat_every_s = 10;
+  /// Rank 0 prints the running trials and how far they are this often.
+  double progress_every_s = 30;
 };
 
 struct PackedSummary {

@@ -20,6 +20,11 @@ struct TrialEntry {
   uint64_t seed = 1;
   int64_t shots = 16;
   std::vector<std::string> overrides;
+  // For progress lines only: what the trial is ("zip fmnist seed 1"), the kind of trials of similar
+  // cost (the method) and its query budget (0: unknown).
+  std::string label;
+  std::string kind;
+  int64_t budget = 0;
 };
 
 /// Reads and checks a trial list. Throws ConfigError "<file>:<line>: <field>: <problem>" for a
