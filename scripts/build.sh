@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds bbpt into build/ (Release, Ninja, 2 jobs unless BBPT_JOBS is set). The NCCL
 # collective backend is built when NCCL is installed with CUDA ($NCCL_HOME, default /usr/local/cuda);
-# BBPT_WITH_NCCL=OFF turns it off.
+# BBPT_WITH_NCCL=OFF turns it off. Arguments name targets to build (e.g. `bbpt`); none builds all,
+# the tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -12,4 +13,6 @@ if [ -z "$with_nccl" ]; then
 fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBBPT_WITH_NCCL="$with_nccl" \
   -DNCCL_HOME="$nccl_home" ${BBPT_CMAKE_ARGS:-} >/dev/null
-cmake --build build -j "${BBPT_JOBS:-2}"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build -j "${BBPT_JOBS:-2}" ${targets[@]+"${targets[@]}"}

@@ -18,8 +18,8 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/bbpt"
 dir="${BBPT_DEMO_DIR:-sweeps/demo}"
 ranks="${BBPT_DEMO_RANKS:-2}"
 
-phase 1 "install what is missing and build"
-bash scripts/build.sh
+phase 1 "install what is missing and build bbpt (scripts/test.sh builds the tests too)"
+bash scripts/build.sh bbpt
 
 phase 2 "prepare the embedded datasets into $cache/data"
 bash scripts/prepare_data.sh
