@@ -19,6 +19,7 @@ run::TrialSpec base_trial_spec(const CliContext& context, const std::string& mod
   trial.device = context.global.device;
   trial.data = context.data_options();
   trial.feature_cache_dir = context.cache_root() + "/features";
+  trial.llm_cache_dir = context.cache_root() + "/llm";
   trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
   return trial;
 }

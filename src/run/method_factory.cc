@@ -10,7 +10,8 @@
 namespace bbpt::run {
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {"zeroshot", "zip", "bptvlm", "spsa-gc", "bar", "coop"};
+  static const std::vector<std::string> names = {"zeroshot", "zip", "bptvlm", "spsa-gc", "bar", "coop",
+                                                     "llm-opt", "ipo", "glov"};
   return names;
 }
 
@@ -48,6 +49,9 @@ std::unique_ptr<Method> make_method(const CommonOptions& options, RunConfig& con
   if (options.method == "bptvlm") return make_bptvlm_method(options, config, context);
   if (options.method == "bar") return make_bar_method(options, config, context);
   if (options.method == "coop") return make_coop_method(options, config, context);
+  if (options.method == "llm-opt") return make_llm_opt_method(options, config, context);
+  if (options.method == "ipo") return make_ipo_method(options, config, context);
+  if (options.method == "glov") return make_glov_method(options, config, context);
   BBPT_THROW(ConfigError, "unknown method '" << options.method << "'");
 }
 

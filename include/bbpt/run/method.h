@@ -53,7 +53,7 @@ class Method {
 
 /// Options every method shares (configs/methods/*.yaml).
 struct CommonOptions {
-  /// zeroshot | zip | bptvlm | spsa-gc | bar | coop
+  /// zeroshot | zip | bptvlm | spsa-gc | bar | coop | llm-opt | ipo | glov
   std::string method;
   /// Query budget (algorithms.md 2.1: MAX_API_CALLS = 5000); 0 = unlimited (CoOp: epochs decide).
   int64_t budget = 5000;

@@ -38,6 +38,7 @@ struct TrialSpec {
   std::string device = "cpu";
   data::DataOptions data;
   std::string feature_cache_dir;
+  std::string llm_cache_dir;  // responses of the LLM methods' endpoint (llm/response_cache.h)
   std::string vocab_path;
 };
 

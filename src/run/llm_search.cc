@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include "llm_search.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <future>
+#include <sstream>
+
+#include "bbpt/core/error.h"
+
+namespace bbpt::run {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? std::string(value) : fallback;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+Json usage_json(const llm::Usage& u) {
+  return Json{{"requests", u.requests},           {"http_calls", u.http_calls},
+              {"cache_hits", u.cache_hits},       {"retries", u.retries},
+              {"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}};
+}
+
+llm::Usage usage_from(const Json& j) {
+  llm::Usage u;
+  u.requests = j.at("requests").get<int64_t>();
+  u.http_calls = j.at("http_calls").get<int64_t>();
+  u.cache_hits = j.at("cache_hits").get<int64_t>();
+  u.retries = j.at("retries").get<int64_t>();
+  u.prompt_tokens = j.at("prompt_tokens").get<int64_t>();
+  u.completion_tokens = j.at("completion_tokens").get<int64_t>();
+  return u;
+}
+
+llm::Usage plus(llm::Usage a, const llm::Usage& b) {
+  a.requests += b.requests;
+  a.http_calls += b.http_calls;
+  a.cache_hits += b.cache_hits;
+  a.retries += b.retries;
+  a.prompt_tokens += b.prompt_tokens;
+  a.completion_tokens += b.completion_tokens;
+  return a;
+}
+
+}  // namespace
+
+LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, const std::string& method) {
+  LlmSettings s;
+  auto& e = s.endpoint;
+  e.base_url = config.get_string("llm_base_url", "");
+  if (e.base_url.empty()) e.base_url = env_or("BBPT_LLM_BASE_URL", "");
+  e.model = config.get_string("llm_model", "");
+  if (e.model.empty()) e.model = env_or("BBPT_LLM_MODEL", "");
+  e.api_key_env = config.get_string("llm_api_key_env", e.api_key_env);
+  e.timeout_s = config.get_double("llm_timeout_s", e.timeout_s);
+  e.max_attempts = config.get_int("llm_max_attempts", e.max_attempts);
+  e.backoff_initial_s = config.get_double("llm_backoff_s", e.backoff_initial_s);
+  e.backoff_max_s = config.get_double("llm_backoff_max_s", e.backoff_max_s);
+  e.max_concurrency = config.get_int("llm_concurrency", e.max_concurrency);
+  if (config.get_bool("llm_cache", true)) e.cache_dir = cache_dir;
+  auto& p = s.sampling;
+  p.temperature = config.get_double("llm_temperature", p.temperature);
+  p.top_p = config.get_double("llm_top_p", p.top_p);
+  p.max_tokens = config.get_int("llm_max_tokens", p.max_tokens);
+  BBPT_CHECK(e.timeout_s > 0 && e.max_attempts >= 1 && e.backoff_initial_s >= 0 && e.max_concurrency >= 1,
+             ConfigError,
+             config.source() << ": llm_timeout_s (= " << e.timeout_s << ") must be > 0, llm_max_attempts (= "
+                             << e.max_attempts << ") and llm_concurrency (= " << e.max_concurrency
+                             << ") >= 1, llm_backoff_s >= 0");
+  BBPT_CHECK(p.temperature >= 0 && p.top_p > 0 && p.top_p <= 1 && p.max_tokens >= 1, ConfigError,
+             config.source() << ": llm_temperature must be >= 0, llm_top_p in (0, 1], llm_max_tokens >= 1");
+  (void)method;
+  return s;
+}
+
+LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context,
+                                 const std::string& method)
+    : CountedMethod(common.budget),
+      context_(context),
+      method_(method),
+      settings_(read_llm_settings(config, context.spec.llm_cache_dir, method)),
+      scorer_(context, common.batch_size),
+      gate_(*context.tokenizer, context.description.class_names) {
+  iterations_ = config.get_int("iterations", 10);
+  BBPT_CHECK(iterations_ >= 0, ConfigError, config.source() << ": iterations (= " << iterations_ << ") must be >= 0");
+  dataset_name_ = context.description.name.empty() ? context.spec.dataset : context.description.name;
+  if (context.group.is_leader() && iterations_ > 0) {
+    BBPT_CHECK(!settings_.endpoint.base_url.empty(), ConfigError,
+               config.source() << ": " << method
+                               << " needs an OpenAI-compatible endpoint: set llm_base_url (e.g. "
+                                  "http://127.0.0.1:8000/v1 for vLLM, http://127.0.0.1:11434/v1 for Ollama) or "
+                                  "$BBPT_LLM_BASE_URL; see docs/llm.md");
+    BBPT_CHECK(!settings_.endpoint.model.empty(), ConfigError,
+               config.source() << ": " << method
+                               << " needs the endpoint's model name: set llm_model or $BBPT_LLM_MODEL");
+  }
+}
+
+llm::ChatClient& LlmSearchMethod::client() {
+  if (!client_) {
+    client_ = std::make_unique<llm::ChatClient>(settings_.endpoint,
+                                                derive_seed(context_.spec.seed, SeedPurpose::kOptimizer));
+  }
+  return *client_;
+}
+
+std::vector<std::vector<std::string>> LlmSearchMethod::ask(const std::vector<llm::ChatMessage>& messages,
+                                                           int64_t count) {
+  auto& chat = client();
+  std::vector<std::future<llm::ChatReply>> replies;
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t index = calls_++;
+    auto sampling = settings_.sampling;
+    // A per-request seed: servers that honour it (vLLM, llama.cpp, OpenAI) answer reproducibly
+    // even without the cache.
+    sampling.seed = static_cast<int64_t>((derive_seed(context_.spec.seed, SeedPurpose::kOptimizer) +
+                                          static_cast<uint64_t>(index)) % 2147483647ULL);
+    replies.push_back(std::async(std::launch::async, [&chat, &messages, sampling, index]() {
+      return chat.complete(messages, sampling, index);
+    }));
+  }
+  std::vector<std::vector<std::string>> texts;
+  std::exception_ptr failure;
+  for (auto& r : replies) {
+    try {
+      texts.push_back(r.get().texts);
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  return texts;
+}
+
+void LlmSearchMethod::reject(const std::string& text, const std::string& reason) {
+  step_rejects_.push_back(Json{{"text", text.substr(0, 300)}, {"reason", reason}});
+  ++rejected_total_;
+}
+
+std::vector<std::string> LlmSearchMethod::gate(const std::vector<std::string>& proposals) {
+  std::vector<std::string> accepted;
+  for (const auto& text : proposals) {
+    if (const auto why = gate_.admit(text)) {
+      reject(text, *why);
+    } else {
+      accepted.push_back(text);
+    }
+  }
+  return accepted;
+}
+
+std::vector<EvaluatedPrompt> LlmSearchMethod::ranked() const {
+  auto out = history_;
+  std::stable_sort(out.begin(), out.end(),
+                   [this](const EvaluatedPrompt& a, const EvaluatedPrompt& b) { return fitness(a) > fitness(b); });
+  return out;
+}
+
+std::vector<std::string> LlmSearchMethod::final_prompts() const {
+  const auto best = ranked();
+  BBPT_CHECK(!best.empty(), Error, method_ << ": no prompt was evaluated");
+  return {best.front().text};
+}
+
+StepMetrics LlmSearchMethod::step() {
+  step_rejects_ = Json::array();
+  std::vector<std::string> candidates;
+  std::string message;
+  std::exception_ptr failure;
+  if (context_.group.is_leader()) {
+    try {
+      candidates = gate(steps_ == 0 ? initial_prompts() : propose());
+      message = "ok";
+      for (const auto& c : candidates) message += "\n" + c;
+    } catch (...) {
+      failure = std::current_exception();
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        message = std::string("error\n") + e.what();
+      }
+    }
+  }
+  if (context_.group.distributed()) {
+    // The other ranks learn the step's prompts, or that the leader failed and why (so that they
+    // fail the same way at once instead of waiting for the communication timeout).
+    context_.group.broadcast(message);
+    if (!context_.group.is_leader()) {
+      auto lines = split_lines(message);
+      BBPT_CHECK(!lines.empty() && lines[0] == "ok", Error,
+                 method_ << ": rank 0 failed: " << message.substr(std::min<size_t>(message.size(), 6)));
+      candidates.assign(lines.begin() + 1, lines.end());
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  const auto scores = candidates.empty() ? std::vector<TemplateScore>() : scorer_.score(candidates, counter_);
+  ++steps_;
+  double step_best = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    history_.push_back({candidates[i], scores[i], steps_});
+    step_best = std::max(step_best, scores[i].accuracy);
+  }
+  BBPT_CHECK(!history_.empty(), Error,
+             method_ << ": none of the initial prompts passed the candidate gate; see the rejects in metrics.jsonl");
+  const auto best = ranked().front();
+  last_acc_ = best.score.accuracy;
+  last_loss_ = best.score.loss;
+  StepMetrics m = step_metrics();
+  m.extra["evaluated"] = static_cast<int64_t>(candidates.size());
+  m.extra["step_best_acc"] = step_best;
+  m.extra["best_prompt"] = best.text;
+  m.extra["rejected"] = step_rejects_;
+  if (context_.group.is_leader()) {
+    const auto u = plus(usage_before_, client_ ? client_->usage() : llm::Usage{});
+    m.extra["llm"] = usage_json(u);
+  }
+  return m;
+}
+
+double LlmSearchMethod::subset_test_accuracy(const std::vector<int64_t>& test_items) {
+  return scorer_.test_accuracy(final_prompts(), &test_items);
+}
+
+FinalMetrics LlmSearchMethod::finish() {
+  FinalMetrics f;
+  const auto prompts = final_prompts();
+  const auto best = ranked().front();
+  f.train_acc = best.score.accuracy;
+  f.train_loss = best.score.loss;
+  f.test_acc = scorer_.test_accuracy(prompts);
+  f.test_images = context_.test_features().first.size(0);
+  f.extra["prompts"] = prompts;
+  f.extra["candidates_evaluated"] = static_cast<int64_t>(history_.size());
+  f.extra["candidates_rejected"] = rejected_total_;
+  f.extra["clip_queries"] = queries_used();
+  f.extra["llm"] = usage_json(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}));
+  f.extra["llm_model"] = settings_.endpoint.model;
+  return f;
+}
+
+void LlmSearchMethod::save(MethodState& state) const {
+  save_progress(state);
+  Json j;
+  j["calls"] = calls_;
+  j["rejected_total"] = rejected_total_;
+  j["usage"] = usage_json(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}));
+  j["history"] = Json::array();
+  for (const auto& p : history_) {
+    j["history"].push_back(Json{{"text", p.text},
+                                {"step", p.step},
+                                {"accuracy", p.score.accuracy},
+                                {"loss", p.score.loss},
+                                {"mean_batch_accuracy", p.score.mean_batch_accuracy},
+                                {"last_batch_loss", p.score.last_batch_loss}});
+  }
+  state.optimizer_state = j.dump();
+}
+
+void LlmSearchMethod::load(const MethodState& state) {
+  load_progress(state);
+  const auto j = Json::parse(state.optimizer_state);
+  calls_ = j.at("calls").get<int64_t>();
+  rejected_total_ = j.at("rejected_total").get<int64_t>();
+  usage_before_ = usage_from(j.at("usage"));
+  client_.reset();  // the usage of this session starts at zero
+  history_.clear();
+  for (const auto& h : j.at("history")) {
+    EvaluatedPrompt p;
+    p.text = h.at("text").get<std::string>();
+    p.step = h.at("step").get<int64_t>();
+    p.score = {h.at("accuracy").get<double>(), h.at("loss").get<double>(), h.at("mean_batch_accuracy").get<double>(),
+               h.at("last_batch_loss").get<double>()};
+    gate_.remember(p.text);
+    history_.push_back(std::move(p));
+  }
+}
+
+}  // namespace bbpt::run

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// What LLM-OPT, IPO and GLOV share (algorithms.md 7-9): an optimizer LLM behind an OpenAI-compatible
+// endpoint proposes hard prompts (templates with "{}"), the frozen CLIP scores them on the few-shot
+// training features, and the history of (prompt, accuracy, loss) feeds the next meta-prompt.
+//
+// Step 1 evaluates the initial prompts; each later step asks the LLM (rank 0 only), passes the
+// replies through the candidate gate (placeholder, 77 tokens, duplicates; rejects logged with their
+// reason), and scores the accepted prompts on every rank of the trial (template_scorer.h). The
+// accounting keeps CLIP queries (the query counter), LLM requests, HTTP calls, cache hits and tokens
+// apart. The whole search state (history, call counter, usage) is checkpointed as JSON, and every
+// LLM request has a sample index from the call counter, so a resumed or rerun trial asks the same
+// questions and, through the response cache, gets the same answers without HTTP calls.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bbpt/llm/chat_client.h"
+#include "bbpt/run/prompt_candidates.h"
+#include "counted_method.h"
+#include "template_scorer.h"
+
+namespace bbpt::run {
+
+struct EvaluatedPrompt {
+  std::string text;  // with "{}"
+  TemplateScore score;
+  int64_t step = 0;
+};
+
+/// The optimizer LLM's endpoint and sampling, from the method config (llm_* keys) and the
+/// environment (BBPT_LLM_BASE_URL, BBPT_LLM_MODEL when the config leaves them empty).
+struct LlmSettings {
+  llm::EndpointOptions endpoint;
+  llm::SamplingOptions sampling;
+};
+LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, const std::string& method);
+
+class LlmSearchMethod : public CountedMethod {
+ public:
+  LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context, const std::string& method);
+  bool finished() const override { return steps_ > iterations_ || CountedMethod::finished(); }
+  StepMetrics step() override;
+  double subset_test_accuracy(const std::vector<int64_t>& test_items) override;
+  FinalMetrics finish() override;
+  void save(MethodState& state) const override;
+  void load(const MethodState& state) override;
+
+ protected:
+  /// Prompts evaluated at step 1 (with "{}").
+  virtual std::vector<std::string> initial_prompts() = 0;
+  /// Rank 0: this step's proposals (with "{}", not yet gated). Asks the LLM through ask().
+  virtual std::vector<std::string> propose() = 0;
+  /// The fitness that ranks prompts (default: training accuracy).
+  virtual double fitness(const EvaluatedPrompt& p) const { return p.score.accuracy; }
+  /// The prompts whose ensemble is the learned prompt (default: the fittest one).
+  virtual std::vector<std::string> final_prompts() const;
+
+  /// `count` requests of the same messages (sample indices from the call counter), concurrently up
+  /// to the endpoint's concurrency limit; each reply's texts, in order.
+  std::vector<std::vector<std::string>> ask(const std::vector<llm::ChatMessage>& messages, int64_t count);
+  /// The history, fittest first (ties: earlier first).
+  std::vector<EvaluatedPrompt> ranked() const;
+  /// Records a proposal the method's own parser refused (malformed reply), with the reason.
+  void reject(const std::string& text, const std::string& reason);
+
+  TrialContext& context_;
+  std::vector<EvaluatedPrompt> history_;  // in evaluation order
+  int64_t iterations_ = 0;
+  std::string dataset_name_;
+
+ private:
+  llm::ChatClient& client();
+  std::vector<std::string> gate(const std::vector<std::string>& proposals);
+
+  std::string method_;
+  LlmSettings settings_;
+  TemplateScorer scorer_;
+  CandidateGate gate_;
+  std::unique_ptr<llm::ChatClient> client_;  // rank 0, created at the first request
+  int64_t calls_ = 0;                        // requests made so far: the next sample index
+  llm::Usage usage_before_;                  // of the sessions before this one (checkpointed)
+  nlohmann::ordered_json step_rejects_ = nlohmann::ordered_json::array();
+  int64_t rejected_total_ = 0;
+};
+
+}  // namespace bbpt::run

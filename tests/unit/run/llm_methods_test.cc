@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// `bbpt run` of llm-opt, ipo and glov against a fake OpenAI-compatible server on a loopback port
+// (tests/support/fake_openai_server.h), on the golden tiny CLIP and Fashion-MNIST (4 shots: 40
+// images, 1 query per prompt): malformed replies are refused before they cost a query, 429 and 500
+// are retried, the accounting of CLIP queries, LLM requests and tokens is exact, a rerun with the
+// response cache makes no HTTP call and gives the same result, and an endpoint that stays down
+// fails the trial with a clear reason while a later run continues it from its checkpoint.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bbpt/core/file_io.h"
+#include "fake_openai_server.h"
+#include "run_fixture.h"
+
+namespace {
+namespace fs = std::filesystem;
+using bbpt::testing::FakeOpenAiServer;
+using bbpt::testing::FakeReply;
+using bbpt::testing::FakeRequest;
+using Json = nlohmann::json;
+
+struct Exit {
+  int code = -1;
+  std::string output;
+};
+
+Exit run_to_end(const std::vector<std::string>& args) {
+  std::string command;
+  for (const auto& a : args) command += "'" + a + "' ";
+  FILE* pipe = popen((command + "2>&1").c_str(), "r");
+  Exit e;
+  std::array<char, 4096> chunk{};
+  size_t n = 0;
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) e.output.append(chunk.data(), n);
+  const int status = pclose(pipe);
+  e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return e;
+}
+
+std::string fresh_dir(const std::string& name) {
+  const auto dir = (fs::temp_directory_path() / ("bbpt_llm_methods_test_" + name)).string();
+  fs::remove_all(dir);
+  return dir;
+}
+
+/// The run command; the LLM cache lives under cache_dir (the datasets stay in the usual data dir).
+std::vector<std::string> run_args(const std::string& method, const std::string& out, const std::string& cache_dir,
+                                  const std::vector<std::string>& sets) {
+  std::vector<std::string> args = {BBPT_EXECUTABLE, "--cache-dir", cache_dir, "--data-dir",
+                                   bbpt::testing::data_dir(), "run", "--config",
+                                   bbpt::testing::kMethodConfigs + method + ".yaml", "--dataset", "fmnist",
+                                   "--seed", "1", "--shots", "4", "--model", bbpt::testing::kGoldenModel,
+                                   "--out", out, "--progress-every", "0", "--set", "llm_model=fake-model",
+                                   "--set", "llm_backoff_s=0.01"};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  return args;
+}
+
+/// Answers every meta-prompt with a fresh, well-formed proposal in the method's format.
+void answer_well(FakeOpenAiServer& server) {
+  auto counter = std::make_shared<std::atomic<int>>(0);
+  server.set_responder([counter](const FakeRequest& request) {
+    const auto body = Json::parse(request.body);
+    const std::string prompt = body.at("messages").back().at("content").get<std::string>();
+    const int k = (*counter)++;
+    if (prompt.find("list of good templates") != std::string::npos) {
+      return FakeOpenAiServer::ok({"- a photo of a {}, variant " + std::to_string(k) + "."});
+    }
+    if (prompt.find("<INS>") != std::string::npos) {
+      return FakeOpenAiServer::ok({"<INS>a blurry photo of a <CLASS>, number " + std::to_string(k) + ".</INS>"});
+    }
+    return FakeOpenAiServer::ok({"Prompt: a photo of a <category>, kind " + std::to_string(k) + "."});
+  });
+}
+
+std::vector<Json> metrics_of(const std::string& dir) {
+  std::vector<Json> lines;
+  std::istringstream in(bbpt::core::read_file(dir + "/metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
+  return lines;
+}
+
+Json result_of(const std::string& dir) { return Json::parse(bbpt::core::read_file(dir + "/result.json")); }
+
+class LlmMethods : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!bbpt::testing::run_fixture_ready(&why)) GTEST_SKIP() << why;
+    ::unsetenv("OPENAI_API_KEY");
+  }
+  void use(const FakeOpenAiServer& server) { ::setenv("BBPT_LLM_BASE_URL", server.url().c_str(), 1); }
+};
+
+TEST_F(LlmMethods, LlmOptRefusesMalformedRepliesRetriesAndAccountsExactly) {
+  FakeOpenAiServer server;
+  use(server);
+  // Iteration 1: prose without "- " lines, a "- " line without {}, an empty reply, then a good
+  // template with prose around it after a 429 (Retry-After) and a 500.
+  server.push_reply(FakeOpenAiServer::ok({"Sure! Here is a better template:\n1. a photo of a {}."}));
+  server.push_reply(FakeOpenAiServer::ok({"- a photo of a thing."}));
+  server.push_reply(FakeOpenAiServer::ok({""}));
+  server.push_reply({429, "{\"error\":\"slow down\"}", {{"Retry-After", "1"}}, 0, false});
+  server.push_reply({500, "{\"error\":\"busy\"}", {}, 0, false});
+  server.push_reply(FakeOpenAiServer::ok({"Here you go:\n- a studio photo of a {}.\nHope it helps!"}));
+  // Iteration 2: a duplicate; iteration 3: a template that is too long; then well-formed.
+  server.push_reply(FakeOpenAiServer::ok({"- a studio photo of a {}."}));
+  std::string too_long = "- ";
+  for (int i = 0; i < 80; ++i) too_long += "a ";
+  server.push_reply(FakeOpenAiServer::ok({too_long + "{}"}));
+  answer_well(server);
+
+  const auto cache = fresh_dir("opt_cache");
+  const auto out = fresh_dir("opt");
+  const auto run = run_to_end(run_args("llm-opt", out, cache, {"iterations=4"}));
+  ASSERT_EQ(run.code, 0) << run.output;
+  const auto result = result_of(out);
+  const auto metrics = metrics_of(out);
+  ASSERT_EQ(metrics.size(), 5u);  // the initial pool, then 4 iterations
+
+  // The initial pool (the dataset's templates) and one template per iteration reach CLIP.
+  const int64_t pool = metrics[0].at("evaluated").get<int64_t>();
+  EXPECT_GE(pool, 3);
+  EXPECT_EQ(metrics[1].at("evaluated"), 1);
+  EXPECT_EQ(metrics[2].at("evaluated"), 0);  // the duplicate was refused before costing a query
+  EXPECT_EQ(metrics[3].at("evaluated"), 0);  // and so was the template that is too long
+  EXPECT_EQ(metrics[4].at("evaluated"), 1);
+  EXPECT_EQ(result.at("candidates_evaluated").get<int64_t>(), pool + 2);
+  EXPECT_EQ(result.at("queries_used").get<int64_t>(), pool + 2);  // 40 images, batch 128: 1 query each
+  EXPECT_EQ(metrics.back().at("queries").get<int64_t>(), pool + 2);
+
+  // 3 malformed replies + 1 duplicate + 1 too long, each with its reason.
+  EXPECT_EQ(result.at("candidates_rejected"), 5);
+  const auto rejected_1 = metrics[1].at("rejected").dump();
+  EXPECT_NE(rejected_1.find("no line starting with"), std::string::npos) << rejected_1;
+  EXPECT_NE(rejected_1.find("without {}"), std::string::npos) << rejected_1;
+  const auto rejected_2 = metrics[2].at("rejected").dump();
+  EXPECT_NE(rejected_2.find("duplicate"), std::string::npos) << rejected_2;
+  const auto rejected_3 = metrics[3].at("rejected").dump();
+  EXPECT_NE(rejected_3.find("CLIP tokens"), std::string::npos) << rejected_3;
+
+  // LLM accounting, apart from the CLIP queries: 4 requests in iteration 1, then 1, 1 and 1 (the
+  // too-long template came in a valid reply); 2 more HTTP calls for the 429 and the 500.
+  const auto& llm = result.at("llm");
+  EXPECT_EQ(llm.at("requests"), 7);
+  EXPECT_EQ(llm.at("http_calls"), 9);
+  EXPECT_EQ(llm.at("http_calls").get<size_t>(), server.request_count());
+  EXPECT_EQ(llm.at("retries"), 2);
+  EXPECT_EQ(llm.at("cache_hits"), 0);
+  EXPECT_EQ(llm.at("prompt_tokens"), 7 * 11);
+  EXPECT_EQ(llm.at("completion_tokens"), 7 * 7);
+  EXPECT_EQ(result.at("prompts").size(), 1u);
+
+  // A rerun in a new directory: every answer from the cache, no HTTP call, the same result.
+  const size_t calls_before = server.request_count();
+  const auto again = fresh_dir("opt_again");
+  const auto rerun = run_to_end(run_args("llm-opt", again, cache, {"iterations=4"}));
+  ASSERT_EQ(rerun.code, 0) << rerun.output;
+  EXPECT_EQ(server.request_count(), calls_before);
+  auto a = result_of(out), b = result_of(again);
+  EXPECT_EQ(b.at("llm").at("cache_hits"), 7);
+  EXPECT_EQ(b.at("llm").at("http_calls"), 0);
+  for (auto* r : {&a, &b}) {
+    r->erase("wall_time_s");
+    r->erase("llm");
+  }
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
+  FakeOpenAiServer server;
+  use(server);
+  answer_well(server);
+  const auto cache = fresh_dir("ipo_glov_cache");
+
+  const auto ipo = fresh_dir("ipo");
+  const auto ipo_run = run_to_end(run_args("ipo", ipo, cache, {"iterations=2"}));
+  ASSERT_EQ(ipo_run.code, 0) << ipo_run.output;
+  const auto ipo_result = result_of(ipo);
+  EXPECT_EQ(ipo_result.at("llm").at("requests"), 16);  // 8 calls per step
+  EXPECT_EQ(ipo_result.at("candidates_evaluated"), 17);  // "a photo of a <CLASS>." + 16
+  EXPECT_EQ(ipo_result.at("queries_used"), 17);
+  const auto first_request = Json::parse(server.requests().front().body);
+  EXPECT_EQ(first_request.at("max_tokens"), 40);
+  EXPECT_NE(first_request.at("messages")[0].at("content").get<std::string>().find("The score ranges from 0 to 100"),
+            std::string::npos);
+
+  const size_t before_glov = server.request_count();
+  const auto glov = fresh_dir("glov");
+  const auto glov_run = run_to_end(run_args("glov", glov, cache, {"iterations=2"}));
+  ASSERT_EQ(glov_run.code, 0) << glov_run.output;
+  const auto glov_result = result_of(glov);
+  EXPECT_EQ(glov_result.at("llm").at("requests"), 20);  // 10 samples per step
+  EXPECT_EQ(server.request_count() - before_glov, 20u);
+  EXPECT_EQ(glov_result.at("candidates_evaluated"), 21);
+  EXPECT_EQ(glov_result.at("queries_used"), 21);
+  EXPECT_EQ(glov_result.at("prompts").size(), 3u);  // the top-3 ensemble
+  const auto last = Json::parse(server.requests().back().body);
+  EXPECT_EQ(last.at("messages")[0].at("role"), "system");
+  EXPECT_NE(last.at("messages")[1].at("content").get<std::string>().find("--- Accuracy: "), std::string::npos);
+}
+
+TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) {
+  const auto cache = fresh_dir("down_cache");
+  const auto out = fresh_dir("down");
+  const std::string down = "http://127.0.0.1:" + std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
+  ::setenv("BBPT_LLM_BASE_URL", down.c_str(), 1);
+  const auto failed = run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
+  EXPECT_EQ(failed.code, 1) << failed.output;
+  EXPECT_NE(failed.output.find(down), std::string::npos) << failed.output;
+  EXPECT_NE(failed.output.find("2 attempts"), std::string::npos) << failed.output;
+  EXPECT_FALSE(fs::exists(out + "/result.json"));
+  EXPECT_TRUE(fs::exists(out + "/checkpoint.bin"));  // step 1 (the initial prompt) needs no LLM
+
+  FakeOpenAiServer server;
+  use(server);
+  answer_well(server);
+  const auto resumed = run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
+  const auto result = result_of(out);
+  EXPECT_EQ(result.at("candidates_evaluated"), 21);
+  EXPECT_EQ(result.at("llm").at("requests"), 20);
+  EXPECT_EQ(metrics_of(out).size(), 3u);
+}
+
+}  // namespace
