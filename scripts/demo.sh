@@ -5,7 +5,8 @@
 #   3. checks the CLIP port against the Python reference on the released-layout fixtures;
 #   4. pretrains the embedded default model once (about 17 minutes on 2 cores; reused afterwards);
 #   5. runs the demo sweep jobs/demo.yaml (39 trials) under mpirun: rank 0 schedules, 2 ranks run
-#      trials, with progress and ETA; rerunning continues it and redoes nothing that is done;
+#      trials, with progress and ETA; rerunning continues it and redoes nothing that is done. With
+#      BBPT_LLM_BASE_URL (and BBPT_LLM_MODEL) set, jobs/demo_llm.yaml adds llm-opt, ipo and glov;
 #   6. writes the report: sweeps/demo/report/report.md (table, curves, query efficiency).
 # Environment: BBPT_DEMO_DIR (default sweeps/demo), BBPT_DEMO_RANKS (trial-running ranks, default 2),
 # XDG_CACHE_HOME (the cache of datasets and the model, default ~/.cache).
@@ -40,13 +41,20 @@ model="$cache/models/bbpt-clip-default.pt"
 mkdir -p "$(dirname "$model")"
 "$bbpt" --cache-dir "$cache" pretrain --config configs/pretrain/default.yaml --out "$model"
 
-phase 5 "the demo sweep jobs/demo.yaml on $ranks MPI ranks (+ rank 0, the scheduler) into $dir"
-root=()
-[ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+sweep_file=jobs/demo.yaml
+if [ -n "${BBPT_LLM_BASE_URL:-}" ]; then
+  sweep_file=jobs/demo_llm.yaml  # + llm-opt, ipo and glov against $BBPT_LLM_BASE_URL (docs/llm.md)
+fi
+phase 5 "the demo sweep $sweep_file on $ranks MPI ranks (+ rank 0, the scheduler) into $dir"
+mpi_flags=(--oversubscribe)
+if [ "$(id -u)" -eq 0 ]; then mpi_flags+=(--allow-run-as-root); fi
+for v in BBPT_LLM_BASE_URL BBPT_LLM_MODEL OPENAI_API_KEY; do  # to every rank, on every node
+  if [ -n "${!v:-}" ]; then mpi_flags+=(-x "$v"); fi
+done
 # Rank 0 sleeps between messages, so ranks + 1 processes on `ranks` cores is no oversubscription in
 # practice; Open MPI needs to be told it may start them.
-mpirun "${root[@]}" --oversubscribe -np $((ranks + 1)) "$bbpt" --cache-dir "$cache" \
-  sweep run jobs/demo.yaml --executor mpi --dir "$dir"
+mpirun "${mpi_flags[@]}" -np $((ranks + 1)) "$bbpt" --cache-dir "$cache" \
+  sweep run "$sweep_file" --executor mpi --dir "$dir"
 
 phase 6 "the report"
 "$bbpt" report "$dir"

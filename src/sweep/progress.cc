@@ -44,7 +44,10 @@ double ProgressBoard::estimate_s(const Trial& t) const {
                                                       : seconds_all_ / std::max(timed_, 1);
   if (!t.running) return whole;
   const double elapsed = std::chrono::duration<double>(Clock::now() - t.started).count();
-  if (t.budget > 0 && t.queries > 0) {  // the trial's own pace
+  // The trial's own pace once it is 10% through its budget (before that its set-up, the model and
+  // the features, dominates and the pace overstates what is left), else its kind's mean.
+  const bool own_pace = t.budget > 0 && t.queries * 10 >= t.budget;
+  if (own_pace || (kind == seconds_by_kind_.end() && t.budget > 0 && t.queries > 0)) {
     return elapsed * static_cast<double>(std::max<int64_t>(t.budget - t.queries, 0)) / static_cast<double>(t.queries);
   }
   return std::max(whole - elapsed, 0.0);

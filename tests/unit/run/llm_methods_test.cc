@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <sstream>
 
 #include "bbpt/core/file_io.h"
@@ -51,13 +52,20 @@ std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// The CLIP the methods tune: the golden tiny CLIP, or $BBPT_LLM_TEST_MODEL (e.g. the pretrained
+/// embedded default, ~/.cache/bbpt/models/bbpt-clip-default.pt, for a run by hand).
+std::string clip_model() {
+  const char* model = std::getenv("BBPT_LLM_TEST_MODEL");
+  return model && *model ? std::string(model) : bbpt::testing::kGoldenModel;
+}
+
 /// The run command; the LLM cache lives under cache_dir (the datasets stay in the usual data dir).
 std::vector<std::string> run_args(const std::string& method, const std::string& out, const std::string& cache_dir,
                                   const std::vector<std::string>& sets) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "--cache-dir", cache_dir, "--data-dir",
+  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", cache_dir, "--data-dir",
                                    bbpt::testing::data_dir(), "run", "--config",
                                    bbpt::testing::kMethodConfigs + method + ".yaml", "--dataset", "fmnist",
-                                   "--seed", "1", "--shots", "4", "--model", bbpt::testing::kGoldenModel,
+                                   "--seed", "1", "--shots", "4", "--model", clip_model(),
                                    "--out", out, "--progress-every", "0", "--set", "llm_model=fake-model",
                                    "--set", "llm_backoff_s=0.01"};
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
@@ -230,6 +238,50 @@ TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) 
   EXPECT_EQ(result.at("candidates_evaluated"), 21);
   EXPECT_EQ(result.at("llm").at("requests"), 20);
   EXPECT_EQ(metrics_of(out).size(), 3u);
+}
+
+/// mpirun -np N, with Open MPI's flags for root and for more ranks than cores.
+std::vector<std::string> mpirun(int ranks) {
+  std::vector<std::string> args = {BBPT_MPIEXEC};
+  const auto version = run_to_end({BBPT_MPIEXEC, "--version"}).output;
+  if (version.find("Open MPI") != std::string::npos || version.find("OpenRTE") != std::string::npos) {
+    args.insert(args.end(), {"--allow-run-as-root", "--oversubscribe"});
+  }
+  args.insert(args.end(), {"-np", std::to_string(ranks)});
+  return args;
+}
+
+TEST_F(LlmMethods, TwoRanksScoreTheCandidatesAndGiveTheResultOfOne) {
+  FakeOpenAiServer server;
+  use(server);
+  answer_well(server);
+  const auto cache = fresh_dir("ranks_cache");
+  const auto one = fresh_dir("ranks_one");
+  const auto single = run_to_end(run_args("glov", one, cache, {"iterations=2"}));
+  ASSERT_EQ(single.code, 0) << single.output;
+  const size_t calls = server.request_count();
+
+  // Rank 0 asks (the cache answers: the same questions), both ranks score the candidates.
+  const auto two = fresh_dir("ranks_two");
+  auto args = mpirun(2);
+  const auto run = run_args("glov", two, cache, {"iterations=2"});
+  args.insert(args.end(), run.begin(), run.end());
+  const auto distributed = run_to_end(args);
+  ASSERT_EQ(distributed.code, 0) << distributed.output;
+  EXPECT_EQ(server.request_count(), calls);
+  auto a = result_of(one), b = result_of(two);
+  for (auto* r : {&a, &b}) {
+    r->erase("wall_time_s");
+    r->erase("llm");
+  }
+  EXPECT_EQ(a, b);
+  auto ma = metrics_of(one), mb = metrics_of(two);
+  ASSERT_EQ(ma.size(), mb.size());
+  for (size_t i = 0; i < ma.size(); ++i) {
+    ma[i].erase("llm");
+    mb[i].erase("llm");
+    EXPECT_EQ(ma[i], mb[i]) << "step " << i + 1;
+  }
 }
 
 }  // namespace
