@@ -19,9 +19,16 @@ METRICS = {
 }
 
 
-def _colors(methods):
-    palette = plt.get_cmap("tab10").colors
-    return {m: palette[i % len(palette)] for i, m in enumerate(methods)}
+# Colour and line style per method, so that overlapping curves stay apart (and in grey print).
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
+           "#bcbd22"]
+LINESTYLES = ["-", "--", "-.", ":"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def _styles(methods):
+    return {m: dict(color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+                    marker=MARKERS[i % len(MARKERS)]) for i, m in enumerate(methods)}
 
 
 def _panel_grid(count):
@@ -44,8 +51,9 @@ def plot_metric(store, metric, out_stem, smoothing=Smoothing()):
     datasets = [d for d in ordered(trials["dataset"]) if (metrics["dataset"] == d).any()]
     if not datasets:
         return []
-    methods = ordered(trials["method"])
-    colors = _colors(methods)
+    methods = ordered(black_box["method"]) + [m for m in ordered(trials["method"])
+                                              if m not in set(black_box["method"])]
+    styles = _styles(methods)
     ylabel, title = METRICS[metric]
     fig, axes = _panel_grid(len(datasets))
     handles = {}
@@ -60,20 +68,20 @@ def plot_metric(store, metric, out_stem, smoothing=Smoothing()):
                      else method_curve(steps, metric, grid, window))
             if curve.empty:
                 continue
-            n = int(steps["id"].nunique())
-            marker = "o" if metric == "test_acc_subset" else None
-            line, = ax.plot(curve["queries"], curve["mean"], color=colors[method], marker=marker, markersize=3,
-                            linewidth=1.6, label=f"{method} (n={n})")
+            style = styles[method]
+            line, = ax.plot(curve["queries"], curve["mean"], color=style["color"], linestyle=style["linestyle"],
+                            marker=style["marker"], markevery=max(1, len(curve) // 10), markersize=4,
+                            linewidth=1.6, label=method)
             band = curve.dropna(subset=["std"])
             if not band.empty:
                 ax.fill_between(band["queries"], band["mean"] - band["std"], band["mean"] + band["std"],
-                                color=colors[method], alpha=0.18, linewidth=0)
+                                color=style["color"], alpha=0.15, linewidth=0)
             handles.setdefault(method, line)
         if metric == "test_acc_subset":
             references = done[(done["kind"] != "black-box") & (done["dataset"] == dataset)]
             for method in ordered(references["method"]):
                 acc = references[references["method"] == method]["test_acc"].mean()
-                line = ax.axhline(acc, color=colors[method], linestyle="--", linewidth=1.2,
+                line = ax.axhline(acc, color=styles[method]["color"], linestyle=(0, (1, 1)), linewidth=1.4,
                                   label=f"{method} (final, full test set)")
                 handles.setdefault(method + " (reference)", line)
         ax.set_title(dataset)

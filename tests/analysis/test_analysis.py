@@ -155,9 +155,11 @@ class EfficiencyTest(unittest.TestCase):
 
     def test_markdown(self):
         md = efficiency.to_markdown(self.result, "zip")
-        self.assertIn("| method | A: 50.00% (bptvlm) | B (no baseline) | mean over 0 dataset(s) |", md)
-        self.assertIn("| bptvlm | 800 (2.00x) | – | – |", md)
-        self.assertIn("| spsa-gc | not reached in 1000 | – | – |", md)
+        self.assertIn("| method | A: 50.00% (bptvlm) | B (no baseline) | mean where reached (ratio to the reference "
+                      "there) |", md)
+        self.assertIn("| zip | 400 (1.00x) | – | 400 (1 of 2) |", md)
+        self.assertIn("| bptvlm | 800 (2.00x) | – | 800 (1 of 2; 2.00x over 1) |", md)
+        self.assertIn("| spsa-gc | not reached in 1000 | – | – (0 of 2) |", md)
 
     def test_test_accuracy_points_are_averaged_over_seeds(self):
         zip_a = self.store.trials[(self.store.trials["method"] == "zip") & (self.store.trials["dataset"] == "A")]

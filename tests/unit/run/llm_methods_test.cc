@@ -187,6 +187,9 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   FakeOpenAiServer server;
   use(server);
   answer_well(server);
+  // Two of IPO's first 8 replies have no <CLASS> (one in prose around the tags, one empty).
+  server.push_reply(FakeOpenAiServer::ok({"Sure, here it is: <INS>a photo of a flower.</INS> Enjoy!"}));
+  server.push_reply(FakeOpenAiServer::ok({""}));
   const auto cache = fresh_dir("ipo_glov_cache");
 
   const auto ipo = fresh_dir("ipo");
@@ -194,13 +197,16 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   ASSERT_EQ(ipo_run.code, 0) << ipo_run.output;
   const auto ipo_result = result_of(ipo);
   EXPECT_EQ(ipo_result.at("llm").at("requests"), 16);  // 8 calls per step
-  EXPECT_EQ(ipo_result.at("candidates_evaluated"), 17);  // "a photo of a <CLASS>." + 16
-  EXPECT_EQ(ipo_result.at("queries_used"), 17);
+  EXPECT_EQ(ipo_result.at("candidates_evaluated"), 15);  // "a photo of a <CLASS>." + 16 - 2 refused
+  EXPECT_EQ(ipo_result.at("candidates_rejected"), 2);
+  EXPECT_EQ(ipo_result.at("queries_used"), 15);
+  EXPECT_NE(metrics_of(ipo)[1].at("rejected").dump().find("no <CLASS> placeholder"), std::string::npos);
   const auto first_request = Json::parse(server.requests().front().body);
   EXPECT_EQ(first_request.at("max_tokens"), 40);
   EXPECT_NE(first_request.at("messages")[0].at("content").get<std::string>().find("The score ranges from 0 to 100"),
             std::string::npos);
 
+  server.push_reply(FakeOpenAiServer::ok({"1. A photo of a cat."}));  // numbered, no <category>
   const size_t before_glov = server.request_count();
   const auto glov = fresh_dir("glov");
   const auto glov_run = run_to_end(run_args("glov", glov, cache, {"iterations=2"}));
@@ -208,8 +214,9 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   const auto glov_result = result_of(glov);
   EXPECT_EQ(glov_result.at("llm").at("requests"), 20);  // 10 samples per step
   EXPECT_EQ(server.request_count() - before_glov, 20u);
-  EXPECT_EQ(glov_result.at("candidates_evaluated"), 21);
-  EXPECT_EQ(glov_result.at("queries_used"), 21);
+  EXPECT_EQ(glov_result.at("candidates_evaluated"), 20);
+  EXPECT_EQ(glov_result.at("candidates_rejected"), 1);
+  EXPECT_EQ(glov_result.at("queries_used"), 20);
   EXPECT_EQ(glov_result.at("prompts").size(), 3u);  // the top-3 ensemble
   const auto last = Json::parse(server.requests().back().body);
   EXPECT_EQ(last.at("messages")[0].at("role"), "system");
