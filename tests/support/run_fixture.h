@@ -14,6 +14,12 @@
 #include <iterator>
 #include <string>
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <vector>
+
 #include "bbpt/core/file_io.h"
 
 namespace bbpt::testing {
@@ -42,6 +48,26 @@ inline bool run_fixture_ready(std::string* why) {
 inline int64_t count_lines(const std::string& path) {
   std::ifstream in(path);
   return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+/// How a command ended: its exit code (128 + n for signal n) and its stdout and stderr together.
+struct Exit {
+  int code = -1;
+  std::string output;
+};
+
+/// Runs a command (each argument single-quoted for the shell) to its end.
+inline Exit run_to_end(const std::vector<std::string>& args) {
+  std::string command;
+  for (const auto& a : args) command += "'" + a + "' ";
+  FILE* pipe = popen((command + "2>&1").c_str(), "r");
+  Exit e;
+  std::array<char, 4096> chunk{};
+  size_t n = 0;
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) e.output.append(chunk.data(), n);
+  const int status = pclose(pipe);
+  e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return e;
 }
 
 /// DIR/result.json without wall_time_s, the one field that differs between equal runs.

@@ -23,28 +23,11 @@
 
 namespace {
 namespace fs = std::filesystem;
+using bbpt::testing::run_to_end;
 using bbpt::testing::FakeOpenAiServer;
 using bbpt::testing::FakeReply;
 using bbpt::testing::FakeRequest;
 using Json = nlohmann::json;
-
-struct Exit {
-  int code = -1;
-  std::string output;
-};
-
-Exit run_to_end(const std::vector<std::string>& args) {
-  std::string command;
-  for (const auto& a : args) command += "'" + a + "' ";
-  FILE* pipe = popen((command + "2>&1").c_str(), "r");
-  Exit e;
-  std::array<char, 4096> chunk{};
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) e.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return e;
-}
 
 std::string fresh_dir(const std::string& name) {
   const auto dir = (fs::temp_directory_path() / ("bbpt_llm_methods_test_" + name)).string();

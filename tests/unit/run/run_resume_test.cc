@@ -23,6 +23,7 @@
 
 namespace {
 namespace fs = std::filesystem;
+using bbpt::testing::run_to_end;
 using bbpt::testing::count_lines;
 using bbpt::testing::result_without_time;
 const std::string& kModel = bbpt::testing::kGoldenModel;
@@ -40,24 +41,6 @@ std::vector<std::string> run_args(const std::string& method, const std::string& 
     args.push_back(s);
   }
   return args;
-}
-
-struct Exit {
-  int code = -1;
-  std::string output;
-};
-
-Exit run_to_end(const std::vector<std::string>& args) {
-  std::string command;
-  for (const auto& a : args) command += "'" + a + "' ";
-  FILE* pipe = popen((command + "2>&1").c_str(), "r");
-  Exit e;
-  std::array<char, 4096> chunk{};
-  size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) e.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return e;
 }
 
 pid_t spawn(const std::vector<std::string>& args) {
