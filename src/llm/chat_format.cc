@@ -10,7 +10,15 @@ namespace {
 
 nlohmann::json messages_json(const std::vector<ChatMessage>& messages) {
   nlohmann::json out = nlohmann::json::array();
-  for (const ChatMessage& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
+  for (const ChatMessage& m : messages) {
+    if (m.image_urls.empty()) {
+      out.push_back({{"role", m.role}, {"content", m.content}});
+      continue;
+    }
+    nlohmann::json parts = nlohmann::json::array({{{"type", "text"}, {"text", m.content}}});
+    for (const auto& url : m.image_urls) parts.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
+    out.push_back({{"role", m.role}, {"content", parts}});
+  }
   return out;
 }
 

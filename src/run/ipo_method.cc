@@ -7,15 +7,21 @@
 // cross-entropy. The learned prompt is the best-scoring instruction.
 //
 // The released code hard-codes Flowers102 and reads its descriptions from a file; this meta-prompt
-// is the paper's dataset-generic wording. Descriptions of the training images come from
-// `descriptions_file` (one per line, e.g. written by a vision model) when given; bbpt does not yet
-// call a vision endpoint itself.
+// is the paper's dataset-generic wording. Descriptions of the training images (the paper: one per
+// 1-shot image by MiniCPM-V-2, temperature 0.7) come from `descriptions_file` (one per line), or
+// from an OpenAI-compatible vision endpoint (vision_base_url / $BBPT_VISION_BASE_URL and
+// vision_model / $BBPT_VISION_MODEL): each few-shot training image is sent as a PNG data URL with
+// `vision_question`, through the same retries and response cache as the optimizer LLM. Without
+// either, the meta-prompt has no descriptions.
 #include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
 
+#include <cstdlib>
+
 #include "bbpt/core/error.h"
+#include "bbpt/image/encode.h"
 #include "llm_search.h"
 #include "method_factory.h"
 
@@ -31,6 +37,17 @@ class IpoMethod : public LlmSearchMethod {
     min_score_ = config.get_double("min_score", 20.0);
     initial_ = config.get_string("initial_instruction", "a photo of a <CLASS>.");
     const auto descriptions = config.get_string("descriptions_file", "");
+    vision_ = llm_settings();
+    vision_.endpoint.base_url = config.get_string("vision_base_url", "");
+    if (vision_.endpoint.base_url.empty()) vision_.endpoint.base_url = env_or("BBPT_VISION_BASE_URL");
+    vision_.endpoint.model = config.get_string("vision_model", "");
+    if (vision_.endpoint.model.empty()) vision_.endpoint.model = env_or("BBPT_VISION_MODEL");
+    vision_.sampling.temperature = config.get_double("vision_temperature", 0.7);
+    vision_.sampling.max_tokens = config.get_int("vision_max_tokens", 120);
+    vision_question_ = config.get_string(
+        "vision_question",
+        "Describe in detail the visual features that distinguish the object or scene in this image, in one "
+        "or two sentences.");
     BBPT_CHECK(calls_per_step_ >= 1 && history_size_ >= 1, ConfigError,
                config.source() << ": calls_per_step and history_size must be >= 1");
     if (!descriptions.empty()) {
@@ -49,6 +66,7 @@ class IpoMethod : public LlmSearchMethod {
   std::vector<std::string> initial_prompts() override { return {with_braces(initial_, "<CLASS>")}; }
 
   std::vector<std::string> propose() override {
+    if (descriptions_.empty() && !vision_.endpoint.base_url.empty()) describe_images();
     std::ostringstream m;
     m << "Your task is to write an instruction for image classification on the " << dataset_name_
       << " dataset based on the visual features of the images. <CLASS> stands for the class name and must appear "
@@ -109,6 +127,44 @@ class IpoMethod : public LlmSearchMethod {
   }
 
  private:
+  static std::string env_or(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? std::string(value) : std::string();
+  }
+
+  /// One description per few-shot training image from the vision endpoint (sample index = the
+  /// image's position, so a rerun is answered by the cache).
+  void describe_images() {
+    BBPT_CHECK(!vision_.endpoint.model.empty(), ConfigError,
+               "ipo: vision_base_url is set but not vision_model (or $BBPT_VISION_MODEL)");
+    if (!vision_client_) {
+      vision_client_ = std::make_unique<llm::ChatClient>(vision_.endpoint, context_.spec.seed + 7);
+    }
+    const auto& images = *context_.few_shot_train;
+    for (size_t i = 0; i < images.size(); ++i) {
+      auto sampling = vision_.sampling;
+      sampling.seed = static_cast<int64_t>(i);
+      const llm::ChatMessage ask_about_image{"user", vision_question_, {image::png_data_url(images.load_image(i))}};
+      const auto reply = vision_client_->complete({ask_about_image}, sampling, static_cast<int64_t>(i));
+      std::string text = reply.texts.empty() ? "" : reply.texts.front();
+      for (char& c : text) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+      descriptions_.push_back(trim_prompt(text));
+    }
+  }
+
+  void add_result_fields(FinalMetrics& f) const override {
+    f.extra["descriptions"] = static_cast<int64_t>(descriptions_.size());
+    if (vision_client_) {
+      f.extra["vision"] = usage_json(vision_client_->usage());
+      f.extra["vision_model"] = vision_.endpoint.model;
+    }
+  }
+
+  LlmSettings vision_;
+  std::string vision_question_;
+  std::unique_ptr<llm::ChatClient> vision_client_;  // rank 0, at the first step that needs it
   int64_t calls_per_step_ = 8, history_size_ = 30;
   double min_score_ = 20.0;
   std::string initial_;

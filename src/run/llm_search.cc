@@ -26,11 +26,15 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-Json usage_json(const llm::Usage& u) {
+}  // namespace
+
+nlohmann::ordered_json usage_json(const llm::Usage& u) {
   return Json{{"requests", u.requests},           {"http_calls", u.http_calls},
               {"cache_hits", u.cache_hits},       {"retries", u.retries},
               {"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}};
 }
+
+namespace {
 
 llm::Usage usage_from(const Json& j) {
   llm::Usage u;
@@ -247,6 +251,7 @@ FinalMetrics LlmSearchMethod::finish() {
   f.extra["clip_queries"] = queries_used();
   f.extra["llm"] = usage_json(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}));
   f.extra["llm_model"] = settings_.endpoint.model;
+  add_result_fields(f);
   return f;
 }
 

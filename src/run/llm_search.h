@@ -38,6 +38,9 @@ struct LlmSettings {
 };
 LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, const std::string& method);
 
+/// {requests, http_calls, cache_hits, retries, prompt_tokens, completion_tokens}.
+nlohmann::ordered_json usage_json(const llm::Usage& usage);
+
 class LlmSearchMethod : public CountedMethod {
  public:
   LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context, const std::string& method);
@@ -65,6 +68,9 @@ class LlmSearchMethod : public CountedMethod {
   std::vector<EvaluatedPrompt> ranked() const;
   /// Records a proposal the method's own parser refused (malformed reply), with the reason.
   void reject(const std::string& text, const std::string& reason);
+  /// Method-specific fields of result.json (called by finish()).
+  virtual void add_result_fields(FinalMetrics& /*final_metrics*/) const {}
+  const LlmSettings& llm_settings() const { return settings_; }
 
   TrialContext& context_;
   std::vector<EvaluatedPrompt> history_;  // in evaluation order

@@ -24,6 +24,9 @@ namespace bbpt::llm {
 struct ChatMessage {
   std::string role;  // system | user | assistant
   std::string content;
+  /// Images for a vision model ("data:image/png;base64,..." or https URLs): the message's content
+  /// is then sent as parts, the text first, then one "image_url" part per image.
+  std::vector<std::string> image_urls = {};
 };
 
 struct SamplingOptions {

@@ -206,6 +206,44 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   EXPECT_NE(last.at("messages")[1].at("content").get<std::string>().find("--- Accuracy: "), std::string::npos);
 }
 
+TEST_F(LlmMethods, IpoAsksAVisionEndpointToDescribeTheTrainingImages) {
+  FakeOpenAiServer server;
+  use(server);
+  auto counter = std::make_shared<std::atomic<int>>(0);
+  server.set_responder([counter](const FakeRequest& request) {
+    if (request.body.find("image_url") != std::string::npos) {
+      return FakeOpenAiServer::ok({"a shape with straight\nedges"});
+    }
+    return FakeOpenAiServer::ok({"<INS>a photo of a <CLASS>, take " + std::to_string((*counter)++) + ".</INS>"});
+  });
+  const auto out = fresh_dir("ipo_vision");
+  const auto run = run_to_end(run_args("ipo", out, fresh_dir("ipo_vision_cache"),
+                                       {"iterations=1", "vision_base_url=" + server.url(), "vision_model=fake-vision"}));
+  ASSERT_EQ(run.code, 0) << run.output;
+  int vision_requests = 0;
+  std::string meta_prompt;
+  for (const auto& r : server.requests()) {
+    const auto body = Json::parse(r.body);
+    const auto& content = body.at("messages")[0].at("content");
+    if (content.is_array()) {  // a vision request: the question, then the image as a PNG data URL
+      ++vision_requests;
+      EXPECT_EQ(body.at("model"), "fake-vision");
+      EXPECT_EQ(content[0].at("type"), "text");
+      EXPECT_EQ(content[1].at("image_url").at("url").get<std::string>().rfind("data:image/png;base64,iVBORw0KGgo", 0),
+                0u);
+    } else {
+      meta_prompt = content.get<std::string>();
+    }
+  }
+  EXPECT_EQ(vision_requests, 40);  // 4 shots x 10 classes, one description each
+  EXPECT_NE(meta_prompt.find("Image_1: a shape with straight edges\nImage_2:"), std::string::npos) << meta_prompt;
+  EXPECT_NE(meta_prompt.find("Image_40: "), std::string::npos);
+  const auto result = result_of(out);
+  EXPECT_EQ(result.at("descriptions"), 40);
+  EXPECT_EQ(result.at("vision").at("requests"), 40);
+  EXPECT_EQ(result.at("llm").at("requests"), 8);  // the optimizer's requests are counted apart
+}
+
 TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) {
   const auto cache = fresh_dir("down_cache");
   const auto out = fresh_dir("down");
