@@ -80,7 +80,9 @@ void add_run_command(CLI::App& app, CliContext& context) {
           ") and write DIR/{config.json, few_shot.json, metrics.jsonl, checkpoint.bin, result.json}. "
           "An interrupted run resumes from its checkpoint and continues bit for bit. "
           "spsa-gc is BlackVIP's optimizer applied to the text prompt: BlackVIP's visual coordinator needs a "
-          "pretrained MAE encoder, which is not available here.");
+          "pretrained MAE encoder, which is not available here. llm-opt, ipo and glov ask an OpenAI-compatible "
+          "endpoint ($BBPT_LLM_BASE_URL, $BBPT_LLM_MODEL; docs/llm.md); glov runs without its hidden-state "
+          "guidance, which an HTTP endpoint cannot give.");
   cmd->add_option("--config", options->config_path, "Method config, e.g. configs/methods/zip.yaml")
       ->required()
       ->check(CLI::ExistingFile);
