@@ -14,14 +14,11 @@
 #include "bbpt/model/cpu_threads.h"
 
 namespace bbpt::cli {
-namespace {
 
 std::string getenv_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? "" : value;
 }
-
-}  // namespace
 
 Environment read_environment() {
   Environment env;

@@ -61,6 +61,9 @@ struct CliContext {
 
 Environment read_environment();
 
+/// The environment variable's value, "" when it is unset.
+std::string getenv_or_empty(const char* name);
+
 void add_model_commands(CLI::App& app, CliContext& context);
 void add_tokenize_command(CLI::App& app, CliContext& context);
 void add_preprocess_command(CLI::App& app, CliContext& context);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -25,8 +24,8 @@ struct ReportOptions {
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::string(value) : fallback;
+  const std::string value = getenv_or_empty(name);
+  return value.empty() ? fallback : value;
 }
 
 /// Debian's interpreter first: a pyenv or virtualenv `python3` earlier in PATH lacks the packages.

@@ -18,8 +18,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include <cstdlib>
-
 #include "bbpt/core/error.h"
 #include "bbpt/image/encode.h"
 #include "llm_search.h"
@@ -38,10 +36,8 @@ class IpoMethod : public LlmSearchMethod {
     initial_ = config.get_string("initial_instruction", "a photo of a <CLASS>.");
     const auto descriptions = config.get_string("descriptions_file", "");
     vision_ = llm_settings();
-    vision_.endpoint.base_url = config.get_string("vision_base_url", "");
-    if (vision_.endpoint.base_url.empty()) vision_.endpoint.base_url = env_or("BBPT_VISION_BASE_URL");
-    vision_.endpoint.model = config.get_string("vision_model", "");
-    if (vision_.endpoint.model.empty()) vision_.endpoint.model = env_or("BBPT_VISION_MODEL");
+    vision_.endpoint.base_url = config_or_env(config, "vision_base_url", "BBPT_VISION_BASE_URL");
+    vision_.endpoint.model = config_or_env(config, "vision_model", "BBPT_VISION_MODEL");
     vision_.sampling.temperature = config.get_double("vision_temperature", 0.7);
     vision_.sampling.max_tokens = config.get_int("vision_max_tokens", 120);
     vision_question_ = config.get_string(
@@ -127,11 +123,6 @@ class IpoMethod : public LlmSearchMethod {
   }
 
  private:
-  static std::string env_or(const char* name) {
-    const char* value = std::getenv(name);
-    return value ? std::string(value) : std::string();
-  }
-
   /// One description per few-shot training image from the vision endpoint (sample index = the
   /// image's position, so a rerun is answered by the cache).
   void describe_images() {

@@ -14,11 +14,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::string(value) : fallback;
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -59,13 +54,18 @@ llm::Usage plus(llm::Usage a, const llm::Usage& b) {
 
 }  // namespace
 
-LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, const std::string& method) {
+std::string config_or_env(RunConfig& config, const std::string& key, const char* env) {
+  const std::string value = config.get_string(key, "");
+  if (!value.empty()) return value;
+  const char* from_env = std::getenv(env);
+  return from_env ? std::string(from_env) : std::string();
+}
+
+LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir) {
   LlmSettings s;
   auto& e = s.endpoint;
-  e.base_url = config.get_string("llm_base_url", "");
-  if (e.base_url.empty()) e.base_url = env_or("BBPT_LLM_BASE_URL", "");
-  e.model = config.get_string("llm_model", "");
-  if (e.model.empty()) e.model = env_or("BBPT_LLM_MODEL", "");
+  e.base_url = config_or_env(config, "llm_base_url", "BBPT_LLM_BASE_URL");
+  e.model = config_or_env(config, "llm_model", "BBPT_LLM_MODEL");
   e.api_key_env = config.get_string("llm_api_key_env", e.api_key_env);
   e.timeout_s = config.get_double("llm_timeout_s", e.timeout_s);
   e.max_attempts = config.get_int("llm_max_attempts", e.max_attempts);
@@ -84,7 +84,6 @@ LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, c
                              << ") >= 1, llm_backoff_s >= 0");
   BBPT_CHECK(p.temperature >= 0 && p.top_p > 0 && p.top_p <= 1 && p.max_tokens >= 1, ConfigError,
              config.source() << ": llm_temperature must be >= 0, llm_top_p in (0, 1], llm_max_tokens >= 1");
-  (void)method;
   return s;
 }
 
@@ -93,7 +92,7 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
     : CountedMethod(common.budget),
       context_(context),
       method_(method),
-      settings_(read_llm_settings(config, context.spec.llm_cache_dir, method)),
+      settings_(read_llm_settings(config, context.spec.llm_cache_dir)),
       scorer_(context, common.batch_size),
       gate_(*context.tokenizer, context.description.class_names) {
   iterations_ = config.get_int("iterations", 10);
@@ -109,6 +108,10 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
                config.source() << ": " << method
                                << " needs the endpoint's model name: set llm_model or $BBPT_LLM_MODEL");
   }
+}
+
+llm::Usage LlmSearchMethod::total_usage() const {
+  return plus(usage_before_, client_ ? client_->usage() : llm::Usage{});
 }
 
 llm::ChatClient& LlmSearchMethod::client() {
@@ -187,13 +190,9 @@ StepMetrics LlmSearchMethod::step() {
       candidates = gate(steps_ == 0 ? initial_prompts() : propose());
       message = "ok";
       for (const auto& c : candidates) message += "\n" + c;
-    } catch (...) {
+    } catch (const std::exception& e) {
       failure = std::current_exception();
-      try {
-        throw;
-      } catch (const std::exception& e) {
-        message = std::string("error\n") + e.what();
-      }
+      message = std::string("error\n") + e.what();
     }
   }
   if (context_.group.distributed()) {
@@ -227,8 +226,7 @@ StepMetrics LlmSearchMethod::step() {
   m.extra["best_prompt"] = best.text;
   m.extra["rejected"] = step_rejects_;
   if (context_.group.is_leader()) {
-    const auto u = plus(usage_before_, client_ ? client_->usage() : llm::Usage{});
-    m.extra["llm"] = usage_json(u);
+    m.extra["llm"] = usage_json(total_usage());
   }
   return m;
 }
@@ -249,7 +247,7 @@ FinalMetrics LlmSearchMethod::finish() {
   f.extra["candidates_evaluated"] = static_cast<int64_t>(history_.size());
   f.extra["candidates_rejected"] = rejected_total_;
   f.extra["clip_queries"] = queries_used();
-  f.extra["llm"] = usage_json(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}));
+  f.extra["llm"] = usage_json(total_usage());
   f.extra["llm_model"] = settings_.endpoint.model;
   add_result_fields(f);
   return f;
@@ -260,7 +258,7 @@ void LlmSearchMethod::save(MethodState& state) const {
   Json j;
   j["calls"] = calls_;
   j["rejected_total"] = rejected_total_;
-  j["usage"] = usage_json(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}));
+  j["usage"] = usage_json(total_usage());
   j["history"] = Json::array();
   for (const auto& p : history_) {
     j["history"].push_back(Json{{"text", p.text},

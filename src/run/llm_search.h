@@ -36,7 +36,10 @@ struct LlmSettings {
   llm::EndpointOptions endpoint;
   llm::SamplingOptions sampling;
 };
-LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir, const std::string& method);
+LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir);
+
+/// The config's string `key`, or the environment variable `env` when the config leaves it empty.
+std::string config_or_env(RunConfig& config, const std::string& key, const char* env);
 
 /// {requests, http_calls, cache_hits, retries, prompt_tokens, completion_tokens}.
 nlohmann::ordered_json usage_json(const llm::Usage& usage);
@@ -79,6 +82,8 @@ class LlmSearchMethod : public CountedMethod {
 
  private:
   llm::ChatClient& client();
+  /// The usage of the sessions before this one plus this session's.
+  llm::Usage total_usage() const;
   std::vector<std::string> gate(const std::vector<std::string>& proposals);
 
   std::string method_;
