@@ -293,9 +293,11 @@ void read_model(const Json& root, detail::HfBpeModel& m) {
       BBPT_THROW(IoError, src << ": field 'model.merges[" << rank << "]' is " << brief(merge)
                               << "; expected \"first second\" or [\"first\", \"second\"]");
     }
+    const int32_t first_id = id_of(first, rank);
+    const int32_t second_id = id_of(second, rank);
     const int32_t merged_id = id_of(first + second, rank);
-    // A repeated pair keeps its first (lowest) rank, as the library's map insert does not.
-    m.merges.emplace(pair_key(id_of(first, rank), id_of(second, rank)),
+    // A repeated pair takes its last rank, as the library's collect() into a HashMap does.
+    m.merges.insert_or_assign(pair_key(first_id, second_id),
                      detail::HfBpeModel::Merge{static_cast<int32_t>(rank), merged_id});
   }
 }
