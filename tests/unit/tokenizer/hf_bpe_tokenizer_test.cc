@@ -6,11 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "../llm/temp_dir.h"
 #include "bbpt/core/error.h"
+#include "bbpt/tokenizer/llm_tokenizer.h"
 #include "bbpt/tokenizer/bpe_vocab.h"
 #include "expect_error.h"
 
@@ -285,6 +288,25 @@ TEST(HfBpeTokenizer, NamesTheFileFieldAndValueOfUnsupportedInput) {
       {kSource, "<|nope|>", "eos_token"});
   expect_error_naming<IoError>([] { HfBpeTokenizer::from_file("/nonexistent/tokenizer.json"); },
                                {"/nonexistent/tokenizer.json"});
+}
+
+// A checkpoint directory gives the tokenizer.json reader, with tokenizer_config.json's eos token.
+TEST(LoadLlmTokenizer, ReadsACheckpointDirectory) {
+  const llm::TempDir dir;
+  expect_error_naming<IoError>([&] { load_llm_tokenizer(dir.path()); },
+                               {dir.path(), "no tokenizer.json"});
+  std::ofstream(dir.path() + "/tokenizer.json") << make_tokenizer({"a b"}).dump();
+  EXPECT_EQ(load_llm_tokenizer(dir.path())->eos_ids(), std::vector<int32_t>{});
+  std::ofstream(dir.path() + "/tokenizer_config.json")
+      << nlohmann::json({{"eos_token", {{"content", "<|eot|>"}}}}).dump();
+  const auto tokenizer = load_llm_tokenizer(dir.path());
+  ASSERT_NE(dynamic_cast<const HfBpeTokenizer*>(tokenizer.get()), nullptr);
+  EXPECT_EQ(tokenizer->eos_ids(), std::vector<int32_t>{1001});
+  EXPECT_EQ(tokenizer->encode("ab", true), (std::vector<int32_t>{1000, 256}));
+  EXPECT_EQ(load_llm_tokenizer(dir.path() + "/tokenizer.json")->eos_ids(),
+            std::vector<int32_t>{1001});
+  expect_error_naming<IoError>([&] { load_llm_tokenizer(dir.path() + "/nothing"); },
+                               {dir.path() + "/nothing", "no such file"});
 }
 
 }  // namespace
