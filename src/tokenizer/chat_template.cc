@@ -11,6 +11,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "json_util.h"
 #include "unicode_util.h"
 
 namespace bbpt::tokenizer {
@@ -34,15 +35,6 @@ std::string strip(std::string_view text) {
   while (begin < end && detail::is_python_space(code_points[begin])) ++begin;
   while (end > begin && detail::is_python_space(code_points[end - 1])) --end;
   return detail::encode_utf8(std::u32string_view(code_points).substr(begin, end - begin));
-}
-
-/// The value of a tokenizer_config.json token field: a string or {"content": string}.
-std::string token_text(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_object() && value.contains("content") && value["content"].is_string()) {
-    return value["content"].get<std::string>();
-  }
-  return "";
 }
 
 /// Text of a Jinja string literal's escapes (\n, \t, \', \", \\) as rendered.
@@ -104,16 +96,8 @@ std::string to_string(ChatFormat format) {
 }
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
-  Json root;
-  try {
-    root = Json::parse(core::read_file(path));
-  } catch (const Json::parse_error& e) {
-    BBPT_THROW(IoError, path << ": not valid JSON (" << e.what()
-                             << "); expected a Hugging Face tokenizer_config.json");
-  }
-  BBPT_CHECK(root.is_object(), IoError,
-             path << ": top level is " << root.type_name()
-                  << "; expected a Hugging Face tokenizer_config.json object");
+  const Json root =
+      detail::parse_json_object(core::read_file(path), path, "a Hugging Face tokenizer_config.json");
   BBPT_CHECK(root.contains("chat_template"), IoError,
              path << ": field 'chat_template' is missing; the model has no chat format (a base "
                      "model?); " << kKnownFormats);
@@ -135,7 +119,7 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
     BBPT_THROW(IoError, path << ": field 'chat_template' is " << value.type_name()
                              << "; expected a Jinja template string");
   }
-  return from_template_text(template_text, token_text(root.value("bos_token", Json())),
+  return from_template_text(template_text, detail::read_token_field(root, "bos_token", path),
                             path + " (field 'chat_template')");
 }
 

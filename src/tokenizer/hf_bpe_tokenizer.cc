@@ -21,6 +21,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/tokenizer/bpe_vocab.h"
+#include "json_util.h"
 #include "unicode_util.h"
 
 namespace bbpt::tokenizer {
@@ -104,6 +105,25 @@ class FieldReader {
   std::string path_;
   const std::string& source_;
 };
+
+/// The steps of a pre-tokenizer or post-processor at path: the list under list_key of a
+/// {"type": "Sequence"}, else the node itself; each with its field path.
+std::vector<std::pair<const Json*, std::string>> sequence_steps(const Json& node,
+                                                                const std::string& path,
+                                                                const std::string& list_key,
+                                                                const std::string& source) {
+  const FieldReader reader(node, path, source);
+  if (reader.require_string("type") != "Sequence") return {{&node, path}};
+  const Json& list = reader.require(list_key);
+  BBPT_CHECK(list.is_array(), IoError,
+             source << ": field '" << reader.field(list_key) << "' is " << brief(list)
+                    << "; expected an array");
+  std::vector<std::pair<const Json*, std::string>> steps;
+  for (size_t i = 0; i < list.size(); ++i) {
+    steps.emplace_back(&list[i], reader.field(list_key) + "[" + std::to_string(i) + "]");
+  }
+  return steps;
+}
 
 /// pattern with `\s` / `\S` replaced by the White_Space property, so ICU matches what the
 /// library's Oniguruma does (ICU's \s lacks U+000B and U+0085); other escapes are kept.
@@ -354,19 +374,7 @@ void read_pre_tokenizer(const Json& root, detail::HfBpeModel& m) {
   BBPT_CHECK(!pre.is_null(), IoError,
              src << ": field 'pre_tokenizer' is null; bbpt supports byte-level BPE, which needs a "
                     "ByteLevel pre-tokenizer");
-  std::vector<std::pair<const Json*, std::string>> steps;  // step, its field path
-  const FieldReader pre_reader(pre, "pre_tokenizer", src);
-  if (pre_reader.require_string("type") == "Sequence") {
-    const Json& list = pre_reader.require("pretokenizers");
-    BBPT_CHECK(list.is_array(), IoError,
-               src << ": field 'pre_tokenizer.pretokenizers' is " << brief(list)
-                   << "; expected an array");
-    for (size_t i = 0; i < list.size(); ++i) {
-      steps.emplace_back(&list[i], "pre_tokenizer.pretokenizers[" + std::to_string(i) + "]");
-    }
-  } else {
-    steps.emplace_back(&pre, "pre_tokenizer");
-  }
+  const auto steps = sequence_steps(pre, "pre_tokenizer", "pretokenizers", src);
   bool has_byte_level = false;
   for (const auto& [step_json, path] : steps) {
     const FieldReader step(*step_json, path, src);
@@ -413,19 +421,7 @@ void read_post_processor(const Json& root, detail::HfBpeModel& m) {
   const std::string& src = m.source;
   const Json& post = FieldReader(root, "", src).get("post_processor");
   if (post.is_null()) return;
-  std::vector<std::pair<const Json*, std::string>> steps;
-  const FieldReader post_reader(post, "post_processor", src);
-  if (post_reader.require_string("type") == "Sequence") {
-    const Json& list = post_reader.require("processors");
-    BBPT_CHECK(list.is_array(), IoError,
-               src << ": field 'post_processor.processors' is " << brief(list)
-                   << "; expected an array");
-    for (size_t i = 0; i < list.size(); ++i) {
-      steps.emplace_back(&list[i], "post_processor.processors[" + std::to_string(i) + "]");
-    }
-  } else {
-    steps.emplace_back(&post, "post_processor");
-  }
+  const auto steps = sequence_steps(post, "post_processor", "processors", src);
   for (const auto& [step_json, path] : steps) {
     const FieldReader step(*step_json, path, src);
     const std::string type = step.require_string("type");
@@ -536,16 +532,8 @@ HfBpeTokenizer HfBpeTokenizer::from_file(const std::string& path, const std::str
 HfBpeTokenizer HfBpeTokenizer::from_json_text(std::string_view json_text,
                                               const std::string& source,
                                               const std::string& eos_token) {
-  Json root;
-  try {
-    root = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
-    BBPT_THROW(IoError, source << ": not valid JSON (" << e.what()
-                               << "); expected a Hugging Face tokenizer.json");
-  }
-  BBPT_CHECK(root.is_object(), IoError,
-             source << ": top level is " << root.type_name()
-                    << "; expected a Hugging Face tokenizer.json object");
+  const Json root =
+      detail::parse_json_object(json_text, source, "a Hugging Face tokenizer.json object");
   auto model = std::make_shared<detail::HfBpeModel>();
   model->source = source;
   read_model(root, *model);

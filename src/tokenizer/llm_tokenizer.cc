@@ -4,39 +4,25 @@
 #include "bbpt/tokenizer/llm_tokenizer.h"
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/tokenizer/hf_bpe_tokenizer.h"
 #include "bbpt/tokenizer/llama2c_tokenizer.h"
+#include "json_util.h"
 
 namespace bbpt::tokenizer {
 namespace {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::json;
 
-/// tokenizer_config.json's eos_token (a string or {"content": ...}), or "" when the file or the
-/// field is absent.
+/// tokenizer_config.json's eos_token, or "" when the file or the field is absent.
 std::string read_eos_token(const fs::path& config_path) {
-  if (!core::is_regular_file(config_path.string())) return "";
-  Json root;
-  try {
-    root = Json::parse(core::read_file(config_path.string()));
-  } catch (const Json::parse_error& e) {
-    BBPT_THROW(IoError, config_path.string() << ": not valid JSON (" << e.what()
-                                             << "); expected a Hugging Face tokenizer_config.json");
-  }
-  if (!root.is_object() || !root.contains("eos_token")) return "";
-  const Json& eos = root["eos_token"];
-  if (eos.is_string()) return eos.get<std::string>();
-  if (eos.is_object() && eos.contains("content") && eos["content"].is_string()) {
-    return eos["content"].get<std::string>();
-  }
-  if (eos.is_null()) return "";
-  BBPT_THROW(IoError, config_path.string() << ": field 'eos_token' is " << eos.dump()
-                                           << "; expected a string or {\"content\": string}");
+  const std::string path = config_path.string();
+  if (!core::is_regular_file(path)) return "";
+  const nlohmann::json config = detail::parse_json_object(
+      core::read_file(path), path, "a Hugging Face tokenizer_config.json");
+  return detail::read_token_field(config, "eos_token", path);
 }
 
 }  // namespace
