@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -227,6 +228,7 @@ struct detail::HfBpeModel {
   std::vector<int32_t> suffix_ids;
   std::vector<int32_t> eos_ids;
   int vocab_size = 0;
+  bool nfc = false;  // normalizer NFC: applied to the text between raw-matched added tokens
 };
 
 namespace {
@@ -369,7 +371,14 @@ void read_added_tokens(const Json& root, detail::HfBpeModel& m) {
 void read_pre_tokenizer(const Json& root, detail::HfBpeModel& m) {
   const std::string& src = m.source;
   const FieldReader top(root, "", src);
-  top.expect_absent_or("normalizer", {}, "bbpt supports tokenizers without a normalizer (null)");
+  const Json& normalizer = top.get("normalizer");
+  if (!normalizer.is_null()) {
+    const FieldReader reader(normalizer, "normalizer", src);
+    if (reader.require_string("type") != "NFC") {
+      reader.unsupported("type", "no normalizer (null) or NFC (Qwen-2)");
+    }
+    m.nfc = true;
+  }
   const Json& pre = top.require("pre_tokenizer");
   BBPT_CHECK(!pre.is_null(), IoError,
              src << ": field 'pre_tokenizer' is null; bbpt supports byte-level BPE, which needs a "
@@ -626,8 +635,18 @@ void HfBpeTokenizer::append_piece_ids(std::string_view piece, std::vector<int32_
 
 std::vector<int32_t> HfBpeTokenizer::encode(std::string_view text, bool add_bos) const {
   const detail::HfBpeModel& m = *model_;
-  std::vector<Segment> segments{{text, -1}};
-  segments = split_added_tokens(m.raw_added, segments);
+  // ref: added_vocabulary.rs extract_and_normalize: tokens with normalized false are cut from
+  // the raw text, the rest is normalized, then the tokens with normalized true are cut.
+  std::vector<Segment> segments = split_added_tokens(m.raw_added, {{text, -1}});
+  std::deque<std::string> normalized_texts;  // storage the normalized segments view
+  if (m.nfc) {
+    for (Segment& segment : segments) {
+      if (segment.added_id >= 0 || detail::is_ascii(segment.text)) continue;
+      normalized_texts.push_back(
+          detail::encode_utf8(detail::normalize_nfc(detail::decode_utf8(segment.text))));
+      segment.text = normalized_texts.back();
+    }
+  }
   segments = split_added_tokens(m.normalized_added, segments);
   std::vector<int32_t> ids;
   if (add_bos) ids = m.prefix_ids;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // HfBpeTokenizer: a Hugging Face `tokenizer.json` with a byte-level BPE model, as Llama-3 and
 // GPT-2-style checkpoints ship it, encoding and decoding as the `tokenizers` library does.
-// Supported: model BPE (vocab, merges as "a b" or ["a", "b"], ignore_merges), no normalizer,
+// Supported: model BPE (vocab, merges as "a b" or ["a", "b"], ignore_merges), no normalizer or NFC,
 // pre-tokenizers Split(Regex, Isolated) and ByteLevel (alone or in a Sequence), the ByteLevel
 // decoder, post-processors TemplateProcessing / ByteLevel (alone or in a Sequence), added
 // tokens (matched in the raw text before anything else). Everything else is rejected at load
