@@ -96,19 +96,20 @@ std::string to_string(ChatFormat format) {
 }
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
-  const Json root =
-      detail::parse_json_object(core::read_file(path), path, "a Hugging Face tokenizer_config.json");
+  const Json root = detail::parse_json_object(core::read_file(path), path,
+                                              "a Hugging Face tokenizer_config.json");
   BBPT_CHECK(root.contains("chat_template"), IoError,
              path << ": field 'chat_template' is missing; the model has no chat format (a base "
-                     "model?); " << kKnownFormats);
+                     "model?); "
+                  << kKnownFormats);
   const Json& value = root["chat_template"];
   std::string template_text;
   if (value.is_string()) {
     template_text = value.get<std::string>();
   } else if (value.is_array()) {
     for (const Json& entry : value) {
-      if (entry.is_object() && entry.value("name", "") == "default" &&
-          entry.contains("template") && entry["template"].is_string()) {
+      if (entry.is_object() && entry.value("name", "") == "default" && entry.contains("template") &&
+          entry["template"].is_string()) {
         template_text = entry["template"].get<std::string>();
       }
     }
@@ -134,7 +135,8 @@ ChatTemplate ChatTemplate::from_template_text(std::string_view template_text,
     BBPT_CHECK(!bos_token.empty(), IoError,
                source << ": the Llama-3 template writes bos_token, but no bos_token is given");
     if (contains(template_text, "Cutting Knowledge Date")) {
-      return ChatTemplate(ChatFormat::kLlama31, std::move(bos_token), "", llama31_date(template_text));
+      return ChatTemplate(ChatFormat::kLlama31, std::move(bos_token), "",
+                          llama31_date(template_text));
     }
     return ChatTemplate(ChatFormat::kLlama3, std::move(bos_token), "", "");
   }

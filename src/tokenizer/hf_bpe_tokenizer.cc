@@ -51,9 +51,9 @@ class FieldReader {
  public:
   FieldReader(const Json& object, std::string path, const std::string& source)
       : object_(object), path_(std::move(path)), source_(source) {
-    BBPT_CHECK(object.is_object(), IoError,
-               source_ << ": field '" << path_ << "' is " << brief(object)
-                       << "; expected a JSON object");
+    BBPT_CHECK(
+        object.is_object(), IoError,
+        source_ << ": field '" << path_ << "' is " << brief(object) << "; expected a JSON object");
   }
   std::string field(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -66,14 +66,15 @@ class FieldReader {
   }
   const Json& require(const std::string& key) const {
     const auto it = object_.find(key);
-    BBPT_CHECK(it != object_.end(), IoError, source_ << ": field '" << field(key) << "' is missing");
+    BBPT_CHECK(it != object_.end(), IoError,
+               source_ << ": field '" << field(key) << "' is missing");
     return *it;
   }
   std::string require_string(const std::string& key) const {
     const Json& value = require(key);
-    BBPT_CHECK(value.is_string(), IoError,
-               source_ << ": field '" << field(key) << "' is " << brief(value)
-                       << "; expected a string");
+    BBPT_CHECK(
+        value.is_string(), IoError,
+        source_ << ": field '" << field(key) << "' is " << brief(value) << "; expected a string");
     return value.get<std::string>();
   }
   bool optional_bool(const std::string& key, bool fallback) const {
@@ -154,8 +155,8 @@ std::shared_ptr<const icu::RegexPattern> compile_pattern(std::string_view patter
   const std::string icu_pattern = with_unicode_space_classes(pattern);
   UErrorCode status = U_ZERO_ERROR;
   UParseError parse_error{};
-  std::shared_ptr<const icu::RegexPattern> compiled(icu::RegexPattern::compile(
-      icu::UnicodeString::fromUTF8(icu_pattern), parse_error, status));
+  std::shared_ptr<const icu::RegexPattern> compiled(
+      icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(icu_pattern), parse_error, status));
   BBPT_CHECK(U_SUCCESS(status) && compiled, IoError,
              source << ": field '" << field << "' is \"" << pattern
                     << "\", which ICU's regex engine rejects (" << u_errorName(status)
@@ -217,7 +218,7 @@ struct detail::HfBpeModel {
   std::unordered_map<uint64_t, Merge> merges;
   bool ignore_merges = false;
   std::array<int32_t, 256> byte_ids{};
-  std::array<std::string, 256> byte_texts;       // UTF-8 of bytes_to_unicode()[b]
+  std::array<std::string, 256> byte_texts;  // UTF-8 of bytes_to_unicode()[b]
   std::unordered_map<char32_t, uint8_t> char_to_byte;
   std::vector<PreTokenizerStep> pre_tokenizer;
   // Added tokens matched on the raw text (normalized false), then in what is left (true); each
@@ -239,9 +240,10 @@ void read_model(const Json& root, detail::HfBpeModel& m) {
   const std::string& src = m.source;
   const FieldReader model(FieldReader(root, "", src).require("model"), "model", src);
   const std::string type = model.require_string("type");
-  BBPT_CHECK(type == "BPE", IoError,
-             src << ": field 'model.type' is \"" << type
-                 << "\"; bbpt supports byte-level BPE tokenizers only (\"BPE\", as Llama-3 and GPT-2)");
+  BBPT_CHECK(
+      type == "BPE", IoError,
+      src << ": field 'model.type' is \"" << type
+          << "\"; bbpt supports byte-level BPE tokenizers only (\"BPE\", as Llama-3 and GPT-2)");
   model.expect_absent_or("dropout", {}, "bbpt supports BPE without dropout (null)");
   model.expect_absent_or("byte_fallback", {false},
                          "bbpt supports byte-level BPE (false); a llama2.c tokenizer.bin covers "
@@ -320,7 +322,7 @@ void read_model(const Json& root, detail::HfBpeModel& m) {
     const int32_t merged_id = id_of(first + second, rank);
     // A repeated pair takes its last rank, as the library's collect() into a HashMap does.
     m.merges.insert_or_assign(pair_key(first_id, second_id),
-                     detail::HfBpeModel::Merge{static_cast<int32_t>(rank), merged_id});
+                              detail::HfBpeModel::Merge{static_cast<int32_t>(rank), merged_id});
   }
 }
 
@@ -335,11 +337,10 @@ void read_added_tokens(const Json& root, detail::HfBpeModel& m) {
     AddedToken t;
     t.content = token.require_string("content");
     const Json& id = token.require("id");
-    BBPT_CHECK(id.is_number_integer() && id.get<int64_t>() >= 0 &&
-                   id.get<int64_t>() < (int64_t{1} << 30),
-               IoError,
-               src << ": field '" << token.field("id") << "' is " << brief(id)
-                   << "; expected an id >= 0");
+    BBPT_CHECK(
+        id.is_number_integer() && id.get<int64_t>() >= 0 && id.get<int64_t>() < (int64_t{1} << 30),
+        IoError,
+        src << ": field '" << token.field("id") << "' is " << brief(id) << "; expected an id >= 0");
     BBPT_CHECK(!t.content.empty(), IoError,
                src << ": field '" << token.field("content") << "' is empty");
     t.id = id.get<int32_t>();
@@ -407,8 +408,9 @@ void read_pre_tokenizer(const Json& root, detail::HfBpeModel& m) {
         out.split = compile_pattern(kGpt2Pattern, step.field("use_regex"), src);
       }
     } else {
-      step.unsupported("type", "the pre-tokenizers Split (Regex, Isolated), ByteLevel and a "
-                               "Sequence of them");
+      step.unsupported("type",
+                       "the pre-tokenizers Split (Regex, Isolated), ByteLevel and a "
+                       "Sequence of them");
     }
     m.pre_tokenizer.push_back(std::move(out));
   }
@@ -436,12 +438,12 @@ void read_post_processor(const Json& root, detail::HfBpeModel& m) {
     const std::string type = step.require_string("type");
     if (type == "ByteLevel") continue;  // offsets only
     if (type != "TemplateProcessing") {
-      step.unsupported("type", "the post-processors TemplateProcessing, ByteLevel and a Sequence "
-                               "of them");
+      step.unsupported("type",
+                       "the post-processors TemplateProcessing, ByteLevel and a Sequence "
+                       "of them");
     }
     BBPT_CHECK(m.prefix_ids.empty() && m.suffix_ids.empty(), IoError,
-               src << ": field '" << path
-                   << "' is a second TemplateProcessing; bbpt supports one");
+               src << ": field '" << path << "' is a second TemplateProcessing; bbpt supports one");
     const Json& single = step.require("single");
     BBPT_CHECK(single.is_array(), IoError,
                src << ": field '" << step.field("single") << "' is " << brief(single)
@@ -532,7 +534,8 @@ std::vector<Segment> split_added_tokens(const std::vector<AddedToken>& tokens,
 
 }  // namespace
 
-HfBpeTokenizer::HfBpeTokenizer(std::shared_ptr<const detail::HfBpeModel> model) : model_(std::move(model)) {}
+HfBpeTokenizer::HfBpeTokenizer(std::shared_ptr<const detail::HfBpeModel> model)
+    : model_(std::move(model)) {}
 
 HfBpeTokenizer HfBpeTokenizer::from_file(const std::string& path, const std::string& eos_token) {
   return from_json_text(core::read_file(path), path, eos_token);

@@ -58,7 +58,8 @@ T read_le(std::string_view bytes, size_t pos) {
 Llama2cTokenizer::Llama2cTokenizer(std::shared_ptr<const detail::Llama2cVocab> vocab)
     : vocab_(std::move(vocab)) {}
 
-Llama2cTokenizer Llama2cTokenizer::from_file(const std::string& path, std::optional<int> vocab_size) {
+Llama2cTokenizer Llama2cTokenizer::from_file(const std::string& path,
+                                             std::optional<int> vocab_size) {
   return from_bytes(core::read_file(path), path, vocab_size);
 }
 
@@ -66,8 +67,9 @@ Llama2cTokenizer Llama2cTokenizer::from_bytes(std::string_view bytes,
                                               const std::string& source,
                                               std::optional<int> vocab_size) {
   static_assert(sizeof(float) == 4, "tokenizer.bin holds float32 scores");
-  const char* kExpected = "; expected a llama2.c tokenizer.bin (int32 max_token_length, then per "
-                          "token float32 score, int32 length, bytes)";
+  const char* kExpected =
+      "; expected a llama2.c tokenizer.bin (int32 max_token_length, then per "
+      "token float32 score, int32 length, bytes)";
   BBPT_CHECK(!vocab_size || *vocab_size >= kMinVocabSize, ConfigError,
              source << ": vocab_size (= " << *vocab_size << ") must be >= " << kMinVocabSize
                     << " (<unk>, <s>, </s> and 256 byte tokens)");
@@ -82,8 +84,8 @@ Llama2cTokenizer Llama2cTokenizer::from_bytes(std::string_view bytes,
   while (vocab_size ? static_cast<int>(vocab->tokens.size()) < *vocab_size : pos < bytes.size()) {
     const size_t index = vocab->tokens.size();
     BBPT_CHECK(pos + 8 <= bytes.size(), IoError,
-               source << ": truncated at token " << index << " (byte offset " << pos
-                      << " of " << bytes.size() << ": no score and length)"
+               source << ": truncated at token " << index << " (byte offset " << pos << " of "
+                      << bytes.size() << ": no score and length)"
                       << (vocab_size ? "; the model's vocab_size is " + std::to_string(*vocab_size)
                                      : std::string()));
     const auto score = read_le<float>(bytes, pos);

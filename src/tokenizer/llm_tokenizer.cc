@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 std::string read_eos_token(const fs::path& config_path) {
   const std::string path = config_path.string();
   if (!core::is_regular_file(path)) return "";
-  const nlohmann::json config = detail::parse_json_object(
-      core::read_file(path), path, "a Hugging Face tokenizer_config.json");
+  const nlohmann::json config = detail::parse_json_object(core::read_file(path), path,
+                                                          "a Hugging Face tokenizer_config.json");
   return detail::read_token_field(config, "eos_token", path);
 }
 
@@ -35,8 +35,8 @@ std::unique_ptr<LlmTokenizer> load_llm_tokenizer(const std::string& path) {
     BBPT_CHECK(core::is_regular_file(json_path.string()), IoError,
                path << ": has no tokenizer.json; expected a Hugging Face checkpoint directory "
                        "(tokenizer.json, tokenizer_config.json) or a llama2.c tokenizer.bin");
-    return std::make_unique<HfBpeTokenizer>(HfBpeTokenizer::from_file(
-        json_path.string(), read_eos_token(p / "tokenizer_config.json")));
+    return std::make_unique<HfBpeTokenizer>(
+        HfBpeTokenizer::from_file(json_path.string(), read_eos_token(p / "tokenizer_config.json")));
   }
   BBPT_CHECK(core::is_regular_file(path), IoError,
              path << ": no such file or directory; expected a Hugging Face checkpoint directory, "

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,10 +69,10 @@ TEST(LlmTokenizerGolden, TinyLlamaChatTemplateMatchesReference) {
   }
   ASSERT_EQ(messages.size(), 2u);
   for (const bool add_generation_prompt : {true, false}) {
-    const auto expected = case_json
-                              .at(add_generation_prompt ? "ids_add_generation_prompt"
-                                                        : "ids_no_generation_prompt")
-                              .get<std::vector<int32_t>>();
+    const auto expected =
+        case_json
+            .at(add_generation_prompt ? "ids_add_generation_prompt" : "ids_no_generation_prompt")
+            .get<std::vector<int32_t>>();
     const std::vector<int32_t> actual = chat.encode(*tokenizer, messages, add_generation_prompt);
     EXPECT_EQ(actual, expected) << "add_generation_prompt " << add_generation_prompt
                                 << "\n  expected " << ids_to_string(expected) << "\n  actual   "

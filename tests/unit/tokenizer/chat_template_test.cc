@@ -35,7 +35,8 @@ constexpr const char* kLlama31Template =
 /// Qwen2-7B-Instruct's chat_template (a default system message when none is given).
 constexpr const char* kQwen2Template =
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ "
-    "'<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' "
+    "'<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif "
+    "%}{{'<|im_start|>' "
     "+ message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if "
     "add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -66,8 +67,9 @@ TEST(ChatTemplate, RendersLlama31WithItsSystemHeader) {
       "<|bos|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December "
       "2023\nToday Date: 26 Jul 2024\n\n";
   EXPECT_EQ(t.render(kMessages, true),
-            header + "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
-                     "<|start_header_id|>assistant<|end_header_id|>\n\n");
+            header +
+                "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+                "<|start_header_id|>assistant<|end_header_id|>\n\n");
   EXPECT_EQ(t.render({{"user", "hi"}}, false),
             header + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>");
 }
@@ -91,16 +93,16 @@ TEST(ChatTemplate, ReadsTokenizerConfig) {
   const std::string path = dir.path() + "/tokenizer_config.json";
   const auto write = [&](const nlohmann::json& config) { std::ofstream(path) << config.dump(); };
   write({{"bos_token", {{"content", "<|bos|>"}}},
-         {"chat_template", nlohmann::json::array({{{"name", "tool_use"}, {"template", "x"}},
-                                                  {{"name", "default"},
-                                                   {"template", kLlama3Template}}})}});
+         {"chat_template",
+          nlohmann::json::array({{{"name", "tool_use"}, {"template", "x"}},
+                                 {{"name", "default"}, {"template", kLlama3Template}}})}});
   EXPECT_EQ(ChatTemplate::from_tokenizer_config(path).render({{"user", "a"}}, false),
             "<|bos|><|start_header_id|>user<|end_header_id|>\n\na<|eot_id|>");
 
   write({{"bos_token", "<s>"}, {"chat_template", "{{ messages[0]['content'] }} [INST]"}});
-  expect_error_naming<IoError>([&] { ChatTemplate::from_tokenizer_config(path); },
-                               {path, "chat_template", "does not know", "Llama-3", "ChatML",
-                                "[INST]"});
+  expect_error_naming<IoError>(
+      [&] { ChatTemplate::from_tokenizer_config(path); },
+      {path, "chat_template", "does not know", "Llama-3", "ChatML", "[INST]"});
   write({{"bos_token", "<s>"}});
   expect_error_naming<IoError>([&] { ChatTemplate::from_tokenizer_config(path); },
                                {path, "'chat_template' is missing"});

@@ -13,8 +13,8 @@
 
 #include "../llm/temp_dir.h"
 #include "bbpt/core/error.h"
-#include "bbpt/tokenizer/llm_tokenizer.h"
 #include "bbpt/tokenizer/bpe_vocab.h"
+#include "bbpt/tokenizer/llm_tokenizer.h"
 #include "expect_error.h"
 
 namespace bbpt::tokenizer {
@@ -58,32 +58,34 @@ Json make_tokenizer(const std::vector<std::string>& merges, bool ignore_merges =
       {{{"id", 1000}, {"content", "<|bos|>"}, {"special", true}, {"normalized", false}},
        {{"id", 1001}, {"content", "<|eot|>"}, {"special", true}, {"normalized", false}}});
   root["normalizer"] = nullptr;
-  root["pre_tokenizer"] = {
-      {"type", "Sequence"},
-      {"pretokenizers",
-       Json::array({{{"type", "Split"},
-                     {"pattern", {{"Regex", kLlama3Pattern}}},
-                     {"behavior", "Isolated"},
-                     {"invert", false}},
-                    {{"type", "ByteLevel"},
-                     {"add_prefix_space", false},
-                     {"trim_offsets", true},
-                     {"use_regex", false}}})}};
+  root["pre_tokenizer"] = {{"type", "Sequence"},
+                           {"pretokenizers", Json::array({{{"type", "Split"},
+                                                           {"pattern", {{"Regex", kLlama3Pattern}}},
+                                                           {"behavior", "Isolated"},
+                                                           {"invert", false}},
+                                                          {{"type", "ByteLevel"},
+                                                           {"add_prefix_space", false},
+                                                           {"trim_offsets", true},
+                                                           {"use_regex", false}}})}};
   root["post_processor"] = {
       {"type", "TemplateProcessing"},
-      {"single",
-       Json::array({{{"SpecialToken", {{"id", "<|bos|>"}, {"type_id", 0}}}},
-                    {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+      {"single", Json::array({{{"SpecialToken", {{"id", "<|bos|>"}, {"type_id", 0}}}},
+                              {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
       {"special_tokens", {{"<|bos|>", {{"id", "<|bos|>"}, {"ids", {1000}}}}}}};
   root["decoder"] = {{"type", "ByteLevel"}};
-  root["model"] = {{"type", "BPE"},           {"dropout", nullptr},
-                   {"unk_token", nullptr},    {"byte_fallback", false},
-                   {"ignore_merges", ignore_merges}, {"vocab", vocab},
+  root["model"] = {{"type", "BPE"},
+                   {"dropout", nullptr},
+                   {"unk_token", nullptr},
+                   {"byte_fallback", false},
+                   {"ignore_merges", ignore_merges},
+                   {"vocab", vocab},
                    {"merges", merge_list}};
   return root;
 }
 
-HfBpeTokenizer load(const Json& root) { return HfBpeTokenizer::from_json_text(root.dump(), kSource); }
+HfBpeTokenizer load(const Json& root) {
+  return HfBpeTokenizer::from_json_text(root.dump(), kSource);
+}
 
 int32_t id_of(const HfBpeTokenizer& t, const std::string& token) {
   const auto id = t.token_id(token);
@@ -94,8 +96,8 @@ int32_t id_of(const HfBpeTokenizer& t, const std::string& token) {
 // Byte-level BPE must be lossless on any UTF-8 text, including what no merge covers.
 TEST(HfBpeTokenizer, RoundTripsArbitraryUtf8) {
   const HfBpeTokenizer t = load(make_tokenizer({"Ġ t", "h e", "Ġt he"}));
-  for (const std::string text : {"the theme", "café naïve — “quotes” 東京 🙂", " \t\n\r x  ",
-                                 "3.14159 and 12345678", "", "don't it's WE'LL"}) {
+  for (const std::string text : {"the theme", "café naïve — “quotes” 東京 🙂",
+                                 " \t\n\r x  ", "3.14159 and 12345678", "", "don't it's WE'LL"}) {
     EXPECT_EQ(t.decode(t.encode(text, false)), text) << text;
     EXPECT_EQ(t.decode(t.encode(text, true)), "<|bos|>" + text) << text;
   }
@@ -163,8 +165,11 @@ TEST(HfBpeTokenizer, AddedTokensAreMatchedInTheRawTextFirst) {
 TEST(HfBpeTokenizer, LongestAddedTokenWinsAndStripFlagsTakeWhitespace) {
   Json root = make_tokenizer({});
   root["added_tokens"].push_back({{"id", 1002}, {"content", "<|eot|>x"}, {"normalized", false}});
-  root["added_tokens"].push_back({{"id", 1003}, {"content", "[M]"}, {"lstrip", true},
-                                  {"rstrip", true}, {"normalized", false}});
+  root["added_tokens"].push_back({{"id", 1003},
+                                  {"content", "[M]"},
+                                  {"lstrip", true},
+                                  {"rstrip", true},
+                                  {"normalized", false}});
   const HfBpeTokenizer t = load(root);
   EXPECT_EQ(t.encode("<|eot|>x<|eot|>", false), (std::vector<int32_t>{1002, 1001}));
   EXPECT_EQ(t.encode("a  [M]  b", false),
@@ -176,9 +181,9 @@ TEST(HfBpeTokenizer, PostProcessorDecidesBos) {
   EXPECT_EQ(load(root).bos_id(), std::optional<int32_t>(1000));
   EXPECT_EQ(load(root).encode("", true), std::vector<int32_t>{1000});
   // Llama-3.1 wraps the template in a Sequence after a ByteLevel processor.
-  root["post_processor"] = {{"type", "Sequence"},
-                            {"processors", Json::array({{{"type", "ByteLevel"}},
-                                                        root["post_processor"]})}};
+  root["post_processor"] = {
+      {"type", "Sequence"},
+      {"processors", Json::array({{{"type", "ByteLevel"}}, root["post_processor"]})}};
   EXPECT_EQ(load(root).encode("a", true), (std::vector<int32_t>{1000, 97}));
   root["post_processor"] = nullptr;
   EXPECT_EQ(load(root).bos_id(), std::nullopt);
@@ -187,21 +192,23 @@ TEST(HfBpeTokenizer, PostProcessorDecidesBos) {
 
 TEST(HfBpeTokenizer, PreTokenizerFollowsThePatternAndUnicodeWhitespace) {
   const HfBpeTokenizer t = load(make_tokenizer({}));
-  EXPECT_EQ(t.pre_tokenize("don't  stop 12345!!\n\nok"),
-            (std::vector<std::string>{"don", "'t", " ", " stop", " ", "123", "45", "!!\n\n", "ok"}));
+  EXPECT_EQ(
+      t.pre_tokenize("don't  stop 12345!!\n\nok"),
+      (std::vector<std::string>{"don", "'t", " ", " stop", " ", "123", "45", "!!\n\n", "ok"}));
   // \s is Unicode White_Space, as in the library's Oniguruma: U+000B and U+0085 included.
   Json root = make_tokenizer({});
   root["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = R"(\s+|\S+)";
   const HfBpeTokenizer spaces = load(root);
-  EXPECT_EQ(spaces.pre_tokenize("a\vb\xC2\x85" "c"),
+  EXPECT_EQ(spaces.pre_tokenize("a\vb\xC2\x85"
+                                "c"),
             (std::vector<std::string>{"a", "\v", "b", "\xC2\x85", "c"}));
   // GPT-2 style: ByteLevel with its own regex and a prefix space.
   root["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"use_regex", true}};
-  EXPECT_EQ(load(root).pre_tokenize("Hello world"),
-            (std::vector<std::string>{" Hello", " world"}));
+  EXPECT_EQ(load(root).pre_tokenize("Hello world"), (std::vector<std::string>{" Hello", " world"}));
 }
 
-// Qwen-2's normalizer: NFC between the added tokens, so a decomposed "é" encodes as the composed one.
+// Qwen-2's normalizer: NFC between the added tokens, so a decomposed "é" encodes as the composed
+// one.
 TEST(HfBpeTokenizer, NfcNormalizerComposesTheTextBetweenAddedTokens) {
   Json root = make_tokenizer({});
   const std::string decomposed = "e\xCC\x81";  // e + U+0301

@@ -32,7 +32,8 @@ void append_le(std::string& out, T value) {
 /// A tokenizer.bin: <unk>, "\n<s>\n", "\n</s>\n", <0x00>..<0xFF> (ids 3..258), then extra
 /// tokens from id 259 with their scores.
 std::string make_tokenizer_bin(const std::vector<std::pair<std::string, float>>& extra) {
-  std::vector<std::pair<std::string, float>> tokens = {{"<unk>", 0}, {"\n<s>\n", 0}, {"\n</s>\n", 0}};
+  std::vector<std::pair<std::string, float>> tokens = {
+      {"<unk>", 0}, {"\n<s>\n", 0}, {"\n</s>\n", 0}};
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof(name), "<0x%02X>", b);
@@ -50,9 +51,9 @@ std::string make_tokenizer_bin(const std::vector<std::pair<std::string, float>>&
 }
 
 // ids: " " 259, "a" 260, "b" 261, "ab" 262, " a" 263, " ab" 264, "é" 265, "c" 266, "bc" 267
-const std::vector<std::pair<std::string, float>> kExtra = {
-    {" ", -100}, {"a", -100}, {"b", -100}, {"ab", -1},  {" a", -2},
-    {" ab", -3}, {"é", -100}, {"c", -100}, {"bc", -1}};
+const std::vector<std::pair<std::string, float>> kExtra = {{" ", -100}, {"a", -100}, {"b", -100},
+                                                           {"ab", -1},  {" a", -2},  {" ab", -3},
+                                                           {"é", -100}, {"c", -100}, {"bc", -1}};
 
 Llama2cTokenizer load(const std::string& bytes = make_tokenizer_bin(kExtra)) {
   return Llama2cTokenizer::from_bytes(bytes, kSource);
@@ -71,7 +72,8 @@ TEST(Llama2cTokenizer, EncodesAsRunC) {
   // A code point in the vocabulary is one token; others fall back to their bytes + 3.
   EXPECT_EQ(t.encode("é", false), (std::vector<int32_t>{259, 265}));
   EXPECT_EQ(t.encode("ü", false), (std::vector<int32_t>{259, 0xC3 + 3, 0xBC + 3}));
-  EXPECT_EQ(t.encode("🙂", false), (std::vector<int32_t>{259, 0xF0 + 3, 0x9F + 3, 0x99 + 3, 0x82 + 3}));
+  EXPECT_EQ(t.encode("🙂", false),
+            (std::vector<int32_t>{259, 0xF0 + 3, 0x9F + 3, 0x99 + 3, 0x82 + 3}));
   // The text ends at a NUL, as run.c's C string does.
   EXPECT_EQ(t.encode(std::string("a\0b", 3), false), t.encode("a", false));
 }
