@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", context.global.data_dir,
                  "Where `bbpt data prepare` put the datasets (default <cache-dir>/data)");
   add_model_commands(app, context);
+  add_lm_commands(app, context);
   add_tokenize_command(app, context);
   add_preprocess_command(app, context);
   add_features_command(app, context);

@@ -65,6 +65,7 @@ Environment read_environment();
 std::string getenv_or_empty(const char* name);
 
 void add_model_commands(CLI::App& app, CliContext& context);
+void add_lm_commands(CLI::App& app, CliContext& context);
 void add_tokenize_command(CLI::App& app, CliContext& context);
 void add_preprocess_command(CLI::App& app, CliContext& context);
 void add_features_command(CLI::App& app, CliContext& context);

@@ -145,6 +145,7 @@ Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_
     std::vector<int64_t> active(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) active[i] = static_cast<int64_t>(i);
     for (int64_t t = 1;; ++t) {
+      logits = logits.to(torch::kCPU);  // [B, V] fp32, one transfer per step
       std::vector<int64_t> next_ids, still_active, keep_rows;
       for (size_t a = 0; a < active.size(); ++a) {
         const int64_t local = active[a];

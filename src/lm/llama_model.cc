@@ -4,6 +4,7 @@
 #include "bbpt/lm/llama_model.h"
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "bbpt/core/error.h"
@@ -20,7 +21,8 @@ torch::Tensor llama3_scaled(const torch::Tensor& inv_freq, const RopeScaling& s)
   const double old_len = static_cast<double>(s.original_max_position_embeddings);
   const double low_freq_wavelen = old_len / s.low_freq_factor;
   const double high_freq_wavelen = old_len / s.high_freq_factor;
-  const torch::Tensor wavelen = 2.0 * M_PI / inv_freq;
+  constexpr double kPi = 3.14159265358979323846;
+  const torch::Tensor wavelen = 2.0 * kPi / inv_freq;
   torch::Tensor scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / s.factor, inv_freq);
   const torch::Tensor smooth = (old_len / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
   const torch::Tensor smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
@@ -91,11 +93,11 @@ KvCache LlamaModel::new_cache(int64_t batch, int64_t capacity) const {
 
 torch::Tensor LlamaModel::embed(const torch::Tensor& ids) const {
   TORCH_CHECK(ids.dim() == 2, "token ids must be [B, T], got ", ids.sizes());
-  const auto max_id = ids.numel() > 0 ? ids.max().item<int64_t>() : 0;
-  const auto min_id = ids.numel() > 0 ? ids.min().item<int64_t>() : 0;
-  BBPT_CHECK(min_id >= 0 && max_id < config_.vocab_size, ConfigError,
-             "token id " << (min_id < 0 ? min_id : max_id) << " is outside the model's vocabulary of "
-                         << config_.vocab_size);
+  const torch::Tensor outside = (ids < 0).logical_or(ids >= config_.vocab_size);
+  if (outside.any().item<bool>()) {
+    BBPT_THROW(ConfigError, "token id " << ids.masked_select(outside)[0].item<int64_t>()
+                                        << " is outside the model's vocabulary of " << config_.vocab_size);
+  }
   return F::embedding(ids.to(options_.device), weights_.embed_tokens);  // [B, T, D]
 }
 
@@ -140,20 +142,24 @@ torch::Tensor LlamaModel::layer(int64_t index, const torch::Tensor& h, int64_t s
     keys = torch::cat({cache.keys[static_cast<size_t>(index)].narrow(2, 0, start), k}, 2);
     values = torch::cat({cache.values[static_cast<size_t>(index)].narrow(2, 0, start), v}, 2);
   }
-  if (Hkv != H) {  // repeat_kv: kv head j serves query heads j*n_rep .. j*n_rep+n_rep-1
-    keys = keys.repeat_interleave(H / Hkv, 1);      // [B, H, S, Hd]
-    values = values.repeat_interleave(H / Hkv, 1);  // [B, H, S, Hd]
-  }
-  torch::Tensor scores = torch::matmul(q, keys.transpose(2, 3)) / std::sqrt(static_cast<double>(Hd));  // [B, H, T, S]
+  // Grouped-query attention without repeat_kv's copies: the n_rep query heads of kv head j
+  // (heads j*n_rep .. j*n_rep+n_rep-1, transformers' order) are stacked along the positions.
+  const int64_t n_rep = H / Hkv, S = start + T;
+  const torch::Tensor grouped_q = q.reshape({B, Hkv, n_rep * T, Hd});  // [B, Hkv, n_rep*T, Hd]
+  torch::Tensor scores = torch::matmul(grouped_q, keys.transpose(2, 3)) / std::sqrt(static_cast<double>(Hd));
+  scores = scores.view({B, Hkv, n_rep, T, S});  // [B, Hkv, n_rep, T, S]
   if (T > 1) {
     // Query t (absolute position start+t) sees keys 0 .. start+t.
-    const int64_t S = start + T;
     const auto opts = torch::TensorOptions().device(options_.device).dtype(torch::kInt64);
     const torch::Tensor future = torch::arange(S, opts).unsqueeze(0) > (torch::arange(T, opts) + start).unsqueeze(1);
     scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());  // [T, S] broadcast
   }
-  const torch::Tensor probs = torch::softmax(scores.to(torch::kFloat32), -1).to(q.scalar_type());
-  const torch::Tensor attended = torch::matmul(probs, values).transpose(1, 2).reshape({B, T, H * Hd});  // [B, T, H*Hd]
+  const torch::Tensor probs =
+      torch::softmax(scores.to(torch::kFloat32), -1).to(q.scalar_type()).view({B, Hkv, n_rep * T, S});
+  const torch::Tensor attended = torch::matmul(probs, values)                          // [B, Hkv, n_rep*T, Hd]
+                                     .view({B, H, T, Hd})
+                                     .transpose(1, 2)
+                                     .reshape({B, T, H * Hd});  // [B, T, H*Hd]
   const torch::Tensor after_attention = h + F::linear(attended, w.o_proj);                               // [B, T, D]
   const torch::Tensor y = rms_norm(after_attention, w.post_norm);
   const torch::Tensor mlp = F::linear(F::silu(F::linear(y, w.gate_proj)) * F::linear(y, w.up_proj), w.down_proj);

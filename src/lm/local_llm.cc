@@ -145,6 +145,7 @@ ChatCompletions LocalLlm::chat(const std::vector<tokenizer::ChatTurn>& messages,
   if (guidance != nullptr) {
     steer = Guidance{guidance->layer, steering_vector(guidance->positive, guidance->negative, guidance->layer),
                      guidance->alpha, guidance->schedule};
+    if (guidance->max_new_tokens > 0) options.max_new_tokens = guidance->max_new_tokens;
   }
   const Generation generation = generate(model_, encode_chat(messages, add_generation_prompt), options, steer);
   ChatCompletions out;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 
@@ -106,9 +107,12 @@ void check_hf_reference(const LlamaModel& model, const json& ref, const LmCheckO
 }
 
 // run.c -t 0 -n steps: positions 0..steps-1 run, the prompt included; stops when it produces BOS.
-void check_llama2c_reference(const LlamaModel& model, const json& ref, std::vector<LmCheckResult>& out) {
+void check_llama2c_reference(const LlamaModel& model, const json& ref, const LocalLlm* text_encoder,
+                             std::vector<LmCheckResult>& out) {
   for (const auto& c : ref.at("cases")) {
-    const std::vector<int64_t> prompt = ids_of(c.at("prompt_ids"));
+    const std::vector<int64_t> prompt = text_encoder != nullptr
+                                            ? text_encoder->encode(c.at("prompt").get<std::string>(), /*add_bos=*/true)
+                                            : ids_of(c.at("prompt_ids"));
     GenerationOptions generation;
     generation.temperature = 0;
     generation.max_new_tokens = c.at("steps").get<int64_t>() - static_cast<int64_t>(prompt.size()) + 1;
@@ -118,22 +122,69 @@ void check_llama2c_reference(const LlamaModel& model, const json& ref, std::vect
   }
 }
 
+json read_reference(const std::string& path) {
+  try {
+    return json::parse(core::read_file(path));
+  } catch (const json::exception& e) {
+    BBPT_THROW(IoError, path << ": not valid JSON (" << e.what() << ")");
+  }
+}
+
 }  // namespace
 
-std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model, const std::string& reference_path,
-                                                         const LmCheckOptions& options) {
-  json ref;
+std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm, const std::string& reference_path) {
+  const json ref = read_reference(reference_path);
+  std::vector<LmCheckResult> out;
   try {
-    ref = json::parse(core::read_file(reference_path));
+    if (ref.contains("tokenizer")) {
+      for (const auto& item : ref.at("tokenizer")) {
+        const std::string text = item.at("text").get<std::string>();
+        out.push_back(exact("ids of \"" + text + "\"", llm.encode(text, /*add_bos=*/true), ids_of(item.at("ids"))));
+      }
+    }
+    if (ref.contains("chat")) {
+      const json& chat = ref.at("chat");
+      std::vector<tokenizer::ChatTurn> messages;
+      for (const auto& m : chat.at("messages")) {
+        messages.push_back({m.at("role").get<std::string>(), m.at("content").get<std::string>()});
+      }
+      out.push_back(exact("chat ids, generation prompt", llm.encode_chat(messages, true),
+                          ids_of(chat.at("ids_add_generation_prompt"))));
+      out.push_back(exact("chat ids, no generation prompt", llm.encode_chat(messages, false),
+                          ids_of(chat.at("ids_no_generation_prompt"))));
+    }
+    if (ref.contains("cases")) {
+      for (const auto& c : ref.at("cases")) {
+        const std::string prompt = c.at("prompt").get<std::string>();
+        const std::vector<int64_t> ours = llm.encode(prompt, /*add_bos=*/true);
+        const std::vector<int64_t> listed = ids_of(c.at("prompt_ids"));
+        LmCheckResult r = exact("prompt ids of \"" + prompt + "\"", ours, listed);
+        const auto implied = c.at("steps").get<int64_t>() + 1 - static_cast<int64_t>(c.at("new_ids").size());
+        if (!r.passed && listed.size() < ours.size() && std::equal(listed.begin(), listed.end(), ours.begin()) &&
+            implied == static_cast<int64_t>(ours.size())) {
+          r.passed = true;
+          r.detail = "the reference lists " + std::to_string(listed.size()) + " ids, but its steps and " +
+                     std::to_string(c.at("new_ids").size()) + " new ids imply " + std::to_string(implied) +
+                     " prompt ids, which are these: it dropped the last ones";
+        }
+        out.push_back(r);
+      }
+    }
   } catch (const json::exception& e) {
-    BBPT_THROW(IoError, reference_path << ": not valid JSON (" << e.what() << ")");
+    BBPT_THROW(IoError, reference_path << ": missing or malformed field (" << e.what() << ")");
   }
+  return out;
+}
+
+std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model, const std::string& reference_path,
+                                                         const LmCheckOptions& options, const LocalLlm* text_encoder) {
+  const json ref = read_reference(reference_path);
   std::vector<LmCheckResult> out;
   try {
     if (ref.contains("forward") && ref.contains("guidance")) {
       check_hf_reference(model, ref, options, out);
     } else if (ref.contains("cases")) {
-      check_llama2c_reference(model, ref, out);
+      check_llama2c_reference(model, ref, text_encoder, out);
     } else {
       BBPT_THROW(IoError, reference_path
                               << ": neither a Hugging Face fixture reference (forward, guidance) nor a llama2.c "

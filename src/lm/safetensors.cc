@@ -100,9 +100,15 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                  path << ": tensor '" << name << "' has dtype " << dtype
                       << ", which bbpt does not load (F32, F16 and BF16 are supported)");
       BBPT_CHECK(meta.at("shape").is_array(), IoError, path << ": tensor '" << name << "' shape is not a list");
+      uint64_t numel = 1;
       for (const auto& d : meta.at("shape")) {
         BBPT_CHECK(d.is_number_integer() && d.get<int64_t>() >= 0, IoError,
                    path << ": tensor '" << name << "' has shape entry " << d.dump());
+        const auto extent = static_cast<uint64_t>(d.get<int64_t>());
+        BBPT_CHECK(extent == 0 || numel <= (uint64_t{1} << 62) / extent, IoError,
+                   path << ": tensor '" << name << "' has shape " << meta.at("shape").dump()
+                        << ", larger than any file: the header lies");
+        numel *= extent;
         entry.shape.push_back(d.get<int64_t>());
       }
       const json& offsets = meta.at("data_offsets");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// GLOV (Mirza et al.; algorithms.md 9) without its embedding-space guidance: each step sends a
+// GLOV (Mirza et al.; algorithms.md 9): each step sends a
 // system message and a user meta-prompt with the dataset, its description and the best and worst
 // k = min(5, floor(|history| / 2)) templates of the whole history with integer accuracies
 // ("i: <template> --- Accuracy: 63"), samples_per_step times (10). A reply is cleaned of newlines
@@ -7,12 +7,17 @@
 // with fewer than 5 usable templates is counted as failed. The learned prompt is the ensemble of
 // the top-3 templates by training accuracy.
 //
-// Left out: the guidance itself adds alpha * (e(P+) - e(P-)) to the hidden state of layer 17 of a
-// local Llama at every decoding step. It needs the LLM's hidden states, which an OpenAI-compatible
-// endpoint does not expose; this is GLOV "without guidance" (the paper's lov_templates_clip).
+// Guidance (llm_backend: local only; an OpenAI-compatible endpoint exposes no hidden states): from
+// the first step after a template beats the initial one, every sample is generated with
+// alpha * v added after decoder layer `guidance_layer` at the newest position, v = e(P+) - e(P-)
+// (lm/local_llm.h). P+ and P- are chosen as run/glov_guidance.h says; v is recomputed from them at
+// every step. Guided samples may be guidance_max_tokens long (75 in the official code, 50
+// unguided). Without guidance this is the paper's "GLOV w/o guidance" (lov_templates_clip).
+#include <optional>
 #include <sstream>
 
 #include "bbpt/core/error.h"
+#include "bbpt/run/glov_guidance.h"
 #include "llm_search.h"
 #include "method_factory.h"
 
@@ -30,6 +35,24 @@ class GlovMethod : public LlmSearchMethod {
     description_ = config.get_string("dataset_description", "");
     BBPT_CHECK(samples_ >= 1 && top_bottom_ >= 1 && ensemble_ >= 1, ConfigError,
                config.source() << ": samples_per_step, top_bottom and ensemble_size must be >= 1");
+    const std::string guidance = config.get_string("guidance", "auto");
+    BBPT_CHECK(guidance == "auto" || guidance == "true" || guidance == "false", ConfigError,
+               config.source() << ": guidance is '" << guidance
+                               << "', expected auto (on with llm_backend: local), true or false");
+    const bool local = llm_settings().backend == LlmBackend::kLocal;
+    guidance_ = guidance == "true" || (guidance == "auto" && local);
+    BBPT_CHECK(!guidance_ || local, ConfigError,
+               config.source() << ": guidance: true needs the LLM's hidden states: set llm_backend: local and "
+                                  "llm_model_path (an OpenAI-compatible endpoint does not expose them)");
+    source_ = config.source();
+    guidance_layer_ = config.get_int("guidance_layer", guidance_layer_);
+    guidance_alpha_ = config.get_double("guidance_alpha", guidance_alpha_);
+    guidance_schedule_ =
+        lm::parse_guidance_schedule(config.get_string("guidance_schedule", "constant"), config.source() + ": guidance_schedule");
+    guidance_max_tokens_ = config.get_int("guidance_max_tokens", guidance_max_tokens_);
+    BBPT_CHECK(guidance_layer_ >= 0 && guidance_max_tokens_ >= 1, ConfigError,
+               config.source() << ": guidance_layer (= " << guidance_layer_ << ") must be >= 0 and guidance_max_tokens (= "
+                               << guidance_max_tokens_ << ") >= 1");
     if (description_.empty()) {
       std::ostringstream d;
       const auto& names = context.description.class_names;
@@ -91,8 +114,16 @@ class GlovMethod : public LlmSearchMethod {
          "You are a helpful AI assistant. Your task is to find the best prompt templates to embed the class "
          "names of a dataset for zero-shot image classification with CLIP."},
         {"user", u.str()}};
+    if (guidance_) {
+      const int64_t layers = local_llm().model().config().num_layers;
+      BBPT_CHECK(guidance_layer_ < layers, ConfigError,
+                 source_ << ": guidance_layer (= " << guidance_layer_ << ") is outside the LLM's decoder layers 0.."
+                         << layers - 1 << " (GLOV uses 17 of Llama-3-8B's 32: about the middle)");
+    }
+    const auto steer = guidance_pair();
+    step_guidance_ = steer;
     std::vector<std::string> out;
-    for (const auto& reply : ask(messages, samples_)) {
+    for (const auto& reply : ask(messages, samples_, steer ? &*steer : nullptr)) {
       for (const auto& text : reply) {
         std::string t;
         for (const char c : text) t += (c == '\n' || c == '\r') ? ' ' : c;
@@ -114,9 +145,53 @@ class GlovMethod : public LlmSearchMethod {
     return out;
   }
 
+  // Whether this step's proposals were generated with guidance, and from which pair.
+  void add_step_fields(StepMetrics& m) const override {
+    if (!guidance_) return;
+    m.extra["guided"] = step_guidance_.has_value();
+    if (step_guidance_) {
+      m.extra["guidance_pair"] =
+          nlohmann::ordered_json{{"positive", step_guidance_->positive}, {"negative", step_guidance_->negative}};
+    }
+  }
+
+  void add_result_fields(FinalMetrics& f) const override {
+    nlohmann::ordered_json g{{"enabled", guidance_}};
+    if (guidance_) {
+      g["layer"] = guidance_layer_;
+      g["alpha"] = guidance_alpha_;
+      g["schedule"] = lm::to_string(guidance_schedule_);
+      g["max_tokens"] = guidance_max_tokens_;
+      const int64_t on = replay_guidance().first_step;
+      g["switched_on_after_step"] = on > 0 ? nlohmann::ordered_json(on) : nlohmann::ordered_json(nullptr);
+    }
+    f.extra["guidance"] = g;
+  }
+
  private:
+  GuidancePair replay_guidance() const {
+    std::vector<ScoredTemplate> scored;
+    for (const auto& p : history_) scored.push_back({p.text, p.score.accuracy, p.step});
+    return select_guidance_pair(scored);
+  }
+
+  std::optional<lm::GuidanceTexts> guidance_pair() const {
+    if (!guidance_) return std::nullopt;
+    const GuidancePair r = replay_guidance();
+    if (!r.on()) return std::nullopt;
+    return lm::GuidanceTexts{r.positive, r.negative, guidance_layer_, guidance_alpha_, guidance_schedule_,
+                             guidance_max_tokens_};
+  }
+
   int64_t samples_ = 10, top_bottom_ = 5, ensemble_ = 3, min_parsed_ = 5;
   std::string description_;
+  bool guidance_ = false;
+  std::string source_;  // the method config, for errors
+  std::optional<lm::GuidanceTexts> step_guidance_;  // of the step in progress (rank 0)
+  int64_t guidance_layer_ = 17;      // diff_layer: the 18th of Llama-3-8B's 32 layers
+  double guidance_alpha_ = 1.0;
+  lm::GuidanceSchedule guidance_schedule_ = lm::GuidanceSchedule::kConstant;
+  int64_t guidance_max_tokens_ = 75;  // the official guided decoding loop's length
 };
 
 }  // namespace

@@ -61,8 +61,25 @@ std::string config_or_env(RunConfig& config, const std::string& key, const char*
   return from_env ? std::string(from_env) : std::string();
 }
 
+std::string to_string(LlmBackend backend) { return backend == LlmBackend::kHttp ? "http" : "local"; }
+
 LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir) {
   LlmSettings s;
+  const std::string backend = config.get_string("llm_backend", "http");
+  BBPT_CHECK(backend == "http" || backend == "local", ConfigError,
+             config.source() << ": llm_backend is '" << backend
+                             << "', expected 'http' (an OpenAI-compatible endpoint) or 'local' (a Llama checkpoint "
+                                "in this process, llm_model_path)");
+  s.backend = backend == "http" ? LlmBackend::kHttp : LlmBackend::kLocal;
+  s.local.model_path = config.get_string("llm_model_path", "");
+  s.local.tokenizer_path = config.get_string("llm_tokenizer_path", "");
+  s.local.device = config.get_string("llm_device", s.local.device);
+  s.top_k = config.get_int("llm_top_k", s.top_k);
+  s.chat_generation_prompt = config.get_bool("llm_chat_generation_prompt", s.chat_generation_prompt);
+  BBPT_CHECK(s.top_k >= 0, ConfigError, config.source() << ": llm_top_k (= " << s.top_k << ") must be >= 0 (0 = off)");
+  BBPT_CHECK(s.backend == LlmBackend::kHttp || !s.local.model_path.empty(), ConfigError,
+             config.source() << ": llm_backend is 'local' but llm_model_path is empty: give a Hugging Face Llama "
+                                "checkpoint directory (e.g. Meta-Llama-3-8B-Instruct) or a llama2.c .bin");
   auto& e = s.endpoint;
   e.base_url = config_or_env(config, "llm_base_url", "BBPT_LLM_BASE_URL");
   e.model = config_or_env(config, "llm_model", "BBPT_LLM_MODEL");
@@ -98,7 +115,7 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
   iterations_ = config.get_int("iterations", 10);
   BBPT_CHECK(iterations_ >= 0, ConfigError, config.source() << ": iterations (= " << iterations_ << ") must be >= 0");
   dataset_name_ = context.description.name.empty() ? context.spec.dataset : context.description.name;
-  if (context.group.is_leader() && iterations_ > 0) {
+  if (context.group.is_leader() && iterations_ > 0 && settings_.backend == LlmBackend::kHttp) {
     BBPT_CHECK(!settings_.endpoint.base_url.empty(), ConfigError,
                config.source() << ": " << method
                                << " needs an OpenAI-compatible endpoint: set llm_base_url (e.g. "
@@ -111,7 +128,7 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
 }
 
 llm::Usage LlmSearchMethod::total_usage() const {
-  return plus(usage_before_, client_ ? client_->usage() : llm::Usage{});
+  return plus(plus(usage_before_, client_ ? client_->usage() : llm::Usage{}), local_usage_);
 }
 
 llm::ChatClient& LlmSearchMethod::client() {
@@ -122,8 +139,55 @@ llm::ChatClient& LlmSearchMethod::client() {
   return *client_;
 }
 
+const lm::LocalLlm& LlmSearchMethod::local_llm() {
+  if (!local_) {
+    local_ = lm::LocalLlm::open(settings_.local);
+    std::ostringstream identity;
+    identity << lm::LocalLlm::fingerprint(settings_.local) << " on " << local_->model().options().device.type()
+             << " in " << local_->model().options().dtype;
+    BBPT_CHECK(local_identity_.empty() || local_identity_ == identity.str(), ConfigError,
+               method_ << ": this trial's LLM ran as " << local_identity_ << "; resumed it would run as "
+                       << identity.str() << " (another checkpoint, device or precision), which changes its "
+                          "proposals: resume with the same llm_model_path and llm_device, or start a new --out");
+    local_identity_ = identity.str();
+  }
+  return *local_;
+}
+
+std::vector<std::vector<std::string>> LlmSearchMethod::ask_local(const std::vector<llm::ChatMessage>& messages,
+                                                                 int64_t count, const lm::GuidanceTexts* guidance) {
+  local_llm();
+  std::vector<tokenizer::ChatTurn> turns;
+  for (const auto& m : messages) {
+    BBPT_CHECK(m.image_urls.empty(), ConfigError,
+               method_ << ": the local LLM reads text only; images go to a vision endpoint (vision_base_url)");
+    turns.push_back({m.role, m.content});
+  }
+  lm::ChatSampling sampling;
+  sampling.temperature = settings_.sampling.temperature;
+  sampling.top_p = settings_.sampling.top_p;
+  sampling.top_k = settings_.top_k;
+  sampling.max_new_tokens = settings_.sampling.max_tokens;
+  // Sample k of this call draws from the stream (optimizer seed, request index): a resumed trial
+  // asks the same questions with the same indices and gets the same answers.
+  const int64_t first = calls_;
+  calls_ += count;
+  const lm::ChatCompletions replies =
+      local_->chat(turns, settings_.chat_generation_prompt, sampling, count,
+                   derive_seed(context_.spec.seed, SeedPurpose::kOptimizer), first, guidance);
+  local_usage_.requests += count;
+  local_usage_.prompt_tokens += replies.prompt_tokens * count;  // as a server counts them
+  local_usage_.completion_tokens += replies.completion_tokens;
+  std::vector<std::vector<std::string>> texts;
+  for (const auto& t : replies.texts) texts.push_back({t});
+  return texts;
+}
+
 std::vector<std::vector<std::string>> LlmSearchMethod::ask(const std::vector<llm::ChatMessage>& messages,
-                                                           int64_t count) {
+                                                           int64_t count, const lm::GuidanceTexts* guidance) {
+  if (settings_.backend == LlmBackend::kLocal) return ask_local(messages, count, guidance);
+  BBPT_CHECK(guidance == nullptr, ConfigError,
+             method_ << ": guidance needs the LLM's hidden states: set llm_backend: local and llm_model_path");
   auto& chat = client();
   std::vector<std::future<llm::ChatReply>> replies;
   for (int64_t k = 0; k < count; ++k) {
@@ -228,6 +292,7 @@ StepMetrics LlmSearchMethod::step() {
   if (context_.group.is_leader()) {
     m.extra["llm"] = usage_json(total_usage());
   }
+  add_step_fields(m);
   return m;
 }
 
@@ -248,7 +313,9 @@ FinalMetrics LlmSearchMethod::finish() {
   f.extra["candidates_rejected"] = rejected_total_;
   f.extra["clip_queries"] = queries_used();
   f.extra["llm"] = usage_json(total_usage());
-  f.extra["llm_model"] = settings_.endpoint.model;
+  f.extra["llm_backend"] = to_string(settings_.backend);
+  if (settings_.backend == LlmBackend::kLocal) f.extra["llm_identity"] = local_identity_;
+  f.extra["llm_model"] = settings_.backend == LlmBackend::kHttp ? settings_.endpoint.model : settings_.local.model_path;
   add_result_fields(f);
   return f;
 }
@@ -257,6 +324,7 @@ void LlmSearchMethod::save(MethodState& state) const {
   save_progress(state);
   Json j;
   j["calls"] = calls_;
+  j["local_identity"] = local_identity_;
   j["rejected_total"] = rejected_total_;
   j["usage"] = usage_json(total_usage());
   j["history"] = Json::array();
@@ -275,9 +343,12 @@ void LlmSearchMethod::load(const MethodState& state) {
   load_progress(state);
   const auto j = Json::parse(state.optimizer_state);
   calls_ = j.at("calls").get<int64_t>();
+  local_identity_ = j.value("local_identity", std::string());
+  local_.reset();
   rejected_total_ = j.at("rejected_total").get<int64_t>();
   usage_before_ = usage_from(j.at("usage"));
   client_.reset();  // the usage of this session starts at zero
+  local_usage_ = llm::Usage{};
   history_.clear();
   for (const auto& h : j.at("history")) {
     EvaluatedPrompt p;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bbpt/llm/chat_client.h"
+#include "bbpt/lm/local_llm.h"
 #include "bbpt/run/prompt_candidates.h"
 #include "counted_method.h"
 #include "template_scorer.h"
@@ -30,11 +31,21 @@ struct EvaluatedPrompt {
   int64_t step = 0;
 };
 
-/// The optimizer LLM's endpoint and sampling, from the method config (llm_* keys) and the
-/// environment (BBPT_LLM_BASE_URL, BBPT_LLM_MODEL when the config leaves them empty).
+/// Where the optimizer LLM runs: behind an OpenAI-compatible endpoint, or in this process
+/// (lm::LocalLlm on a Llama checkpoint; no server, and hidden states for GLOV's guidance).
+enum class LlmBackend { kHttp, kLocal };
+std::string to_string(LlmBackend backend);
+
+/// The optimizer LLM's endpoint or local checkpoint and its sampling, from the method config
+/// (llm_* keys) and the environment (BBPT_LLM_BASE_URL, BBPT_LLM_MODEL when the config leaves them
+/// empty; http only).
 struct LlmSettings {
-  llm::EndpointOptions endpoint;
+  LlmBackend backend = LlmBackend::kHttp;
+  llm::EndpointOptions endpoint;  // kHttp
   llm::SamplingOptions sampling;
+  lm::LocalLlmOptions local;      // kLocal: llm_model_path, llm_tokenizer_path, llm_device
+  int64_t top_k = 0;              // kLocal only (the OpenAI API has no top_k); 0 = off
+  bool chat_generation_prompt = true;  // kLocal: end the chat with the assistant header
 };
 LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir);
 
@@ -66,14 +77,21 @@ class LlmSearchMethod : public CountedMethod {
 
   /// `count` requests of the same messages (sample indices from the call counter), concurrently up
   /// to the endpoint's concurrency limit; each reply's texts, in order.
-  std::vector<std::vector<std::string>> ask(const std::vector<llm::ChatMessage>& messages, int64_t count);
+  /// With `guidance` (local backend only), GLOV's steering is applied to every sample.
+  std::vector<std::vector<std::string>> ask(const std::vector<llm::ChatMessage>& messages, int64_t count,
+                                            const lm::GuidanceTexts* guidance = nullptr);
   /// The history, fittest first (ties: earlier first).
   std::vector<EvaluatedPrompt> ranked() const;
   /// Records a proposal the method's own parser refused (malformed reply), with the reason.
   void reject(const std::string& text, const std::string& reason);
   /// Method-specific fields of result.json (called by finish()).
   virtual void add_result_fields(FinalMetrics& /*final_metrics*/) const {}
+  /// Method-specific fields of a step's metrics line (called by step()).
+  virtual void add_step_fields(StepMetrics& /*metrics*/) const {}
   const LlmSettings& llm_settings() const { return settings_; }
+  /// Rank 0, llm_backend local: the LLM, loaded on first use. A trial resumed with another
+  /// checkpoint, device or precision than it started with is refused (its proposals would change).
+  const lm::LocalLlm& local_llm();
 
   TrialContext& context_;
   std::vector<EvaluatedPrompt> history_;  // in evaluation order
@@ -82,6 +100,8 @@ class LlmSearchMethod : public CountedMethod {
 
  private:
   llm::ChatClient& client();
+  std::vector<std::vector<std::string>> ask_local(const std::vector<llm::ChatMessage>& messages, int64_t count,
+                                                  const lm::GuidanceTexts* guidance);
   /// The usage of the sessions before this one plus this session's.
   llm::Usage total_usage() const;
   std::vector<std::string> gate(const std::vector<std::string>& proposals);
@@ -90,7 +110,10 @@ class LlmSearchMethod : public CountedMethod {
   LlmSettings settings_;
   TemplateScorer scorer_;
   CandidateGate gate_;
-  std::unique_ptr<llm::ChatClient> client_;  // rank 0, created at the first request
+  std::unique_ptr<llm::ChatClient> client_;  // rank 0, created at the first request (http)
+  std::shared_ptr<const lm::LocalLlm> local_;  // rank 0, loaded at the first request (local)
+  llm::Usage local_usage_;                   // this session's requests and tokens (local)
+  std::string local_identity_;               // fingerprint, device and dtype the trial's LLM runs as (local)
   int64_t calls_ = 0;                        // requests made so far: the next sample index
   llm::Usage usage_before_;                  // of the sessions before this one (checkpointed)
   nlohmann::ordered_json step_rejects_ = nlohmann::ordered_json::array();

@@ -200,6 +200,7 @@ struct detail::HfBpeModel {
     bool lstrip = false;
     bool rstrip = false;
     bool normalized = false;
+    bool special = false;
   };
   struct Merge {
     int32_t rank;
@@ -214,6 +215,7 @@ struct detail::HfBpeModel {
   std::unordered_map<std::string, int32_t> vocab;  // byte-level token text -> id
   std::vector<std::string> id_to_text;             // byte-level text, or an added token's content
   std::vector<bool> id_is_added;
+  std::vector<bool> id_is_special;  // added tokens marked "special": true
   std::vector<bool> id_is_known;
   std::unordered_map<uint64_t, Merge> merges;
   bool ignore_merges = false;
@@ -347,6 +349,7 @@ void read_added_tokens(const Json& root, detail::HfBpeModel& m) {
     t.lstrip = token.optional_bool("lstrip", false);
     t.rstrip = token.optional_bool("rstrip", false);
     t.normalized = token.optional_bool("normalized", false);
+    t.special = token.optional_bool("special", false);
     BBPT_CHECK(!token.optional_bool("single_word", false), IoError,
                src << ": field '" << token.field("single_word")
                    << "' is true; bbpt supports added tokens with single_word false only");
@@ -359,8 +362,12 @@ void read_added_tokens(const Json& root, detail::HfBpeModel& m) {
     (t.normalized ? m.normalized_added : m.raw_added).push_back(std::move(t));
   }
   m.id_is_added.assign(m.id_to_text.size(), false);
+  m.id_is_special.assign(m.id_to_text.size(), false);
   for (const auto* list : {&m.raw_added, &m.normalized_added}) {
-    for (const AddedToken& t : *list) m.id_is_added[t.id] = true;
+    for (const AddedToken& t : *list) {
+      m.id_is_added[t.id] = true;
+      m.id_is_special[t.id] = t.special;
+    }
   }
   const auto longest_first = [](const AddedToken& a, const AddedToken& b) {
     return a.content.size() > b.content.size();
@@ -696,6 +703,10 @@ std::optional<int32_t> HfBpeTokenizer::bos_id() const {
 }
 
 std::vector<int32_t> HfBpeTokenizer::eos_ids() const { return model_->eos_ids; }
+
+bool HfBpeTokenizer::is_special(int32_t id) const {
+  return id >= 0 && static_cast<size_t>(id) < model_->id_is_special.size() && model_->id_is_special[id];
+}
 
 int HfBpeTokenizer::vocab_size() const { return model_->vocab_size; }
 

@@ -3,3 +3,6 @@
 bbpt_add_test(NAME lm_golden_test LABEL golden
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/lm_golden_test.cc
   LIBS bbpt::lm)
+bbpt_add_test(NAME lm_local_test LABEL golden
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/lm_local_test.cc
+  LIBS bbpt::lm nlohmann_json::nlohmann_json)

@@ -55,10 +55,11 @@ struct Generation {
   int64_t generated_tokens = 0;               ///< decoded positions over all samples, stop ids included
 };
 
-/// KV-cached generation. Sample i's tokens depend only on (model, prompt, options, i, guidance):
-/// the same whether it is generated in a batch or alone. kOfficialCompound generates the samples
-/// one after another (the offset of a sample depends on the lengths of those before it), each
-/// from a copy of the shared prefill.
+/// KV-cached generation. Sample i draws from its own stream (seed, first_sample_index + i), so its
+/// draws do not depend on the other samples; its tokens may still differ in the last bits of the
+/// logits between batch sizes (batched GEMMs), so a call is reproducible as a whole, with the same
+/// options. kOfficialCompound generates the samples one after another (the offset of a sample
+/// depends on the lengths of those before it), each from a copy of the shared prefill.
 Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_ids, const GenerationOptions& options,
                     const Guidance& guidance = {});
 

@@ -38,6 +38,7 @@ struct GuidanceTexts {
   int64_t layer = 17;
   double alpha = 1.0;
   GuidanceSchedule schedule = GuidanceSchedule::kConstant;
+  int64_t max_new_tokens = 0;  ///< guided samples' length limit; 0: the request's max_new_tokens
 };
 
 struct ChatCompletions {

@@ -54,6 +54,8 @@ class HfBpeTokenizer : public LlmTokenizer {
   std::optional<int32_t> bos_id() const override;
   /// The eos_token given at load time, or empty.
   std::vector<int32_t> eos_ids() const override;
+  /// Added tokens with "special": true.
+  bool is_special(int32_t id) const override;
   /// 1 + the largest id of the vocabulary and the added tokens.
   int vocab_size() const override;
   /// Id of an added token's content or of a vocabulary token (byte-level text, e.g. "Ġthe").

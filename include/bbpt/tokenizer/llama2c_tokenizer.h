@@ -57,6 +57,8 @@ class Llama2cTokenizer : public LlmTokenizer {
   std::optional<int32_t> bos_id() const override;
   /// {kBosId}: run.c stops when the model produces BOS, which delimits sequences.
   std::vector<int32_t> eos_ids() const override;
+  /// kBosId and kEosId.
+  bool is_special(int32_t id) const override { return id == kBosId || id == kEosId; }
   int vocab_size() const override;
   /// Id of the token whose bytes are token_text (the first such id), or nullopt.
   std::optional<int32_t> token_id(std::string_view token_text) const override;

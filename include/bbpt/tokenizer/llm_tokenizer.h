@@ -35,6 +35,9 @@ class LlmTokenizer {
   /// the model's generation_config.json may add more. May be empty.
   virtual std::vector<int32_t> eos_ids() const = 0;
 
+  /// True for ids that are control tokens, not text (Hugging Face: added tokens marked special;
+  /// llama2.c: BOS and EOS): what decode(skip_special_tokens=True) leaves out.
+  virtual bool is_special(int32_t id) const = 0;
   /// Number of ids: every id encode returns is in [0, vocab_size()).
   virtual int vocab_size() const = 0;
 

@@ -148,3 +148,65 @@ TEST(Cli, PreprocessWritesATensorTorchLoadCanRead) {
 }
 
 }  // namespace
+
+// `bbpt lm`: the fixtures pass `check`; `generate --json` gives prompt ids, new ids and text, the
+// same for the same seed, and guidance changes it; a malformed checkpoint is one line naming it.
+namespace lm_cli {
+
+const std::string kLlm = std::string(BBPT_SHARED_DIR) + "/assets/llm/";
+
+bool have_llm_fixtures() { return bbpt::core::is_regular_file(kLlm + "tiny_llama/model.safetensors"); }
+
+TEST(CliLm, CheckPassesOnBothFixtures) {
+  if (!have_llm_fixtures()) GTEST_SKIP() << "no LLM fixtures";
+  const auto tiny = run_bbpt("lm check --model " + kLlm + "tiny_llama --reference " + kLlm + "tiny_llama/reference.json");
+  EXPECT_EQ(tiny.exit_code, 0) << tiny.output;
+  EXPECT_NE(tiny.output.find("PASS: 25 checks"), std::string::npos) << tiny.output;
+  const auto l2c = run_bbpt("lm check --model " + kLlm + "aidreams260K.bin --tokenizer " + kLlm +
+                            "tok512.bin --reference " + kLlm + "aidreams260K_reference.json");
+  EXPECT_EQ(l2c.exit_code, 0) << l2c.output;
+  EXPECT_NE(l2c.output.find("PASS: 4 checks"), std::string::npos) << l2c.output;
+}
+
+TEST(CliLm, GenerateJsonIsReproducibleAndGuidanceChangesIt) {
+  if (!have_llm_fixtures()) GTEST_SKIP() << "no LLM fixtures";
+  const std::string chat = temp_path("chat.json");
+  bbpt::core::write_file_atomic(chat, R"([{"role": "system", "content": "You are a helpful AI assistant."},
+    {"role": "user", "content": "Give one prompt template with <category>."}])");
+  const std::string base = "lm generate --model " + kLlm + "tiny_llama --chat " + chat +
+                           " --samples 3 --max-new-tokens 12 --top-k 50 --top-p 0.9 --seed 4 --json";
+  const auto a = run_bbpt(base), b = run_bbpt(base);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_EQ(a.output, b.output);
+  const auto out = nlohmann::json::parse(a.output);
+  EXPECT_EQ(out.at("samples").size(), 3u);
+  EXPECT_EQ(out.at("prompt_ids").at(0), 556);  // <|begin_of_text|>
+  EXPECT_TRUE(out.at("samples").at(0).at("new_ids").is_array());
+  const auto guided = run_bbpt(base + " --guide-positive 'a centered satellite photo of {}.' --guide-negative "
+                                      "'a photo of a {}.' --guide-layer 2 --alpha 4");
+  ASSERT_EQ(guided.exit_code, 0) << guided.output;
+  EXPECT_NE(nlohmann::json::parse(guided.output).at("samples"), out.at("samples"));
+}
+
+TEST(CliLm, MalformedCheckpointsAreOneLine) {
+  if (!have_llm_fixtures()) GTEST_SKIP() << "no LLM fixtures";
+  const std::string dir = temp_path("broken_llama");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json"}) {
+    fs::copy_file(kLlm + "tiny_llama/" + f, dir + "/" + f);
+  }
+  const std::string weights = bbpt::core::read_file(kLlm + "tiny_llama/model.safetensors");
+  bbpt::core::write_file_atomic(dir + "/model.safetensors", weights.substr(0, weights.size() / 2));
+  expect_clean_failure(run_bbpt("lm inspect " + dir), dir + "/model.safetensors", "exceed the data section");
+  fs::remove(dir + "/model.safetensors");
+  bbpt::core::write_file_atomic(dir + "/model.safetensors.index.json",
+                                R"({"weight_map": {"model.embed_tokens.weight": "model-00001-of-00002.safetensors"}})");
+  expect_clean_failure(run_bbpt("lm inspect " + dir), "model.safetensors.index.json", "names shard");
+  bbpt::core::write_file_atomic(dir + "/tokenizer_config.json", R"({"chat_template": "{{ messages }}"})");
+  fs::copy_file(kLlm + "tiny_llama/model.safetensors", dir + "/model.safetensors");
+  fs::remove(dir + "/model.safetensors.index.json");
+  expect_clean_failure(run_bbpt("lm inspect " + dir), "tokenizer_config.json", "chat");
+}
+
+}  // namespace lm_cli

@@ -4,6 +4,9 @@
 // sampling, for the paper's constant alpha and for the official code's compounding alpha^n.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "bbpt/core/error.h"
 #include "bbpt/lm/generation.h"
 #include "lm_test_util.h"
 
@@ -86,6 +89,35 @@ TEST_F(Generate, GuidanceChangesSamplesAndAlphaZeroIsUnguided) {
   // alpha = 1 compounds to itself: the official schedule equals the constant one.
   EXPECT_EQ(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0, GuidanceSchedule::kOfficialCompound}).new_ids,
             generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0}).new_ids);
+}
+
+// transformers' warpers: top-k keeps every id tied with the k-th score; top-p drops the ids whose
+// ascending cumulative probability is <= 1 - top_p and always keeps the most likely one.
+TEST(GenerationHelpers, TopKAndTopPBoundaries) {
+  auto draws = [](const torch::Tensor& logits, GenerationOptions o) {
+    std::set<int64_t> seen;
+    for (uint64_t seed = 0; seed < 400; ++seed) {
+      core::Rng rng(seed, 0);
+      seen.insert(sample_next_id(logits, o, rng));
+    }
+    return seen;
+  };
+  GenerationOptions o;
+  o.top_k = 2;
+  EXPECT_EQ(draws(torch::tensor({3.0f, 1.0f, 1.0f, 0.0f}), o), (std::set<int64_t>{0, 1, 2}));
+  o.top_k = 0;
+  const torch::Tensor probs = torch::tensor({0.5f, 0.3f, 0.2f}).log();
+  o.top_p = 0.75;  // drops 0.2 (cumulative 0.2 <= 0.25)
+  EXPECT_EQ(draws(probs, o), (std::set<int64_t>{0, 1}));
+  o.top_p = 0.45;  // drops 0.2 and 0.3 (cumulative 0.5 <= 0.55)
+  EXPECT_EQ(draws(probs, o), (std::set<int64_t>{0}));
+  o.top_p = 0.01;  // keeps the most likely id at least
+  EXPECT_EQ(draws(probs, o), (std::set<int64_t>{0}));
+  o.top_p = 1.0;
+  EXPECT_EQ(draws(probs, o), (std::set<int64_t>{0, 1, 2}));
+  o.temperature = 0;  // greedy: the lowest id among the best
+  core::Rng rng(1, 0);
+  EXPECT_EQ(sample_next_id(torch::tensor({1.0f, 2.0f, 2.0f}), o, rng), 1);
 }
 
 TEST(GenerationHelpers, PaddingAndScheduleNames) {

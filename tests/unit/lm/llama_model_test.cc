@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "bbpt/core/error.h"
 #include "bbpt/lm/llama_model.h"
 #include "lm_test_util.h"
 
