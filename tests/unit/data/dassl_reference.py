@@ -3,9 +3,11 @@
 # Reference outputs of Python's own `random` for dassl_few_shot_test: the primitives PythonRandom
 # reproduces, and CoOp's few-shot draws (random.seed(S), optional shuffles, generate_fewshot_dataset
 # on train with K shots, then on val with min(K, 4)) written from Dassl's description, not copied.
-# Usage: dassl_reference.py primitives | splits SPLIT_FILE... | labels  (JSON on stdout)
+# Usage: dassl_reference.py primitives | splits SPLIT_FILE... | labels | svhn DIR SEED K | listdir DIR
+# (JSON on stdout)
 import collections
 import json
+import os
 import random
 import sys
 
@@ -78,8 +80,43 @@ def labels():
     return {"train_labels": train, "val_labels": val, "shuffles": shuffles, "cases": cases}
 
 
+def svhn_split(root):
+    """ZIP's Svhn.read_and_split_data: per sorted class shuffle the train then the test listing,
+    cut train 70/30 with round()."""
+    train_dir, test_dir = os.path.join(root, "train"), os.path.join(root, "test")
+    categories = sorted(f for f in os.listdir(train_dir) if not f.startswith("."))
+    train, val = [], []
+    for label, category in enumerate(categories):
+        images = [f"train/{category}/{f}" for f in os.listdir(os.path.join(train_dir, category))
+                  if not f.startswith(".")]
+        random.shuffle(images)
+        tests = [f for f in os.listdir(os.path.join(test_dir, category)) if not f.startswith(".")]
+        random.shuffle(tests)
+        n_train, n_val = round(len(images) * 0.7), round(len(images) * (1 - 0.7))
+        train += [(p, label) for p in images[:n_train]]
+        val += [(p, label) for p in images[n_train:n_train + n_val]]
+    return train, val
+
+
+def svhn(root, seed, k):
+    """split_SVHN.json as seed 1's run writes it, then a run with `seed`: random.seed(seed),
+    read_and_split_data's shuffles again (ZIP calls it for the test list), the few-shot draws."""
+    random.seed(1)
+    train, val = svhn_split(root)
+    random.seed(seed)
+    svhn_split(root)
+    return {"train": [p for p, _ in train], "val": [p for p, _ in val],
+            "few_train": fewshot([y for _, y in train], k),
+            "few_val": fewshot([y for _, y in val], min(k, 4))}
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = primitives() if mode == "primitives" else splits(sys.argv[2:]) if mode == "splits" \
-        else labels()
+    if mode == "svhn":
+        result = svhn(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "listdir":
+        result = [f for f in os.listdir(sys.argv[2]) if not f.startswith(".")]
+    else:
+        result = primitives() if mode == "primitives" else splits(sys.argv[2:]) \
+            if mode == "splits" else labels()
     json.dump(result, sys.stdout)

@@ -68,8 +68,8 @@ TEST(DatasetRegistry, UnknownNamesAndSplits) {
       [&] { open_dataset("imagenet", "test", options); },
       {"dataset 'imagenet'", "fmnist, mnist, cifar10, flowers12", "EuroSAT", "ImageFolder"});
   expect_error<ConfigError>([&] { describe_dataset("imagenet", options); }, {"dataset 'imagenet'"});
-  expect_error<ConfigError>([&] { open_dataset("coop:ImageNet", "test", options); },
-                            {"coop:ImageNet: no config", "UCF101"});
+  expect_error<ConfigError>([&] { open_dataset("coop:ImageNet21k", "test", options); },
+                            {"coop:ImageNet21k: no config", "UCF101"});
   expect_error<ConfigError>([&] { open_dataset("fmnist", "val", options); },
                             {"fmnist: split 'val'", "train, test"});
   expect_error<ConfigError>([&] { open_dataset("coop:EuroSAT", "dev", options); },
@@ -214,8 +214,9 @@ TEST(DatasetRegistry, DescribesEveryConfig) {
       {"StanfordCars", "a photo of a {}."},
       {"UCF101", "a photo of a person doing {}."}};
   // These 7 have split files in ../shared/assets; Food101, SUN397, Resisc45 and CLEVR (jobs/zip_fewshot.yaml)
-  // come with the users' own split files.
-  EXPECT_EQ(coop_dataset_names(options.configs_dir).size(), coop.size() + 4);
+  // come with the users' own split files; ImageNet, its 4 variants, FGVCAircraft and SVHN are
+  // folder layouts (coop_layouts_test.cc).
+  EXPECT_EQ(coop_dataset_names(options.configs_dir).size(), coop.size() + 4 + 7);
   if (!core::is_regular_file(testing::kAssetsDir + "/splits/split_zhou_UCF101.json")) {
     GTEST_SKIP() << "no splits";
   }
