@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
@@ -100,6 +101,10 @@ const std::vector<CoopSplitItem>& CoopSplit::items(const std::string& split) con
   BBPT_THROW(ConfigError, path << ": split '" << split << "' is not one of train, val, test");
 }
 
+std::vector<CoopSplitItem>& CoopSplit::items(const std::string& split) {
+  return const_cast<std::vector<CoopSplitItem>&>(std::as_const(*this).items(split));
+}
+
 CoopSplit read_coop_split(const std::string& path, bool require_test) {
   const std::string text = core::read_file(path);
   nlohmann::json root;
@@ -134,6 +139,17 @@ CoopSplitDataset::CoopSplitDataset(const CoopSplit& split_file,
       image_dir_(image_dir),
       items_(split_file.items(split)),
       class_names_(split_file.class_names),
+      hash_file_sizes_(hash_file_sizes) {}
+
+CoopSplitDataset::CoopSplitDataset(CoopSplit&& split_file,
+                                   const std::string& split,
+                                   const std::string& image_dir,
+                                   const std::string& name,
+                                   bool hash_file_sizes)
+    : name_(name),
+      image_dir_(image_dir),
+      items_(std::move(split_file.items(split))),
+      class_names_(std::move(split_file.class_names)),
       hash_file_sizes_(hash_file_sizes) {}
 
 std::string CoopSplitDataset::path(size_t index) const {

@@ -173,10 +173,9 @@ std::unique_ptr<ImageDataset> open_coop_layout(const std::string& name,
   BBPT_CHECK(is_dir(dataset_dir), ConfigError,
              name << ": not found in " << dataset_dir.string() << "; put the data there (see "
                   << config.path << ", source: " << config.source << ")");
-  const CoopSplit listed =
-      read_coop_layout(config.layout, dataset_dir.string(), config.image_dir, split);
-  return std::make_unique<CoopSplitDataset>(listed, split, (dataset_dir / config.image_dir).string(),
-                                            name + "-" + split, false);
+  return std::make_unique<CoopSplitDataset>(
+      read_coop_layout(config.layout, dataset_dir.string(), config.image_dir, split), split,
+      (dataset_dir / config.image_dir).string(), name + "-" + split, false);
 }
 
 std::unique_ptr<ImageDataset> open_coop(const std::string& name,
