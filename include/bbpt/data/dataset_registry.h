@@ -13,7 +13,8 @@
 //   cifar10/{train,test}/<class>/NNNN.jpg                         else the JPEG ImageFolder
 //   flowers12/{train,test}/<class>/image_NNNN.jpg                 ImageFolder
 //   coop/<dataset_dir>/<image_dir>/..., coop/<dataset_dir>/<split_file>   CoOp
-//   (configs/datasets/coop)
+//   (configs/datasets/coop), or coop/<dataset_dir>/ in a folder layout     (coop_layouts.h:
+//   ImageNet and its variants, FGVCAircraft, SVHN)
 #pragma once
 
 #include <memory>
