@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
@@ -100,7 +101,11 @@ const std::vector<CoopSplitItem>& CoopSplit::items(const std::string& split) con
   BBPT_THROW(ConfigError, path << ": split '" << split << "' is not one of train, val, test");
 }
 
-CoopSplit read_coop_split(const std::string& path) {
+std::vector<CoopSplitItem>& CoopSplit::items(const std::string& split) {
+  return const_cast<std::vector<CoopSplitItem>&>(std::as_const(*this).items(split));
+}
+
+CoopSplit read_coop_split(const std::string& path, bool require_test) {
   const std::string text = core::read_file(path);
   nlohmann::json root;
   try {
@@ -118,7 +123,7 @@ CoopSplit read_coop_split(const std::string& path) {
   split.path = path;
   split.train = parse_items(root, "train", path);
   split.val = parse_items(root, "val", path);
-  split.test = parse_items(root, "test", path);
+  if (require_test || root.contains("test")) split.test = parse_items(root, "test", path);
   split.class_names = class_names_from_train(split.train, path);
   check_against_train(split.val, "val", split.class_names, path);
   check_against_train(split.test, "test", split.class_names, path);
@@ -128,11 +133,24 @@ CoopSplit read_coop_split(const std::string& path) {
 CoopSplitDataset::CoopSplitDataset(const CoopSplit& split_file,
                                    const std::string& split,
                                    const std::string& image_dir,
-                                   const std::string& name)
+                                   const std::string& name,
+                                   bool hash_file_sizes)
     : name_(name),
       image_dir_(image_dir),
       items_(split_file.items(split)),
-      class_names_(split_file.class_names) {}
+      class_names_(split_file.class_names),
+      hash_file_sizes_(hash_file_sizes) {}
+
+CoopSplitDataset::CoopSplitDataset(CoopSplit&& split_file,
+                                   const std::string& split,
+                                   const std::string& image_dir,
+                                   const std::string& name,
+                                   bool hash_file_sizes)
+    : name_(name),
+      image_dir_(image_dir),
+      items_(std::move(split_file.items(split))),
+      class_names_(std::move(split_file.class_names)),
+      hash_file_sizes_(hash_file_sizes) {}
 
 std::string CoopSplitDataset::path(size_t index) const {
   return (fs::path(image_dir_) / items_.at(index).relpath).string();
@@ -147,13 +165,17 @@ std::string CoopSplitDataset::fingerprint() const {
     core::Sha256 hasher;
     for (const auto& class_name : class_names_) hasher.update(class_name + "\n");
     for (size_t i = 0; i < items_.size(); ++i) {
-      std::error_code ec;
-      const auto num_bytes = fs::file_size(path(i), ec);
-      BBPT_CHECK(!ec, IoError,
-                 path(i) << ": cannot read the image of " << name_ << " (" << ec.message()
-                         << "); expected every image of the split under " << image_dir_);
       std::ostringstream line;
-      line << items_[i].relpath << "\t" << num_bytes << "\t" << items_[i].label << "\n";
+      line << items_[i].relpath << "\t";
+      if (hash_file_sizes_) {
+        std::error_code ec;
+        const auto num_bytes = fs::file_size(path(i), ec);
+        BBPT_CHECK(!ec, IoError,
+                   path(i) << ": cannot read the image of " << name_ << " (" << ec.message()
+                           << "); expected every image of the split under " << image_dir_);
+        line << num_bytes << "\t";
+      }
+      line << items_[i].label << "\n";
       hasher.update(line.str());
     }
     fingerprint_ = hasher.hex_digest();

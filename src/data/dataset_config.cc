@@ -4,11 +4,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
+#include "bbpt/data/coop_layouts.h"
 
 namespace bbpt::data {
 namespace {
@@ -60,6 +62,15 @@ DatasetConfig load_dataset_config(const std::string& path) {
   config.path = path;
   config.source = read_string(root, "source", path, false);
   config.split_file = read_string(root, "split_file", path, false);
+  config.layout = read_string(root, "layout", path, false);
+  if (!config.layout.empty()) {
+    const auto& layouts = coop_layout_names();
+    BBPT_CHECK(std::find(layouts.begin(), layouts.end(), config.layout) != layouts.end(),
+               ConfigError,
+               path << ": field 'layout' = '" << config.layout
+                    << "' is unknown; expected one of imagenet, imagenetv2, imagenet_sketch, "
+                       "imagenet_a, imagenet_r, fgvc_aircraft, svhn");
+  }
   config.templates = read_list(root, "templates", path);
   for (const auto& tmpl : config.templates) {
     const size_t first = tmpl.find("{}");

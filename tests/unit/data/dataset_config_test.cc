@@ -26,7 +26,10 @@ TEST(DatasetConfig, EveryShippedConfigParses) {
     EXPECT_NE(config.is_coop(), !config.class_names.empty());
     ++count;
   }
-  EXPECT_EQ(count, 15u);  // fmnist, mnist, cifar10, flowers12 and 11 CoOp-layout datasets
+  // fmnist, mnist, cifar10, flowers12, 11 CoOp datasets with split files and 7 folder layouts.
+  EXPECT_EQ(count, 22u);
+  EXPECT_EQ(load_dataset_config(dataset_config_path(testing::kConfigsDir, "coop:ImageNetA")).layout,
+            "imagenet_a");
   const DatasetConfig cars =
       load_dataset_config(dataset_config_path(testing::kConfigsDir, "coop:StanfordCars"));
   EXPECT_EQ(cars.dataset_dir, "stanford_cars");
@@ -56,6 +59,8 @@ TEST(DatasetConfig, BrokenConfigsNameFileAndField) {
   check("templates: ['{}']", {"'class_names' is missing"});
   check("split_file: s.json\ntemplates: ['{}']", {"'dataset_dir' is missing"});
   check("- a\n- b", {"expected a mapping"});
+  check("layout: imagenet1k\ndataset_dir: d\nimage_dir: i\ntemplates: ['{}']",
+        {"field 'layout' = 'imagenet1k' is unknown", "imagenet_sketch"});
   expect_error<IoError>([&] { load_dataset_config(dir / "none.yaml"); },
                         {dir / "none.yaml", "not found"});
 }

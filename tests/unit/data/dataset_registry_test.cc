@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "bbpt/data/cifar_binary_reader.h"
+#include "bbpt/data/dassl_few_shot.h"
 #include "data_test_files.h"
 
 namespace bbpt::data {
@@ -67,8 +68,8 @@ TEST(DatasetRegistry, UnknownNamesAndSplits) {
       [&] { open_dataset("imagenet", "test", options); },
       {"dataset 'imagenet'", "fmnist, mnist, cifar10, flowers12", "EuroSAT", "ImageFolder"});
   expect_error<ConfigError>([&] { describe_dataset("imagenet", options); }, {"dataset 'imagenet'"});
-  expect_error<ConfigError>([&] { open_dataset("coop:ImageNet", "test", options); },
-                            {"coop:ImageNet: no config", "UCF101"});
+  expect_error<ConfigError>([&] { open_dataset("coop:ImageNet21k", "test", options); },
+                            {"coop:ImageNet21k: no config", "UCF101"});
   expect_error<ConfigError>([&] { open_dataset("fmnist", "val", options); },
                             {"fmnist: split 'val'", "train, test"});
   expect_error<ConfigError>([&] { open_dataset("coop:EuroSAT", "dev", options); },
@@ -153,6 +154,34 @@ TEST(DatasetRegistry, OpensImageFoldersCoopAndPaths) {
                             {root + ": no val/ folder"});
 }
 
+// CoOp-layout datasets draw Dassl's sample (train from train, val from the val split) so a trial
+// trains on the official run's images; the embedded datasets keep bbpt's sampler.
+TEST(DatasetRegistry, CoopDatasetsDefaultToTheDasslSampler) {
+  TempDir dir;
+  const DataOptions options = options_for(dir);
+  EXPECT_EQ(default_few_shot_sampler("coop:EuroSAT"), kDasslSampler);
+  EXPECT_EQ(default_few_shot_sampler("fmnist"), kBbptSampler);
+  EXPECT_EQ(default_few_shot_sampler("/some/folder"), kBbptSampler);
+  const fs::path eurosat = fs::path(options.data_dir) / "coop" / "eurosat";
+  fs::create_directories(eurosat / "2750");
+  core::write_file_atomic((eurosat / "2750" / "placeholder.jpg").string(), "");
+  testing::SplitRows train, val;
+  const std::vector<int> train_labels = {1, 0, 0, 1, 1, 0, 1, 1};
+  const std::vector<int> val_labels = {0, 1, 1, 0, 0};
+  for (const int y : train_labels) train.push_back({"t.jpg", y, y == 0 ? "Forest" : "Sea_Lake"});
+  for (const int y : val_labels) val.push_back({"v.jpg", y, y == 0 ? "Forest" : "Sea_Lake"});
+  core::write_file_atomic((eurosat / "split_zhou_EuroSAT.json").string(),
+                          testing::coop_split_json(train, val, {}));
+  const auto train_split = open_dataset("coop:EuroSAT", "train", options);
+  const auto sample = sample_dataset_few_shot("coop:EuroSAT", *train_split, options, 2, 3);
+  const auto expected = sample_few_shot_dassl(train_labels, &val_labels, 2, 3, "coop:EuroSAT");
+  EXPECT_EQ(sample.sampler, kDasslSampler);
+  EXPECT_EQ(sample.val_split, "val");
+  EXPECT_EQ(sample.train, expected.train);
+  EXPECT_EQ(sample.val, expected.val);
+  EXPECT_EQ(sample.val.size(), 4u);
+}
+
 TEST(DatasetRegistry, DescribesEveryConfig) {
   TempDir dir;
   const DataOptions options = options_for(dir);
@@ -185,8 +214,9 @@ TEST(DatasetRegistry, DescribesEveryConfig) {
       {"StanfordCars", "a photo of a {}."},
       {"UCF101", "a photo of a person doing {}."}};
   // These 7 have split files in ../shared/assets; Food101, SUN397, Resisc45 and CLEVR (jobs/zip_fewshot.yaml)
-  // come with the users' own split files.
-  EXPECT_EQ(coop_dataset_names(options.configs_dir).size(), coop.size() + 4);
+  // come with the users' own split files; ImageNet, its 4 variants, FGVCAircraft and SVHN are
+  // folder layouts (coop_layouts_test.cc).
+  EXPECT_EQ(coop_dataset_names(options.configs_dir).size(), coop.size() + 4 + 7);
   if (!core::is_regular_file(testing::kAssetsDir + "/splits/split_zhou_UCF101.json")) {
     GTEST_SKIP() << "no splits";
   }
