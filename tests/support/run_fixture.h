@@ -15,6 +15,7 @@
 #include <string>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -68,6 +69,21 @@ inline Exit run_to_end(const std::vector<std::string>& args) {
   const int status = pclose(pipe);
   e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return e;
+}
+
+/// Starts a command in the background with its output discarded (to be killed by a test); its pid.
+inline pid_t spawn_quiet(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 /// DIR/result.json without wall_time_s, the one field that differs between equal runs.

@@ -205,16 +205,7 @@ TEST_F(GlovLocal, KilledAfterAGuidedStepAndResumedEqualsUninterrupted) {
 
   const auto killed = fresh_dir("killed");
   const auto args = glov_args(llm_, killed, {"iterations=10"});
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  const pid_t pid = bbpt::testing::spawn_quiet(args);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (bbpt::testing::count_lines(killed + "/metrics.jsonl") < 6 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

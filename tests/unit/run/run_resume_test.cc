@@ -43,20 +43,6 @@ std::vector<std::string> run_args(const std::string& method, const std::string& 
   return args;
 }
 
-pid_t spawn(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 std::string fresh_dir(const std::string& name) {
   const auto dir = (fs::temp_directory_path() / ("bbpt_run_resume_test_" + name)).string();
   fs::remove_all(dir);
@@ -82,7 +68,7 @@ TEST_P(RunResume, KilledAtARandomStepAndResumedEqualsUninterrupted) {
   const auto killed = fresh_dir(method + "_killed");
   std::random_device device;
   const int64_t kill_at = 1 + static_cast<int64_t>(device() % static_cast<unsigned>(steps - 2));
-  const pid_t pid = spawn(run_args(method, killed, sets));
+  const pid_t pid = bbpt::testing::spawn_quiet(run_args(method, killed, sets));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
   while (count_lines(killed + "/metrics.jsonl") < kill_at && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -146,7 +132,7 @@ TEST(Run, SecondProcessOnTheSameDirectoryIsRefused) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto dir = fresh_dir("locked");
   const auto args = run_args("zip", dir, {"budget=100000", "eval_every=0"});
-  const pid_t first = spawn(args);
+  const pid_t first = bbpt::testing::spawn_quiet(args);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (count_lines(dir + "/metrics.jsonl") < 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
