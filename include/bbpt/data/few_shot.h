@@ -23,10 +23,11 @@ inline constexpr const char* kDasslSampler = "dassl";
 /// One K-shot sample. With sampler "bbpt", `train` and `val` are indices into the dataset's train
 /// split, disjoint from each other and free of duplicates. With sampler "dassl" (dassl_few_shot.h)
 /// `val` indexes the val split (val_split = "val") and an index repeats when a class had fewer
-/// items than it needed (Dassl draws with replacement then; `notes` says so). The validation items come from the same train split
-/// (the items of each class not drawn for training), like Dassl's generate_fewshot_dataset when a
-/// dataset has no val split; CoOp's val split, when there is one, is deliberately not used, so a
-/// K-shot run never sees more than K + min(K, 4) labelled images per class.
+/// items than it needed (Dassl draws with replacement then; `notes` says so). The validation items
+/// come from the same train split (the items of each class not drawn for training), like Dassl's
+/// generate_fewshot_dataset when a dataset has no val split; CoOp's val split, when there is one,
+/// is deliberately not used, so a K-shot run never sees more than K + min(K, 4) labelled images per
+/// class.
 struct FewShotSplit {
   /// K: training items per class.
   int shots = 0;

@@ -50,7 +50,11 @@ class KvCache {
  public:
   KvCache() = default;
   /// Empty cache for `batch` sequences of up to `capacity` positions.
-  KvCache(const LlamaConfig& config, int64_t batch, int64_t capacity, torch::Device device, torch::Dtype dtype);
+  KvCache(const LlamaConfig& config,
+          int64_t batch,
+          int64_t capacity,
+          torch::Device device,
+          torch::Dtype dtype);
 
   int64_t length() const { return length_; }
   int64_t capacity() const { return capacity_; }
@@ -101,7 +105,9 @@ class LlamaModel {
   /// offset the last position's logits come from the shifted residual stream, while the cache
   /// keeps every position unshifted: exactly what re-running the whole sequence with only the
   /// newest position shifted gives, at the cost of layers above `layer` twice for one position.
-  torch::Tensor forward(const torch::Tensor& ids, KvCache& cache, const SteeringOffset& steering = {}) const;
+  torch::Tensor forward(const torch::Tensor& ids,
+                        KvCache& cache,
+                        const SteeringOffset& steering = {}) const;
 
   /// Logits of every position of `ids` [B, T] without a cache: [B, T, V] (fp32).
   torch::Tensor logits(const torch::Tensor& ids) const;
@@ -121,7 +127,8 @@ class LlamaModel {
   // One decoder layer on h [B, T, D] at positions start..start+T-1. append: write the new keys and
   // values into the cache at `start` (which must equal cache.length() for layer `index`'s view);
   // otherwise attend to cache positions [0, start) plus the new ones without storing them.
-  torch::Tensor layer(int64_t index, const torch::Tensor& h, int64_t start, KvCache& cache, bool append) const;
+  torch::Tensor layer(
+      int64_t index, const torch::Tensor& h, int64_t start, KvCache& cache, bool append) const;
   torch::Tensor head(const torch::Tensor& h_last) const;  // [B, D] -> [B, V] fp32
 
   LlamaConfig config_;

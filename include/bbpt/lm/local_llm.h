@@ -17,9 +17,11 @@
 namespace bbpt::lm {
 
 struct LocalLlmOptions {
-  std::string model_path;      ///< Hugging Face checkpoint directory or llama2.c .bin
-  std::string tokenizer_path;  ///< "" : the checkpoint directory's tokenizer.json (llama2.c: required)
-  std::string device = "auto"; ///< "auto" (cuda when available, else cpu) | "cpu" | "cuda" | "cuda:N"
+  std::string model_path;  ///< Hugging Face checkpoint directory or llama2.c .bin
+  std::string
+      tokenizer_path;  ///< "" : the checkpoint directory's tokenizer.json (llama2.c: required)
+  std::string device =
+      "auto";  ///< "auto" (cuda when available, else cpu) | "cpu" | "cuda" | "cuda:N"
 };
 
 /// Sampling of a chat request (transformers' generate() semantics, bbpt's seeded streams).
@@ -60,20 +62,28 @@ class LocalLlm {
 
   /// The prompt ids of a conversation: the chat template's rendering when there is one; without
   /// one (llama2.c models) the messages' contents joined by blank lines, encoded with BOS.
-  std::vector<int64_t> encode_chat(const std::vector<tokenizer::ChatTurn>& messages, bool add_generation_prompt) const;
+  std::vector<int64_t> encode_chat(const std::vector<tokenizer::ChatTurn>& messages,
+                                   bool add_generation_prompt) const;
   std::vector<int64_t> encode(const std::string& text, bool add_bos) const;
   /// Text of generated ids without special tokens (skip_special_tokens=True).
   std::string decode_generated(const std::vector<int64_t>& ids) const;
   /// Ids that end a generation: the model's eos ids and the chat format's end-of-turn tokens.
   std::vector<int64_t> stop_ids() const;
 
-  /// `count` completions sharing one prefill; completion k draws from core::Rng(seed, first_index + k).
-  ChatCompletions chat(const std::vector<tokenizer::ChatTurn>& messages, bool add_generation_prompt,
-                       const ChatSampling& sampling, int64_t count, uint64_t seed, int64_t first_index,
+  /// `count` completions sharing one prefill; completion k draws from core::Rng(seed, first_index +
+  /// k).
+  ChatCompletions chat(const std::vector<tokenizer::ChatTurn>& messages,
+                       bool add_generation_prompt,
+                       const ChatSampling& sampling,
+                       int64_t count,
+                       uint64_t seed,
+                       int64_t first_index,
                        const GuidanceTexts* guidance = nullptr) const;
 
   /// GLOV's steering vector for two template texts; [D] fp32 on CPU.
-  torch::Tensor steering_vector(const std::string& positive, const std::string& negative, int64_t layer) const;
+  torch::Tensor steering_vector(const std::string& positive,
+                                const std::string& negative,
+                                int64_t layer) const;
 
   /// What a result depends on, for trial ids: "<kind>:<sha256>" over config.json,
   /// generation_config.json, tokenizer files and the weight files' headers and sizes (not their
