@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // main() of the bbpt binary: builds the CLI, runs one subcommand, and maps errors to exit codes
 // (2: bad configuration or arguments, 1: any other error). Errors print as one line.
-#include <c10/util/Exception.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
@@ -55,12 +53,10 @@ int main(int argc, char** argv) {
   } catch (const bbpt::Error& e) {
     std::fprintf(stderr, "bbpt: error: %s\n", e.what());
     return 1;
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    std::fprintf(stderr, "bbpt: error: %s\n", what.substr(0, what.find('\n')).c_str());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    // One line: libtorch's errors carry their C++ backtrace after the first line.
+    const std::string what = e.what();
+    std::fprintf(stderr, "bbpt: error: %s\n", what.substr(0, what.find('\n')).c_str());
     return 1;
   }
   return context.exit_code;

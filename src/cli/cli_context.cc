@@ -2,7 +2,6 @@
 // Implements the shared CLI context: environment, asset lookup options, runtime settings.
 #include "cli_context.h"
 
-#include <torch/torch.h>
 
 #include <cstdlib>
 #include <algorithm>
@@ -58,7 +57,7 @@ data::DataOptions CliContext::data_options() const {
 }
 
 int CliContext::share_cores(int ranks_on_node) const {
-  if (global.num_threads > 0 || ranks_on_node <= 1) return torch::get_num_threads();
+  if (global.num_threads > 0 || ranks_on_node <= 1) return model::cpu_threads();
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = std::max(1, cores / ranks_on_node);
   model::set_cpu_threads(threads);

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // `bbpt preprocess --image FILE --resolution R --out OUT.pt`: the CLIP eval transform of one image,
 // saved as a [1, 3, R, R] float tensor in torch.save format (torch.load reads it).
-#include <torch/torch.h>
-
 #include <iostream>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/image/transforms.h"
+#include "bbpt/model/checkpoint.h"
 #include "cli_context.h"
 
 namespace bbpt::cli {
@@ -27,11 +26,8 @@ void run_preprocess(const PreprocessOptions& options) {
   transform.resolution = options.resolution;
   std::vector<float> chw = image::preprocess_image_file(options.image_path, transform);
   const int64_t r = options.resolution;
-  auto tensor = torch::from_blob(chw.data(), {1, 3, r, r}).clone();  // [1, 3, R, R]
-  const auto bytes = torch::pickle_save(tensor);
-  core::write_file_atomic(options.out_path, std::string(bytes.begin(), bytes.end()));
-  std::cout << options.out_path << ": [1, 3, " << r << ", " << r << "] float32, mean "
-            << tensor.mean().item<double>() << "\n";
+  const double mean = model::save_image_tensor(chw, r, options.out_path);
+  std::cout << options.out_path << ": [1, 3, " << r << ", " << r << "] float32, mean " << mean << "\n";
 }
 
 }  // namespace

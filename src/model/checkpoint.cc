@@ -219,4 +219,15 @@ ClipModel load_clip(const std::string& path, const ClipLoadOptions& options) {
   return build_clip(read_state_dict(path), path, options);
 }
 
+double save_image_tensor(const std::vector<float>& chw, int64_t resolution, const std::string& path) {
+  const int64_t r = resolution;
+  BBPT_CHECK(static_cast<int64_t>(chw.size()) == 3 * r * r, ConfigError,
+             path << ": " << chw.size() << " values are not a 3 x " << r << " x " << r << " image");
+  std::vector<float> copy = chw;
+  const auto tensor = torch::from_blob(copy.data(), {1, 3, r, r}).clone();  // [1, 3, R, R]
+  const auto bytes = torch::pickle_save(tensor);
+  core::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+  return tensor.mean().item<double>();
+}
+
 }  // namespace bbpt::model

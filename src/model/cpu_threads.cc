@@ -16,4 +16,8 @@ bool set_cpu_threads(int threads) {
   return false;
 }
 
+int cpu_threads() { return torch::get_num_threads(); }
+
+int cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
+
 }  // namespace bbpt::model

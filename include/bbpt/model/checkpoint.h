@@ -49,6 +49,10 @@ ClipModel load_clip(const std::string& path, const ClipLoadOptions& options = {}
 /// (fp32, CPU), atomically. load_clip() and Python's torch.load both read it.
 void save_state_dict(ClipModel& model, const std::string& path);
 
+/// Writes a [1, 3, R, R] float32 image tensor (channel-major values `chw`) in torch.save format,
+/// atomically (Python's torch.load reads it); returns the mean of the values.
+double save_image_tensor(const std::vector<float>& chw, int64_t resolution, const std::string& path);
+
 /// Builds a model from an in-memory state dict; `source` names it in errors.
 ClipModel build_clip(const StateDict& state, const std::string& source, const ClipLoadOptions& options);
 

@@ -12,4 +12,10 @@ namespace bbpt::model {
 /// has no such symbol, and then only libtorch's count is set).
 bool set_cpu_threads(int threads);
 
+/// libtorch's current intra-op thread count.
+int cpu_threads();
+
+/// The CUDA devices libtorch sees (0 without CUDA).
+int cuda_device_count();
+
 }  // namespace bbpt::model
