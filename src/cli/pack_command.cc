@@ -3,13 +3,16 @@
 // one allocation (sweep/packed_executor.h). Under `mpirun -np N` / `srun --mpi=pmix`, rank 0
 // schedules and the other N - 1 ranks run trials in groups of R; started directly, this process
 // runs the trials one after another. Rerun the same command to continue after a crash or a
-// preemption.
+// preemption. SIGTERM, SIGINT or SIGUSR2 (mpirun passes USR2 on to every rank) checkpoint the
+// running trials at the end of their current step, start no more, and exit 75.
 #include <iostream>
 
 #include "bbpt/comm/communicator.h"
+#include "bbpt/core/stop_signal.h"
 #include "bbpt/sweep/packed_executor.h"
 #include "bbpt/sweep/trial_list.h"
 #include "cli_context.h"
+#include "llm_inputs.h"
 #include "trial_spec.h"
 
 namespace bbpt::cli {
@@ -23,7 +26,7 @@ struct PackCommandOptions {
   MpiOptions mpi;
 };
 
-void run_pack(const PackCommandOptions& options, const CliContext& context) {
+void run_pack(const PackCommandOptions& options, CliContext& context) {
   const auto trials = sweep::read_trial_list(options.trials_path);  // errors before any MPI work
   auto base = base_trial_spec(context, options.model_path);
   const sweep::RequestFactory make_request = [&](const sweep::TrialEntry& t) {
@@ -35,13 +38,18 @@ void run_pack(const PackCommandOptions& options, const CliContext& context) {
     request.trial.seed = t.seed;
     request.trial.shots = t.shots;
     request.progress_every = 0;
+    resolve_outside_inputs(request);
     return request;
   };
   const auto report = [&](const sweep::PackedSummary& s) {
     std::cout << options.out_dir << ": " << s.trials << " trials: " << s.already_done << " done before, "
               << s.finished << " finished now, " << s.failed << " failed now, " << s.skipped_failed
-              << " failed before (not retried; --retry-failed runs them)\n";
+              << " failed before (not retried; --retry-failed runs them)";
+    if (s.stopped > 0) std::cout << "; " << s.stopped << " stopped by a signal (run the same command to continue)";
+    std::cout << "\n";
+    if (s.stopped > 0) context.exit_code = 75;
   };
+  core::install_stop_handlers();
   if (!context.env.mpi_launched) {
     report(sweep::run_packed(trials, options.out_dir, make_request, nullptr, options.packed));
     return;

@@ -3,14 +3,18 @@
 // one trial of a method (run_trial.h). Resumes from DIR's checkpoint; a finished DIR is not rerun.
 // Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`) the N ranks
 // run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If any rank
-// fails, the whole job ends (no rank waits for a dead peer).
+// fails, the whole job ends (no rank waits for a dead peer). SIGTERM, SIGINT or SIGUSR2 (Slurm's
+// preemption warning; mpirun passes USR2 on to every rank) checkpoint the trial at the end of the
+// current step and exit 75; the same command continues it bit for bit.
 #include <iostream>
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/core/error.h"
+#include "bbpt/core/stop_signal.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_trial.h"
 #include "cli_context.h"
+#include "llm_inputs.h"
 #include "trial_spec.h"
 
 namespace bbpt::cli {
@@ -29,7 +33,17 @@ struct RunCommandOptions {
   MpiOptions mpi;
 };
 
-void print_summary(const RunCommandOptions& options, const run::RunSummary& summary) {
+/// Exit status of a run stopped by a signal after its checkpoint (as `bbpt sweep run`: EX_TEMPFAIL).
+constexpr int kExitStopped = 75;
+
+/// Prints the outcome of the trial; returns the exit status.
+int print_summary(const RunCommandOptions& options, const run::RunSummary& summary) {
+  if (summary.outcome == run::RunOutcome::kStopped) {
+    std::cout << options.out_dir << ": stopped by signal " << core::stop_signal()
+              << " and checkpointed; run the same command to continue\n";
+    return kExitStopped;
+  }
+  if (summary.outcome == run::RunOutcome::kHelped) return 0;
   const auto& r = summary.result;
   if (summary.outcome == run::RunOutcome::kAlreadyDone) {
     std::cout << options.out_dir << ": already finished (result.json present); nothing to do\n";
@@ -40,9 +54,10 @@ void print_summary(const RunCommandOptions& options, const run::RunSummary& summ
             << r["seed"] << ": test accuracy " << 100.0 * r["test_acc"].get<double>() << "% ("
             << r["queries_used"] << " queries, " << r["steps"] << " steps, train loss " << r["train_loss"]
             << ")\n";
+  return 0;
 }
 
-void run_run(const RunCommandOptions& options, const CliContext& context) {
+void run_run(const RunCommandOptions& options, CliContext& context) {
   run::RunRequest request;
   request.config_path = options.config_path;
   request.overrides = options.overrides;
@@ -52,19 +67,20 @@ void run_run(const RunCommandOptions& options, const CliContext& context) {
   request.trial.dataset = options.dataset;
   request.trial.seed = static_cast<uint64_t>(options.seed);
   request.trial.shots = options.shots;
+  resolve_outside_inputs(request);
   if (options.print_config) {
     std::cout << run::resolve_config(request).dump(2) << "\n";
     return;
   }
+  core::install_stop_handlers();
   if (!context.env.mpi_launched) {
-    print_summary(options, run::run_trial(request));
+    context.exit_code = print_summary(options, run::run_trial(request));
     return;
   }
   with_mpi_world(context, options.mpi, [&](comm::Communicator* world) {
     request.communicator = world;
     request.trial.device = rank_device(request.trial.device, *world);
-    const auto summary = run::run_trial(request);
-    if (summary.outcome != run::RunOutcome::kHelped) print_summary(options, summary);
+    context.exit_code = print_summary(options, run::run_trial(request));
   });
 }
 
@@ -78,7 +94,8 @@ void add_run_command(CLI::App& app, CliContext& context) {
       "run",
       "Run one trial of a prompt-tuning method (" + methods +
           ") and write DIR/{config.json, few_shot.json, metrics.jsonl, checkpoint.bin, result.json}. "
-          "An interrupted run resumes from its checkpoint and continues bit for bit. "
+          "An interrupted run resumes from its checkpoint and continues bit for bit; SIGTERM, SIGINT or SIGUSR2 "
+          "checkpoint it at the end of the current step and exit 75. "
           "spsa-gc is BlackVIP's optimizer applied to the text prompt: BlackVIP's visual coordinator needs a "
           "pretrained MAE encoder, which is not available here. llm-opt, ipo and glov ask an OpenAI-compatible "
           "endpoint ($BBPT_LLM_BASE_URL, $BBPT_LLM_MODEL; docs/llm.md); glov runs without its hidden-state "

@@ -20,6 +20,7 @@
 #include "bbpt/sweep/slurm_executor.h"
 #include "bbpt/sweep/trial_task.h"
 #include "cli_context.h"
+#include "llm_inputs.h"
 #include "trial_spec.h"
 
 namespace bbpt::cli {
@@ -51,6 +52,7 @@ sweep::PlanOptions plan_options(const CliContext& context, const std::string& mo
   o.model_override = model;
   o.configs_dir = context.data_options().configs_dir;
   o.default_model = base_trial_spec(context, "").model_path;
+  o.resolve_inputs = [](nlohmann::json& config) { resolve_outside_inputs(config); };
   return o;
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "trial_spec.h"
 
-#include <torch/cuda.h>
 
 #include <iostream>
 #include <optional>
@@ -10,6 +9,7 @@
 #include "bbpt/comm/job.h"
 #include "bbpt/comm/mpi_environment.h"
 #include "bbpt/core/error.h"
+#include "bbpt/model/cpu_threads.h"
 
 namespace bbpt::cli {
 
@@ -20,13 +20,15 @@ run::TrialSpec base_trial_spec(const CliContext& context, const std::string& mod
   trial.data = context.data_options();
   trial.feature_cache_dir = context.cache_root() + "/features";
   trial.llm_cache_dir = context.cache_root() + "/llm";
+  trial.llm_base_url = getenv_or_empty("BBPT_LLM_BASE_URL");
+  trial.vision_base_url = getenv_or_empty("BBPT_VISION_BASE_URL");
   trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
   return trial;
 }
 
 std::string rank_device(const std::string& device, const comm::Communicator& world) {
   if (device != "cuda") return device;
-  const int gpus = static_cast<int>(torch::cuda::device_count());
+  const int gpus = model::cuda_device_count();
   return gpus > 0 ? "cuda:" + std::to_string(world.local_rank() % gpus) : device;
 }
 

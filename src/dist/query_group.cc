@@ -97,6 +97,27 @@ std::vector<double> QueryGroup::run_chunk(const StepWork& work, int64_t c, const
   return values;
 }
 
+std::optional<std::vector<double>> QueryGroup::try_chunk(const StepWork& work, int64_t c,
+                                                         const ChunkEvaluator& evaluate_chunk, std::string& failure) {
+  if (!failure.empty()) return std::nullopt;
+  try {
+    return run_chunk(work, c, evaluate_chunk);
+  } catch (const CommError&) {
+    throw;
+  } catch (const std::exception& e) {
+    failure = std::string(e.what()).empty() ? "an exception without a message" : e.what();
+    return std::nullopt;
+  }
+}
+
+void QueryGroup::raise_if_failed(int failed_rank, const std::string& failure) {
+  if (failed_rank < 0) return;
+  std::string reason = rank() == failed_rank ? failure : std::string();
+  if (distributed()) comm_->broadcast(reason, failed_rank);
+  throw GroupEvaluationFailed((distributed() ? "rank " + std::to_string(failed_rank) + " failed: " : std::string()) +
+                              reason);
+}
+
 std::vector<double> QueryGroup::evaluate(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
   check_work(work);
   ++stats_.steps;
@@ -116,13 +137,26 @@ std::vector<double> QueryGroup::evaluate(const StepWork& work, const ChunkEvalua
 std::vector<double> QueryGroup::evaluate_static(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
   // -0.0 everywhere but my slots: the exact additive identity, so the ordered sum reproduces each
   // item's value bit for bit whoever computed it.
-  std::vector<double> slots(static_cast<size_t>(work.items * work.width), -0.0);
+  // One more slot per rank after the items: 1 where that rank's evaluator failed.
+  const auto result_slots = static_cast<size_t>(work.items * work.width);
+  std::vector<double> slots(result_slots + static_cast<size_t>(size()), -0.0);
+  std::string failure;
   for (int64_t c = rank(); c < num_chunks(work); c += size()) {
-    const auto values = run_chunk(work, c, evaluate_chunk);
-    std::copy(values.begin(), values.end(), slots.begin() + c * work.chunk * work.width);
+    const auto values = try_chunk(work, c, evaluate_chunk, failure);
+    if (!values) break;
+    std::copy(values->begin(), values->end(), slots.begin() + c * work.chunk * work.width);
   }
-  Stopwatch watch(stats_.comm_s);
-  comm_->collective().ordered_allreduce_sum(slots.data(), slots.size());
+  if (!failure.empty()) slots[result_slots + static_cast<size_t>(rank())] = 1.0;
+  {
+    Stopwatch watch(stats_.comm_s);
+    comm_->collective().ordered_allreduce_sum(slots.data(), slots.size());
+  }
+  int failed_rank = -1;
+  for (int r = size() - 1; r >= 0; --r) {
+    if (slots[result_slots + static_cast<size_t>(r)] != 0.0) failed_rank = r;
+  }
+  raise_if_failed(failed_rank, failure);
+  slots.resize(result_slots);
   // Flat-tree accounting of gather-to-0 then broadcast.
   const auto bytes = static_cast<int64_t>(slots.size() * sizeof(double));
   if (is_leader()) {
@@ -137,16 +171,22 @@ std::vector<double> QueryGroup::evaluate_static(const StepWork& work, const Chun
 
 std::vector<double> QueryGroup::evaluate_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
   std::vector<double> results;
+  std::string failure;
   if (is_leader()) {
-    results = lead_dynamic(work, evaluate_chunk);
+    results = lead_dynamic(work, evaluate_chunk, failure);
   } else {
-    follow_dynamic(work, evaluate_chunk);
+    follow_dynamic(work, evaluate_chunk, failure);
   }
+  // The leader appends the lowest failed rank (-1: none) to the results it broadcasts.
   broadcast(results);
+  const int failed_rank = static_cast<int>(results.back());
+  results.pop_back();
+  raise_if_failed(failed_rank, failure);
   return results;
 }
 
-std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
+std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk,
+                                             std::string& failure) {
   const int64_t chunks = num_chunks(work);
   const auto step = static_cast<double>(stats_.steps);
   std::vector<double> results(static_cast<size_t>(work.items * work.width));
@@ -154,13 +194,20 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
   int64_t outstanding = chunks;  // chunks whose results are not here yet
   int stopped = 0;              // workers told "no more"
   const int workers = size() - 1;
+  int failed_rank = -1;         // the lowest rank whose evaluator failed (-1: none)
+  const auto fail = [&](int r) {
+    failed_rank = failed_rank < 0 ? r : std::min(failed_rank, r);
+    outstanding -= chunks - next;  // hand out nothing more: only chunks at workers are awaited
+    next = chunks;
+  };
   const auto store = [&](int64_t c, const double* values) {
     const int64_t first = c * work.chunk;
     const int64_t count = std::min(work.chunk, work.items - first);
     std::copy(values, values + count * work.width, results.begin() + first * work.width);
     --outstanding;
   };
-  // A request: [step, finished chunk or -1, its results...]. Reply: [step, chunk or -1].
+  // A request: [step, finished chunk or -1 (none) or -2 (my evaluator failed on the chunk I had),
+  // its results...]. Reply: [step, chunk or -1].
   const auto answer = [&](const comm::Communicator::Received& request) {
     BBPT_CHECK(request.values.size() >= 2 && request.values[0] == step, CommError,
                comm_->where() << ": rank " << request.source << " sent a request for step " << request.values.at(0)
@@ -168,6 +215,10 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
     stats_.bytes_received += static_cast<int64_t>(request.values.size() * sizeof(double));
     const auto done = static_cast<int64_t>(request.values[1]);
     if (done >= 0) store(done, request.values.data() + 2);
+    if (done == -2) {
+      --outstanding;  // the chunk the worker had
+      fail(request.source);
+    }
     std::vector<double> reply = {step, -1.0};
     if (next < chunks) {
       reply[1] = static_cast<double>(next++);
@@ -184,17 +235,23 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
     }
     if (next < chunks) {
       const int64_t c = next++;
-      const auto values = run_chunk(work, c, evaluate_chunk);
-      store(c, values.data());
+      const auto values = try_chunk(work, c, evaluate_chunk, failure);
+      if (values) {
+        store(c, values->data());
+      } else {
+        --outstanding;
+        fail(0);
+      }
     } else if (outstanding > 0 || stopped < workers) {
       Stopwatch watch(stats_.comm_s);
       answer(comm_->receive(comm::Communicator::kAnySource, kTagRequest));
     }
   }
+  results.push_back(static_cast<double>(failed_rank));
   return results;
 }
 
-void QueryGroup::follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
+void QueryGroup::follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure) {
   const auto step = static_cast<double>(stats_.steps);
   std::vector<double> request = {step, -1.0};
   for (;;) {
@@ -211,9 +268,13 @@ void QueryGroup::follow_dynamic(const StepWork& work, const ChunkEvaluator& eval
                               << "; the ranks disagree about the step sequence");
     const auto c = static_cast<int64_t>(reply[1]);
     if (c < 0) return;
-    const auto values = run_chunk(work, c, evaluate_chunk);
+    const auto values = try_chunk(work, c, evaluate_chunk, failure);
+    if (!values) {
+      request = {step, -2.0};
+      continue;
+    }
     request = {step, static_cast<double>(c)};
-    request.insert(request.end(), values.begin(), values.end());
+    request.insert(request.end(), values->begin(), values->end());
   }
 }
 

@@ -158,7 +158,7 @@ void CmaEs::tell(const std::vector<double>& losses) {
   // Step size (Hansen 2016, Fig. 6); the exponent is capped at 1 as in purecma.py so a burst of
   // long steps cannot overflow sigma.
   sigma_ *= std::exp(std::min(1.0, (c_sigma_ / d_sigma_) * (ps_norm / chi_n_ - 1.0)));
-  BBPT_CHECK(std::isfinite(sigma_) && sigma_ > 0.0, Error,
+  BBPT_CHECK(std::isfinite(sigma_) && sigma_ > 0.0, NumericalError,
              "cma-es: step size became " << sigma_ << " at generation " << g);
 
   generation_ = g;

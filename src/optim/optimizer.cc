@@ -50,9 +50,8 @@ void check_losses(const std::vector<double>& losses, int64_t expected, const std
              who << ": tell() got " << losses.size() << " losses, expected " << expected
                  << " (one per column of ask(), in column order)");
   for (size_t i = 0; i < losses.size(); ++i) {
-    BBPT_CHECK(std::isfinite(losses[i]), ConfigError,
-               who << ": loss " << i << " (= " << losses[i]
-                   << ") is not finite; record the trial as failed instead of telling it");
+    BBPT_CHECK(std::isfinite(losses[i]), NumericalError,
+               who << ": the loss of query " << i << " is " << losses[i]);
   }
 }
 

@@ -36,8 +36,8 @@ class IpoMethod : public LlmSearchMethod {
     initial_ = config.get_string("initial_instruction", "a photo of a <CLASS>.");
     const auto descriptions = config.get_string("descriptions_file", "");
     vision_ = llm_settings();
-    vision_.endpoint.base_url = config_or_env(config, "vision_base_url", "BBPT_VISION_BASE_URL");
-    vision_.endpoint.model = config_or_env(config, "vision_model", "BBPT_VISION_MODEL");
+    vision_.endpoint.base_url = config_or(config, "vision_base_url", context.spec.vision_base_url);
+    vision_.endpoint.model = config.get_string("vision_model", "");
     vision_.sampling.temperature = config.get_double("vision_temperature", 0.7);
     vision_.sampling.max_tokens = config.get_int("vision_max_tokens", 120);
     vision_question_ = config.get_string(

@@ -54,16 +54,14 @@ llm::Usage plus(llm::Usage a, const llm::Usage& b) {
 
 }  // namespace
 
-std::string config_or_env(RunConfig& config, const std::string& key, const char* env) {
+std::string config_or(RunConfig& config, const std::string& key, const std::string& fallback) {
   const std::string value = config.get_string(key, "");
-  if (!value.empty()) return value;
-  const char* from_env = std::getenv(env);
-  return from_env ? std::string(from_env) : std::string();
+  return value.empty() ? fallback : value;
 }
 
 std::string to_string(LlmBackend backend) { return backend == LlmBackend::kHttp ? "http" : "local"; }
 
-LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir) {
+LlmSettings read_llm_settings(RunConfig& config, const TrialSpec& spec) {
   LlmSettings s;
   const std::string backend = config.get_string("llm_backend", "http");
   BBPT_CHECK(backend == "http" || backend == "local", ConfigError,
@@ -76,20 +74,21 @@ LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir) {
   s.local.device = config.get_string("llm_device", s.local.device);
   s.top_k = config.get_int("llm_top_k", s.top_k);
   s.chat_generation_prompt = config.get_bool("llm_chat_generation_prompt", s.chat_generation_prompt);
+  s.local_fingerprint = config.get_string("llm_model_fingerprint", "");
   BBPT_CHECK(s.top_k >= 0, ConfigError, config.source() << ": llm_top_k (= " << s.top_k << ") must be >= 0 (0 = off)");
   BBPT_CHECK(s.backend == LlmBackend::kHttp || !s.local.model_path.empty(), ConfigError,
              config.source() << ": llm_backend is 'local' but llm_model_path is empty: give a Hugging Face Llama "
                                 "checkpoint directory (e.g. Meta-Llama-3-8B-Instruct) or a llama2.c .bin");
   auto& e = s.endpoint;
-  e.base_url = config_or_env(config, "llm_base_url", "BBPT_LLM_BASE_URL");
-  e.model = config_or_env(config, "llm_model", "BBPT_LLM_MODEL");
+  e.base_url = config_or(config, "llm_base_url", spec.llm_base_url);
+  e.model = config.get_string("llm_model", "");
   e.api_key_env = config.get_string("llm_api_key_env", e.api_key_env);
   e.timeout_s = config.get_double("llm_timeout_s", e.timeout_s);
   e.max_attempts = config.get_int("llm_max_attempts", e.max_attempts);
   e.backoff_initial_s = config.get_double("llm_backoff_s", e.backoff_initial_s);
   e.backoff_max_s = config.get_double("llm_backoff_max_s", e.backoff_max_s);
   e.max_concurrency = config.get_int("llm_concurrency", e.max_concurrency);
-  if (config.get_bool("llm_cache", true)) e.cache_dir = cache_dir;
+  if (config.get_bool("llm_cache", true)) e.cache_dir = spec.llm_cache_dir;
   auto& p = s.sampling;
   p.temperature = config.get_double("llm_temperature", p.temperature);
   p.top_p = config.get_double("llm_top_p", p.top_p);
@@ -109,7 +108,7 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
     : CountedMethod(common.budget),
       context_(context),
       method_(method),
-      settings_(read_llm_settings(config, context.spec.llm_cache_dir)),
+      settings_(read_llm_settings(config, context.spec)),
       scorer_(context, common.batch_size),
       gate_(*context.tokenizer, context.description.class_names) {
   iterations_ = config.get_int("iterations", 10);
@@ -123,7 +122,8 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
                                   "$BBPT_LLM_BASE_URL; see docs/llm.md");
     BBPT_CHECK(!settings_.endpoint.model.empty(), ConfigError,
                config.source() << ": " << method
-                               << " needs the endpoint's model name: set llm_model or $BBPT_LLM_MODEL");
+                               << " needs the endpoint's model name: set llm_model (or export BBPT_LLM_MODEL before "
+                                  "bbpt resolves the trial's config, which then records it)");
   }
 }
 
@@ -141,9 +141,15 @@ llm::ChatClient& LlmSearchMethod::client() {
 
 const lm::LocalLlm& LlmSearchMethod::local_llm() {
   if (!local_) {
+    const std::string fingerprint = lm::LocalLlm::fingerprint(settings_.local);
+    BBPT_CHECK(settings_.local_fingerprint.empty() || settings_.local_fingerprint == fingerprint, ConfigError,
+               method_ << ": llm_model_path " << settings_.local.model_path << " is not the checkpoint this trial was "
+                       << "planned with (fingerprint " << fingerprint << ", llm_model_fingerprint "
+                       << settings_.local_fingerprint
+                       << "): it changed on disk; plan the trial again (a new trial id) or restore the checkpoint");
     local_ = lm::LocalLlm::open(settings_.local);
     std::ostringstream identity;
-    identity << lm::LocalLlm::fingerprint(settings_.local) << " on " << local_->model().options().device.type()
+    identity << fingerprint << " on " << local_->model().options().device.type()
              << " in " << local_->model().options().dtype;
     BBPT_CHECK(local_identity_.empty() || local_identity_ == identity.str(), ConfigError,
                method_ << ": this trial's LLM ran as " << local_identity_ << "; resumed it would run as "
@@ -244,33 +250,23 @@ std::vector<std::string> LlmSearchMethod::final_prompts() const {
   return {best.front().text};
 }
 
-StepMetrics LlmSearchMethod::step() {
+void LlmSearchMethod::prepare_step() {
   step_rejects_ = Json::array();
-  std::vector<std::string> candidates;
-  std::string message;
-  std::exception_ptr failure;
-  if (context_.group.is_leader()) {
-    try {
-      candidates = gate(steps_ == 0 ? initial_prompts() : propose());
-      message = "ok";
-      for (const auto& c : candidates) message += "\n" + c;
-    } catch (const std::exception& e) {
-      failure = std::current_exception();
-      message = std::string("error\n") + e.what();
-    }
-  }
+  prepared_ = gate(steps_ == 0 ? initial_prompts() : propose());
+}
+
+StepMetrics LlmSearchMethod::step() {
+  std::vector<std::string> candidates = std::move(prepared_);
+  prepared_.clear();
   if (context_.group.distributed()) {
-    // The other ranks learn the step's prompts, or that the leader failed and why (so that they
-    // fail the same way at once instead of waiting for the communication timeout).
-    context_.group.broadcast(message);
-    if (!context_.group.is_leader()) {
-      auto lines = split_lines(message);
-      BBPT_CHECK(!lines.empty() && lines[0] == "ok", Error,
-                 method_ << ": rank 0 failed: " << message.substr(std::min<size_t>(message.size(), 6)));
-      candidates.assign(lines.begin() + 1, lines.end());
+    // The other ranks learn the step's prompts (one per line; the gate refuses line breaks).
+    std::string message;
+    if (context_.group.is_leader()) {
+      for (const auto& c : candidates) message += c + "\n";
     }
+    context_.group.broadcast(message);
+    if (!context_.group.is_leader()) candidates = split_lines(message);
   }
-  if (failure) std::rethrow_exception(failure);
 
   const auto scores = candidates.empty() ? std::vector<TemplateScore>() : scorer_.score(candidates, counter_);
   ++steps_;

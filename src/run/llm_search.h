@@ -37,8 +37,9 @@ enum class LlmBackend { kHttp, kLocal };
 std::string to_string(LlmBackend backend);
 
 /// The optimizer LLM's endpoint or local checkpoint and its sampling, from the method config
-/// (llm_* keys) and the environment (BBPT_LLM_BASE_URL, BBPT_LLM_MODEL when the config leaves them
-/// empty; http only).
+/// (llm_* keys; the CLI resolves llm_model from $BBPT_LLM_MODEL and llm_model_fingerprint from the
+/// checkpoint before the config is hashed) and the endpoint's address (llm_base_url, else the
+/// TrialSpec's, from $BBPT_LLM_BASE_URL).
 struct LlmSettings {
   LlmBackend backend = LlmBackend::kHttp;
   llm::EndpointOptions endpoint;  // kHttp
@@ -46,11 +47,13 @@ struct LlmSettings {
   lm::LocalLlmOptions local;      // kLocal: llm_model_path, llm_tokenizer_path, llm_device
   int64_t top_k = 0;              // kLocal only (the OpenAI API has no top_k); 0 = off
   bool chat_generation_prompt = true;  // kLocal: end the chat with the assistant header
+  /// kLocal: the checkpoint's lm::LocalLlm::fingerprint the trial was planned with ("": not checked).
+  std::string local_fingerprint;
 };
-LlmSettings read_llm_settings(RunConfig& config, const std::string& cache_dir);
+LlmSettings read_llm_settings(RunConfig& config, const TrialSpec& spec);
 
-/// The config's string `key`, or the environment variable `env` when the config leaves it empty.
-std::string config_or_env(RunConfig& config, const std::string& key, const char* env);
+/// The config's string `key`, or `fallback` when the config leaves it empty.
+std::string config_or(RunConfig& config, const std::string& key, const std::string& fallback);
 
 /// {requests, http_calls, cache_hits, retries, prompt_tokens, completion_tokens}.
 nlohmann::ordered_json usage_json(const llm::Usage& usage);
@@ -59,6 +62,9 @@ class LlmSearchMethod : public CountedMethod {
  public:
   LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context, const std::string& method);
   bool finished() const override { return steps_ > iterations_ || CountedMethod::finished(); }
+  /// Rank 0: this step's candidates (the initial prompts, or the LLM's proposals), gated.
+  void prepare_step() override;
+  /// Every rank: the candidates from rank 0, scored on the few-shot sample.
   StepMetrics step() override;
   double subset_test_accuracy(const std::vector<int64_t>& test_items) override;
   FinalMetrics finish() override;
@@ -93,6 +99,8 @@ class LlmSearchMethod : public CountedMethod {
   /// checkpoint, device or precision than it started with is refused (its proposals would change).
   const lm::LocalLlm& local_llm();
 
+  /// The candidates prepare_step() chose for the next step (rank 0).
+  std::vector<std::string> prepared_;
   TrialContext& context_;
   std::vector<EvaluatedPrompt> history_;  // in evaluation order
   int64_t iterations_ = 0;

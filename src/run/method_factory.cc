@@ -15,6 +15,8 @@ const std::vector<std::string>& method_names() {
   return names;
 }
 
+bool is_llm_method(const std::string& method) { return method == "llm-opt" || method == "ipo" || method == "glov"; }
+
 CommonOptions read_common_options(RunConfig& config) {
   CommonOptions o;
   o.method = config.get_string("method", o.method);

@@ -4,11 +4,13 @@
 
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
@@ -19,6 +21,7 @@
 #include "bbpt/data/few_shot.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
+#include "trial_protocol.h"
 
 namespace bbpt::run {
 namespace {
@@ -100,79 +103,107 @@ nlohmann::ordered_json resolve_config(const RunRequest& request) {
 
 namespace {
 
-/// Whether to stop before the next step: the leader's stop request (core/stop_signal.h), shared
-/// with the other ranks of a distributed trial so that all stop after the same step.
-bool stop_before_next_step(dist::QueryGroup& group) {
-  if (!group.distributed()) return core::stop_requested();
-  std::vector<int64_t> flag = {group.is_leader() && core::stop_requested() ? 1 : 0};
-  group.broadcast(flag);
-  return flag[0] != 0;
-}
+using detail::StepControl;
+using detail::TrialHeader;
 
-/// The header's first value when the leader failed before the first step (a reason follows).
-constexpr int64_t kFailedHeader = -1;
-
-/// What the leader tells the other ranks before the first step: [outcome, |train|, train...,
-/// |val|, val...] (the few-shot sample) and the checkpoint bytes to resume from (empty: fresh).
-std::vector<int64_t> trial_header(RunOutcome outcome, const data::FewShotSplit& few_shot) {
-  std::vector<int64_t> header = {static_cast<int64_t>(outcome), static_cast<int64_t>(few_shot.train.size())};
-  header.insert(header.end(), few_shot.train.begin(), few_shot.train.end());
-  header.push_back(static_cast<int64_t>(few_shot.val.size()));
-  header.insert(header.end(), few_shot.val.begin(), few_shot.val.end());
-  return header;
-}
-
-/// A non-leader rank: adopts the leader's few-shot sample and checkpoint, builds the same method,
-/// and takes part in every step until the budget is spent. Touches nothing in DIR.
-RunSummary help_trial(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
-                      dist::QueryGroup group) {
-  std::vector<int64_t> header;
-  group.broadcast(header);
+/// help_trial once the trial has started: every step the leader's control messages call for.
+RunSummary follow_leader(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
+                         dist::QueryGroup group, const TrialHeader& header) {
   RunSummary summary;
   summary.outcome = RunOutcome::kHelped;
-  if (header.at(0) == kFailedHeader) {
-    std::string reason;
-    group.broadcast(reason);
-    if (header.at(1) == 1) BBPT_THROW(ConfigError, reason);
-    BBPT_THROW(Error, "rank 0 failed: " << reason);
-  }
-  if (header.at(0) == static_cast<int64_t>(RunOutcome::kAlreadyDone)) return summary;
-  const auto train_count = static_cast<size_t>(header.at(1));
-  const std::vector<int64_t> train(header.begin() + 2, header.begin() + 2 + static_cast<std::ptrdiff_t>(train_count));
-  const auto val_at = 2 + train_count;
-  const std::vector<int64_t> val(header.begin() + static_cast<std::ptrdiff_t>(val_at) + 1, header.end());
-  BBPT_CHECK(static_cast<int64_t>(val.size()) == header.at(val_at), CommError,
-             "the trial header from rank 0 is inconsistent (" << header.size() << " values)");
-  auto context = TrialContext::open(trial, &train, &val);
+  auto context = TrialContext::open(trial, &header.few_shot_train, &header.few_shot_val);
   context->group = group;
   auto method = make_method(common, config, *context);
   config.reject_unread();
-  std::string checkpoint_bytes;
-  context->group.broadcast(checkpoint_bytes);
-  if (!checkpoint_bytes.empty()) {
-    const auto checkpoint = parse_checkpoint(checkpoint_bytes, "the checkpoint sent by rank 0");
+  if (!header.checkpoint.empty()) {
+    const auto checkpoint = parse_checkpoint(header.checkpoint, "the checkpoint sent by rank 0");
     method->load(checkpoint.method);
     summary.resumed = true;
     summary.resumed_from_step = checkpoint.steps;
   }
-  while (!method->finished()) {
-    if (stop_before_next_step(context->group)) {
-      summary.outcome = RunOutcome::kStopped;
-      return summary;
+  for (;;) {
+    const StepControl control = detail::exchange_control(context->group, StepControl());
+    switch (control.kind) {
+      case StepControl::Kind::kContinue:
+        try {
+          method->step();
+        } catch (const dist::GroupEvaluationFailed&) {
+          // Every rank of the group failed the step together; rank 0's next control message says so.
+        }
+        break;
+      case StepControl::Kind::kFinished:
+        return summary;
+      case StepControl::Kind::kStop:
+        summary.outcome = RunOutcome::kStopped;
+        return summary;
+      case StepControl::Kind::kFailed:
+        throw LeaderFailed("rank 0 failed after step " + std::to_string(control.step) + ": " + control.reason);
     }
-    method->step();
   }
-  return summary;
+}
+
+/// A non-leader rank: adopts the leader's few-shot sample and checkpoint, builds the same method,
+/// and takes part in every step the leader's control messages call for. Touches nothing in DIR.
+RunSummary help_trial(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
+                      dist::QueryGroup group) {
+  const TrialHeader header = detail::exchange_header(group, TrialHeader());
+  RunSummary summary;
+  summary.outcome = RunOutcome::kHelped;
+  if (header.kind == TrialHeader::Kind::kFailed) {
+    if (header.config_error) BBPT_THROW(ConfigError, header.reason);
+    throw LeaderFailed("rank 0 failed: " + header.reason);
+  }
+  if (header.kind == TrialHeader::Kind::kAlreadyDone) return summary;
+  try {
+    return follow_leader(config, common, trial, group, header);
+  } catch (const LeaderFailed&) {
+    throw;
+  } catch (const CommError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // This rank failed while its leader went on: the group cannot keep in step any more, and the
+    // leader would wait for this rank in the step's collectives. Ending the job is the only way
+    // that no rank waits for a failed peer (the executors end it on a CommError).
+    BBPT_THROW(CommError, "rank " << group.rank() << " of the trial's group failed on its own (" << e.what()
+                                  << "); the ranks can no longer keep in step, so the job ends. Fix the cause on "
+                                     "this rank's node and run the same command again");
+  }
+}
+
+/// The one-line reason of a failure, in the user's terms where bbpt knows them.
+std::string failure_reason(const std::exception& e, const CommonOptions& common, int64_t step) {
+  if (dynamic_cast<const NumericalError*>(&e) != nullptr) {
+    std::ostringstream reason;
+    reason << common.method << ": the training loss became non-finite in step " << step + 1 << " (" << e.what()
+           << "); the prompt or the model produced NaN or infinite values: check the model file (bbpt model check), "
+              "init_std and the step-size settings of configs/methods/"
+           << common.method << ".yaml";
+    return reason.str();
+  }
+  return e.what();
 }
 
 }  // namespace
 
 namespace {
 
-/// The leader's side of run_trial. `header_sent` turns true once the other ranks have been told
-/// how the trial starts; before that, a failure must be passed on to them (run_trial does).
+/// Where the other ranks of a distributed trial wait for the leader: what run_trial must send them
+/// when the leader fails (trial_protocol.h).
+enum class HelpersWait {
+  kForHeader,   // a failed header
+  kForControl,  // a failed step control (steps done so far in `steps`)
+  kForNothing,  // they have left the trial
+};
+
+struct LeaderState {
+  HelpersWait helpers = HelpersWait::kForHeader;
+  int64_t steps = 0;
+};
+
+/// The leader's side of run_trial. `state` says where the other ranks wait: if the leader fails,
+/// run_trial passes the failure on to them there.
 RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialSpec& trial,
-                      const CommonOptions& common, const dist::QueryGroup& group, bool& header_sent,
+                      const CommonOptions& common, dist::QueryGroup& group, LeaderState& state,
                       std::chrono::steady_clock::time_point start) {
   fs::create_directories(request.out_dir);
   const std::string dir = request.out_dir;
@@ -203,9 +234,10 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
                dir << " already holds a finished run of another configuration; choose another --out");
     summary.outcome = RunOutcome::kAlreadyDone;
     summary.result = nlohmann::ordered_json::parse(core::read_file(result_path));
-    auto header = trial_header(RunOutcome::kAlreadyDone, context->few_shot);
-    context->group.broadcast(header);
-    header_sent = true;
+    TrialHeader header;
+    header.kind = TrialHeader::Kind::kAlreadyDone;
+    detail::exchange_header(group, header);
+    state.helpers = HelpersWait::kForNothing;
     return summary;
   }
   double previous_wall_s = 0;
@@ -226,13 +258,14 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     std::ofstream(metrics_path, std::ios::trunc);  // a fresh run starts an empty metrics file
   }
 
-  if (context->group.distributed()) {
-    auto header = trial_header(RunOutcome::kFinished, context->few_shot);
-    context->group.broadcast(header);
-    header_sent = true;
-    std::string checkpoint_bytes = checkpoint ? serialize_checkpoint(*checkpoint) : std::string();
-    context->group.broadcast(checkpoint_bytes);
+  if (group.distributed()) {
+    TrialHeader header;
+    header.few_shot_train = context->few_shot.train;
+    header.few_shot_val = context->few_shot.val;
+    if (checkpoint) header.checkpoint = serialize_checkpoint(*checkpoint);
+    detail::exchange_header(group, header);
   }
+  state.helpers = HelpersWait::kForControl;
 
   MetricsWriter metrics(metrics_path);
   const auto test_subset = eval::fixed_subset(static_cast<int64_t>(context->test_split->size()),
@@ -255,8 +288,23 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     write_checkpoint(checkpoint_path, c);
   };
 
-  while (!method->finished()) {
-    if (stop_before_next_step(context->group)) {
+  for (;;) {
+    // Every step starts with the leader's control message, and the trial ends with one: the other
+    // ranks leave with the leader whatever ends the trial (a failure is sent by run_trial).
+    state.steps = method->steps_done();
+    StepControl control;
+    control.step = state.steps;
+    if (method->finished()) {
+      control.kind = StepControl::Kind::kFinished;
+    } else if (core::stop_requested()) {
+      control.kind = StepControl::Kind::kStop;
+    } else {
+      method->prepare_step();  // leader-only work that may fail (an LLM's proposals)
+    }
+    detail::exchange_control(group, control);
+    if (control.kind == StepControl::Kind::kFinished) break;
+    if (control.kind == StepControl::Kind::kStop) {
+      state.helpers = HelpersWait::kForNothing;
       save();
       summary.outcome = RunOutcome::kStopped;
       BBPT_LOG_INFO("stop requested (signal " << core::stop_signal() << "): " << dir << " checkpointed at step "
@@ -265,6 +313,7 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     }
     const int64_t queries_before = method->queries_used();
     StepMetrics m = method->step();
+    BBPT_CHECK(std::isfinite(m.train_loss), NumericalError, "the step's train loss is " << m.train_loss);
     nlohmann::ordered_json line;
     line["step"] = m.step;
     line["queries"] = m.queries;
@@ -289,6 +338,7 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     if (request.on_step) request.on_step(m.step, m.queries);
   }
 
+  state.helpers = HelpersWait::kForNothing;
   const FinalMetrics final_metrics = method->finish();
   nlohmann::ordered_json result;
   result["method"] = common.method;
@@ -325,19 +375,29 @@ RunSummary run_trial(const RunRequest& request) {
   BBPT_CHECK(!group.distributed() || common.method != "coop", ConfigError,
              "coop trains with gradients on one process; run it without mpirun (or with -np 1)");
   if (!group.is_leader()) return help_trial(config, common, trial, group);
-  bool header_sent = false;
+  LeaderState state;
   try {
-    return lead_trial(request, config, trial, common, group, header_sent, start);
+    return lead_trial(request, config, trial, common, group, state, start);
   } catch (const std::exception& e) {
-    // The other ranks wait for the header: tell them the trial failed, and why, so that they fail
-    // the same way instead of waiting for the timeout.
-    if (group.distributed() && !header_sent) {
-      const bool config_error = dynamic_cast<const ConfigError*>(&e) != nullptr;
-      std::vector<int64_t> header = {kFailedHeader, config_error ? 1 : 0};
-      std::string reason = e.what();
-      group.broadcast(header);
-      group.broadcast(reason);
+    const std::string reason = failure_reason(e, common, state.steps);
+    // The other ranks wait for the leader: tell them the trial failed, and why, where they wait,
+    // so that they end it with the leader instead of waiting for the communication timeout. (After
+    // a communication failure nothing more is sent: the executors end the job.)
+    const bool tell = group.distributed() && dynamic_cast<const CommError*>(&e) == nullptr;
+    if (tell && state.helpers == HelpersWait::kForHeader) {
+      TrialHeader header;
+      header.kind = TrialHeader::Kind::kFailed;
+      header.reason = reason;
+      header.config_error = dynamic_cast<const ConfigError*>(&e) != nullptr;
+      detail::exchange_header(group, header);
+    } else if (tell && state.helpers == HelpersWait::kForControl) {
+      StepControl control;
+      control.kind = StepControl::Kind::kFailed;
+      control.step = state.steps;
+      control.reason = reason;
+      detail::exchange_control(group, control);
     }
+    if (dynamic_cast<const NumericalError*>(&e) != nullptr) throw NumericalError(reason);
     throw;
   }
 }

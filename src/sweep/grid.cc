@@ -194,6 +194,13 @@ class MethodExpansion {
     } catch (const ConfigError& e) {
       BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
     }
+    if (options_.resolve_inputs) {
+      try {
+        options_.resolve_inputs(config);
+      } catch (const Error& e) {
+        BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
+      }
+    }
     PlannedTrial t;
     t.method = m_.name;
     t.algorithm = config["method"].get<std::string>();

@@ -7,8 +7,13 @@
 //    command resumes from the checkpoint to the uninterrupted result;
 //  - a worker that stops answering (SIGSTOP) ends the job after --comm-timeout with a message that
 //    says so (30 s here: rank 1 also waits that long for rank 0's set-up, on a loaded CI machine);
+//  - a leader that fails in the middle of a trial (its loss became NaN) ends every rank at once
+//    with the reason; SIGUSR2 to mpirun checkpoints the trial and exits 75, and the same command
+//    continues it bit for bit;
 //  - packed mode (`mpirun bbpt pack`): a failing trial is recorded with its reason while the others
-//    finish; a killed worker ends the job, and the same command then runs only what is left.
+//    finish; a group whose last trial fails in its middle ends the job at once (not after the
+//    communication timeout); a killed worker ends the job, and the same command then runs only
+//    what is left.
 // Skips when the fixture or the prepared dataset is missing.
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -249,6 +254,49 @@ TEST(DistributedRun, AStuckWorkerEndsTheJobAfterTheTimeout) {
   EXPECT_NE(log.find("no answer within 30 s"), std::string::npos) << log;
 }
 
+TEST(DistributedRun, ALeaderFailureInTheMiddleOfATrialEndsEveryRankAtOnceWithTheReason) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("leader_fails");
+  const auto dir = root + "/job";
+  const auto start = Clock::now();
+  const int code = run_to_end(concat(mpirun(2), bbpt_run("zip", dir, {"budget=400", "eval_every=0", "spsa_a=1e300"},
+                                                         {"--comm-timeout", "300"})),
+                              root + "/job.log");
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
+  const auto log = bbpt::core::read_file(root + "/job.log");
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find("the training loss became non-finite in step"), std::string::npos) << log;
+  EXPECT_EQ(log.find("no answer within"), std::string::npos) << log;
+  EXPECT_LT(took, 200.0) << "the helper waited for the communication timeout";
+  EXPECT_FALSE(fs::exists(dir + "/result.json"));
+}
+
+TEST(DistributedRun, Usr2CheckpointsEveryRankExits75AndTheSameCommandFinishesIt) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const std::vector<std::string> sets = {"budget=1500", "eval_every=0", "checkpoint_every=100000"};
+  const auto root = fresh_dir("usr2");
+  const auto reference = root + "/local";
+  ASSERT_EQ(run_to_end(bbpt_run("zip", reference, sets), root + "/local.log"), 0);
+  const auto dir = root + "/job";
+  const auto [job, worker] = start_two_rank_run(dir, sets, {}, root + "/stopped.log", 10);
+  ASSERT_GT(worker, 0);
+  ASSERT_EQ(kill(job, SIGUSR2), 0);  // mpirun passes USR2 on to every rank (Slurm's --signal=USR2@...)
+  const auto code = wait_for(job, std::chrono::seconds(120));
+  if (!code) kill(job, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 120 s of SIGUSR2";
+  const auto log = bbpt::core::read_file(root + "/stopped.log");
+  EXPECT_EQ(*code, 75) << log;
+  ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the signal; the test could not interrupt it";
+  EXPECT_NE(log.find("checkpointed; run the same command to continue"), std::string::npos) << log;
+  ASSERT_EQ(run_to_end(concat(mpirun(2), bbpt_run("zip", dir, sets)), root + "/rerun.log"), 0)
+      << bbpt::core::read_file(root + "/rerun.log");
+  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"), std::string::npos);
+  expect_same_run(dir, reference, "stopped by SIGUSR2 and rerun at 2 ranks");
+}
+
 namespace packed {
 
 std::string trial_line(const std::string& id, const std::string& method, const std::string& dataset, int seed,
@@ -256,6 +304,13 @@ std::string trial_line(const std::string& id, const std::string& method, const s
   return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs + method + ".yaml\", \"dataset\": \"" + dataset +
          "\", \"seed\": " + std::to_string(seed) + ", \"shots\": 4, \"set\": [\"budget=" + budget +
          "\", \"eval_every=0\", \"checkpoint_every=5\"]}\n";
+}
+
+/// A ZIP trial whose step size sends the prompt to infinity: its loss becomes NaN in step 2.
+std::string diverging_trial_line(const std::string& id) {
+  return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs +
+         "zip.yaml\", \"dataset\": \"fmnist\", \"seed\": 3, \"shots\": 4, \"set\": [\"budget=400\", "
+         "\"eval_every=0\", \"spsa_a=1e300\"]}\n";
 }
 
 std::vector<std::string> pack(const std::string& trials, const std::string& out) {
@@ -298,6 +353,27 @@ TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
             0);
   expect_same_run(root + "/out1/trials/zip-1", single, "packed, 1 rank per trial");
   expect_same_run(root + "/out2/trials/zip-1", single, "packed, 2 ranks per trial");
+}
+
+TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("packed_last_fails");
+  const auto trials = root + "/trials.jsonl";
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60") << diverging_trial_line("diverges");
+  const auto out = root + "/out";
+  auto args = concat(mpirun(3), pack(trials, out));
+  args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
+  const auto start = Clock::now();
+  const int code = run_to_end(args, out + ".log");
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
+  const auto log = bbpt::core::read_file(out + ".log");
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_LT(took, 200.0) << "a helper waited for the communication timeout: " << log;
+  EXPECT_EQ(statuses(out), (std::map<std::string, std::string>{{"zip-1", "done"}, {"diverges", "failed"}}));
+  EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl").find("the training loss became non-finite in step 2"),
+            std::string::npos);
 }
 
 TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // dist::QueryGroup under mpirun at 1, 2 and 3 ranks: every rank gets every item's results, bit
 // for bit what one process computes alone, with static and dynamic balancing, uneven chunks and
-// uneven evaluation times; -0.0 results survive; the leader's broadcast reaches every rank.
+// uneven evaluation times; -0.0 results survive; the leader's broadcast reaches every rank; an
+// evaluator that throws on one rank fails the step on every rank with that rank's reason, and the
+// group's next step works.
 #include "bbpt/dist/query_group.h"
 
 #include <gtest/gtest.h>
@@ -77,6 +79,34 @@ TEST(QueryGroup, LeaderBroadcastReachesEveryRank) {
   group.broadcast(bytes);
   EXPECT_EQ(bytes, std::string("state\0bytes", 11));
   EXPECT_EQ(group.size(), world.size());
+}
+
+TEST(QueryGroup, AnEvaluatorFailureOnOneRankFailsTheStepOnEveryRank) {
+  auto world = comm::Communicator::world();
+  QueryGroup group(world);
+  QueryGroup alone;
+  const int failing = world.size() - 1;  // the leader itself at 1 rank
+  for (const auto balancing : {Balancing::kStatic, Balancing::kDynamic}) {
+    const StepWork work{12, 1, 2, balancing};
+    const ChunkEvaluator fails_on_one_rank = [&](int64_t first, int64_t count) {
+      if (world.rank() == failing) throw Error("out of memory on this rank's GPU");
+      // A slow leader: under dynamic balancing the failing rank then surely gets a chunk.
+      if (world.rank() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return evaluator(2, world.rank(), false)(first, count);
+    };
+    try {
+      group.evaluate(work, fails_on_one_rank);
+      ADD_FAILURE() << to_string(balancing) << ": no exception on rank " << world.rank();
+    } catch (const Error& e) {
+      // One process: the evaluator's own error; several: the same error on every rank.
+      EXPECT_EQ(dynamic_cast<const GroupEvaluationFailed*>(&e) != nullptr, world.size() > 1);
+      const std::string expected = world.size() > 1 ? "rank " + std::to_string(failing) + " failed: " : "";
+      EXPECT_EQ(std::string(e.what()), expected + "out of memory on this rank's GPU") << to_string(balancing);
+    }
+    // The ranks are still in step: the next step gives every rank the single-process results.
+    const auto expected = alone.evaluate(work, evaluator(2, 0, false));
+    EXPECT_TRUE(same_bits(group.evaluate(work, evaluator(2, world.rank(), false)), expected)) << to_string(balancing);
+  }
 }
 
 TEST(QueryGroup, AWrongResultLengthIsAnError) {

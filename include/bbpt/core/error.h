@@ -34,6 +34,13 @@ class ModelError : public Error {
   using Error::Error;
 };
 
+/// A computation that produced NaN or infinite values (a diverged optimizer, a broken model file).
+/// A failed run, not a configuration error: the trial driver says in which step and what to check.
+class NumericalError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A failure of the communication layer (MPI, NCCL, CUDA).
 class CommError : public Error {
  public:

@@ -14,7 +14,10 @@
 #pragma once
 
 #include <cstdint>
+
+#include "bbpt/core/error.h"
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,14 @@ class Communicator;
 }
 
 namespace bbpt::dist {
+
+/// Thrown by QueryGroup::evaluate on every rank of the group, at the same point, when the chunk
+/// evaluator failed on any rank (the reason is that rank's). The group stays in step: the trial
+/// driver ends the trial on every rank together (run/trial_protocol.h).
+class GroupEvaluationFailed : public Error {
+ public:
+  using Error::Error;
+};
 
 /// How a step's chunks are spread over the ranks.
 enum class Balancing {
@@ -80,6 +91,9 @@ class QueryGroup {
   void broadcast(std::string& bytes);
 
   /// All items' results, [items * width] item-major, on every rank, identical for any size().
+  /// When the evaluator throws on some rank, that rank evaluates no more chunks of the step, the
+  /// step's communication still completes, and every rank throws GroupEvaluationFailed with the
+  /// reason of the lowest failed rank (communication errors propagate as they are).
   std::vector<double> evaluate(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
 
   const GroupStats& stats() const { return stats_; }
@@ -87,10 +101,17 @@ class QueryGroup {
  private:
   std::vector<double> evaluate_static(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
   std::vector<double> evaluate_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
-  std::vector<double> lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
-  void follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
+  std::vector<double> lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure);
+  void follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure);
   /// Runs the evaluator for chunk c and checks the length of its answer.
   std::vector<double> run_chunk(const StepWork& work, int64_t c, const ChunkEvaluator& evaluate_chunk);
+  /// Runs chunk c unless this rank already failed in this step; on a failure (not a CommError)
+  /// keeps the reason in `failure` and returns nullopt.
+  std::optional<std::vector<double>> try_chunk(const StepWork& work, int64_t c, const ChunkEvaluator& evaluate_chunk,
+                                               std::string& failure);
+  /// After a step's communication: every rank knows the lowest failed rank (-1: none); throws
+  /// GroupEvaluationFailed on every rank with that rank's reason.
+  void raise_if_failed(int failed_rank, const std::string& failure);
 
   comm::Communicator* comm_ = nullptr;
   GroupStats stats_;

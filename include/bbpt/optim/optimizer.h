@@ -39,8 +39,8 @@ class Optimizer {
   /// [N, K]: the settings to evaluate now. Calling ask() twice without tell() returns the same
   /// matrix.
   virtual Matrix ask() = 0;
-  /// losses.size() must equal the K of the last ask(); throws ConfigError otherwise or when a loss
-  /// is not finite (the state is then unchanged).
+  /// losses.size() must equal the K of the last ask(); throws ConfigError otherwise, and
+  /// NumericalError when a loss is not finite (the state is then unchanged).
   virtual void tell(const std::vector<double>& losses) = 0;
   /// Distributed evaluation (rank 0 owns the optimizer; every other rank holds a replica built
   /// with the same options and seed, which is never told): step_message() is what rank 0
@@ -73,8 +73,8 @@ std::pair<int64_t, Eigen::Map<const Vector>> read_step_and_point(const std::vect
 /// Throws ConfigError unless 0 <= first and first + count <= columns.
 void check_column_range(int64_t first, int64_t count, int64_t columns, const std::string& who);
 
-/// Throws ConfigError unless losses.size() == expected and every loss is finite. `who` names the
-/// optimizer in the message.
+/// Throws ConfigError unless losses.size() == expected, NumericalError unless every loss is
+/// finite. `who` names the optimizer in the message.
 void check_losses(const std::vector<double>& losses, int64_t expected, const std::string& who);
 
 }  // namespace bbpt::optim

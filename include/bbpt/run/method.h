@@ -39,6 +39,10 @@ class Method {
   virtual ~Method() = default;
   /// The budget is spent (or the epochs are done).
   virtual bool finished() const = 0;
+  /// The leader's own work for the next step that may fail before the step's first collective
+  /// (an LLM's proposals): run on the leader only, before the step's control message, so that a
+  /// failure here ends the trial on every rank (trial_protocol.h). step() follows on every rank.
+  virtual void prepare_step() {}
   /// One optimizer step (ask, queries, tell).
   virtual StepMetrics step() = 0;
   virtual int64_t steps_done() const = 0;
@@ -74,6 +78,9 @@ CommonOptions read_common_options(RunConfig& config);
 
 /// The method names `bbpt run` knows.
 const std::vector<std::string>& method_names();
+
+/// Whether the method asks an LLM (llm-opt, ipo, glov): its config has the llm_* keys.
+bool is_llm_method(const std::string& method);
 
 /// Builds the runner for options.method; reads its options from `config`. Throws ConfigError for
 /// an unknown method.

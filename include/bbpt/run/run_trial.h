@@ -14,7 +14,9 @@
 // every rank calls run_trial with the same request. Rank 0 (the leader) does everything above and
 // is the only rank that touches DIR; once it has the few-shot sample, the features and the
 // checkpoint, it sends them to the other ranks, which then only help evaluate each step's queries
-// (dist/query_group.h). Results are identical for any number of ranks.
+// (dist/query_group.h). Results are identical for any number of ranks. The leader starts every step
+// with a control message (continue, finished, stop or failed with the reason) and ends the trial
+// with one, so every rank leaves a trial together, whatever ended it (src/run/trial_protocol.h).
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -37,6 +39,13 @@ class TrialDirectoryBusy : public ConfigError {
   using ConfigError::ConfigError;
 };
 
+/// Thrown on the other ranks of a distributed trial when the leader failed; the reason is the
+/// leader's. Every rank has left the trial, and the group can take its next one.
+class LeaderFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 struct RunRequest {
   /// configs/methods/<name>.yaml
   std::string config_path;
@@ -55,7 +64,7 @@ struct RunRequest {
 
 /// kHelped: a non-leader rank of a distributed trial (it evaluated queries; the leader wrote DIR).
 /// kStopped: a stop was requested (core/stop_signal.h, on the leader); the trial checkpointed at
-/// the end of the current step and the same request continues it.
+/// the end of the current step and the same request continues it (`bbpt run` exits 75).
 enum class RunOutcome { kFinished, kAlreadyDone, kHelped, kStopped };
 
 struct RunSummary {
@@ -66,7 +75,10 @@ struct RunSummary {
 };
 
 /// Runs (or resumes, or skips) one trial. Throws ConfigError for a bad config (file, key and value
-/// named) before any work, and when DIR holds a run of another config.
+/// named) before any work, and when DIR holds a run of another config; NumericalError when the
+/// loss becomes NaN or infinite (the step and what to check named); on the other ranks of a
+/// distributed trial, LeaderFailed when the leader failed, and CommError when this rank failed on
+/// its own (its group can no longer keep in step: the job must end).
 RunSummary run_trial(const RunRequest& request);
 
 /// The resolved config of a request without running it (config.json's content).

@@ -39,6 +39,11 @@ struct TrialSpec {
   data::DataOptions data;
   std::string feature_cache_dir;
   std::string llm_cache_dir;  // responses of the LLM methods' endpoint (llm/response_cache.h)
+  /// Where the LLM methods' endpoints are served when the config names none (the CLI reads
+  /// $BBPT_LLM_BASE_URL and $BBPT_VISION_BASE_URL). Not part of the trial's identity: an address
+  /// says where a model is served, not which model it is (docs/sweeps.md).
+  std::string llm_base_url;
+  std::string vision_base_url;
   std::string vocab_path;
 };
 

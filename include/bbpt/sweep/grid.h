@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -69,6 +70,9 @@ struct PlanOptions {
   std::string default_model;
   /// When set, replaces the sweep file's top-level model: (bbpt sweep --model).
   std::string model_override;
+  /// Called on every trial's resolved config before its id is computed: adds what the result
+  /// depends on from outside the config (the CLI: the LLM's model name and checkpoint fingerprint).
+  std::function<void(nlohmann::json& config)> resolve_inputs;
 };
 
 /// Reads a sweep file (and its includes) and expands it. Throws ConfigError "<file>:<line>: <key>:

@@ -9,6 +9,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "bbpt/core/file_io.h"
@@ -23,8 +26,9 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-RunResult run_bbpt(const std::string& args) {
-  const std::string command = std::string(BBPT_EXECUTABLE) + " " + args + " 2>&1";
+RunResult run_bbpt_in(const std::string& env, const std::string& args) {
+  const std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(BBPT_EXECUTABLE) + " " + args +
+                              " 2>&1";
   RunResult result;
   FILE* pipe = popen(command.c_str(), "r");
   std::array<char, 4096> chunk{};
@@ -33,6 +37,13 @@ RunResult run_bbpt(const std::string& args) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+RunResult run_bbpt(const std::string& args) { return run_bbpt_in("", args); }
+
+/// run_bbpt with environment assignments ("A=1 B=2") for the command.
+RunResult run_bbpt_with_env(const std::string& env, const std::string& args) {
+  return run_bbpt_in(env, args);
 }
 
 std::string temp_path(const std::string& name) {
@@ -207,6 +218,67 @@ TEST(CliLm, MalformedCheckpointsAreOneLine) {
   fs::copy_file(kLlm + "tiny_llama/model.safetensors", dir + "/model.safetensors");
   fs::remove(dir + "/model.safetensors.index.json");
   expect_clean_failure(run_bbpt("lm inspect " + dir), "tokenizer_config.json", "chat");
+}
+
+// What an LLM trial's result depends on is in its resolved config, so in config.json's hash and in
+// a sweep's trial ids: the model name from the environment and a local checkpoint's fingerprint; the
+// endpoint's address is not (docs/sweeps.md, "What a trial id covers"). `bbpt run` resolves the
+// same way: LlmMethods.TheModelFromTheEnvironmentIsRecordedInTheTrialsConfig (llm_methods_test).
+
+/// The trial ids `bbpt sweep plan FILE` prints for `method`, under the environment assignments `env`.
+std::vector<std::string> planned_ids(const std::string& env, const std::string& file, const std::string& method) {
+  const auto r = run_bbpt_with_env(env, "sweep plan " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> ids;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string index, id, name;
+    fields >> index >> id >> name;
+    if (name == method && id.size() == 16) ids.push_back(id);  // not the summary line "N trials; ..."
+  }
+  return ids;
+}
+
+TEST(CliTrialIdentity, ALocalCheckpointsFingerprintIsInTheTrialIdAndFollowsItsFiles) {
+  const std::string llama = std::string(BBPT_SHARED_DIR) + "/assets/llm/tiny_llama";
+  if (!fs::is_directory(llama) || !have_golden()) GTEST_SKIP() << llama << " or the golden CLIP missing";
+  const std::string copy = temp_path("tiny_llama_copy");
+  fs::remove_all(copy);
+  fs::copy(llama, copy, fs::copy_options::recursive);
+  const std::string file = temp_path("identity_local.yaml");
+  std::ofstream(file) << "name: identity\nmodel: " << kGolden << "tiny_vit_openai.pt\n"
+                      << "grid: {dataset: [fmnist], seed: [1, 2]}\nmethods:\n"
+                      << "  glov: {set: {llm_backend: local, llm_model_path: " << copy << "}}\n";
+  const auto before = planned_ids("", file, "glov");
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(planned_ids("", file, "glov"), before);
+  std::ofstream(copy + "/generation_config.json", std::ios::app) << "\n";  // the checkpoint changed
+  const auto after = planned_ids("", file, "glov");
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_NE(after[0], before[0]);
+  EXPECT_NE(after[1], before[1]);
+}
+
+TEST(CliTrialIdentity, ASweepPlannedAgainstAnotherLlmModelHasOtherTrialIds) {
+  if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
+  const std::string file = temp_path("identity_sweep.yaml");
+  std::ofstream(file) << "name: identity\nmodel: " << kGolden << "tiny_vit_openai.pt\n"
+                      << "grid: {dataset: [fmnist], seed: [1, 2]}\nmethods:\n  glov: {}\n  zip: {}\n";
+  const std::string model_a = "BBPT_LLM_MODEL=model-a BBPT_LLM_BASE_URL=http://h1:8000/v1";
+  const auto glov_a = planned_ids(model_a, file, "glov");
+  const auto zip_a = planned_ids(model_a, file, "zip");
+  ASSERT_EQ(glov_a.size(), 2u);
+  ASSERT_EQ(zip_a.size(), 2u);
+  // Another server address, the same model: the same trials.
+  EXPECT_EQ(planned_ids("BBPT_LLM_MODEL=model-a BBPT_LLM_BASE_URL=http://h2:9000/v1", file, "glov"), glov_a);
+  // Another model: other glov trials, the same zip trials.
+  const std::string model_b = "BBPT_LLM_MODEL=model-b BBPT_LLM_BASE_URL=http://h1:8000/v1";
+  const auto glov_b = planned_ids(model_b, file, "glov");
+  ASSERT_EQ(glov_b.size(), 2u);
+  EXPECT_NE(glov_b[0], glov_a[0]);
+  EXPECT_NE(glov_b[1], glov_a[1]);
+  EXPECT_EQ(planned_ids(model_b, file, "zip"), zip_a);
 }
 
 }  // namespace lm_cli

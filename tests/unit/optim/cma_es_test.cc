@@ -182,7 +182,7 @@ TEST(CmaEs, TellRejectsWrongSizeAndNonFinite) {
   EXPECT_THROW(es.tell(std::vector<double>(lambda + 1, 0.0)), ConfigError);
   std::vector<double> losses(lambda, 0.0);
   losses[lambda - 1] = -std::numeric_limits<double>::infinity();
-  EXPECT_THROW(es.tell(losses), ConfigError);
+  EXPECT_THROW(es.tell(losses), NumericalError);
   EXPECT_EQ(es.step(), 0);
   CmaEsOptions options;
   options.population_size = 1;

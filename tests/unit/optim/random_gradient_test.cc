@@ -105,7 +105,7 @@ TEST(RandomGradient, TellRejectsWrongSizeAndNonFinite) {
   EXPECT_THROW(bar.tell(std::vector<double>(5, 0.0)), ConfigError);
   std::vector<double> losses(6, 0.0);
   losses[0] = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_THROW(bar.tell(losses), ConfigError);
+  EXPECT_THROW(bar.tell(losses), NumericalError);
   EXPECT_EQ(bar.step(), 0);
   RandomGradientOptions options;
   options.decay_steps = 0;

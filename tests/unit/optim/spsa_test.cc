@@ -277,9 +277,9 @@ TEST(Spsa, TellRejectsWrongSizeAndNonFinite) {
   EXPECT_THROW(spsa.tell(std::vector<double>(9, 1.0)), ConfigError);
   std::vector<double> losses(10, 1.0);
   losses[3] = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_THROW(spsa.tell(losses), ConfigError);
+  EXPECT_THROW(spsa.tell(losses), NumericalError);
   losses[3] = std::numeric_limits<double>::infinity();
-  EXPECT_THROW(spsa.tell(losses), ConfigError);
+  EXPECT_THROW(spsa.tell(losses), NumericalError);
   EXPECT_EQ(spsa.step(), 0);
   EXPECT_TRUE(spsa.current() == Vector::Zero(3));
 }

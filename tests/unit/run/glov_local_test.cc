@@ -145,6 +145,9 @@ TEST_F(GlovLocal, GuidanceSwitchesOnAndGuidedStepsProposeTemplates) {
   ASSERT_EQ(run.code, 0) << run.output;
   const Json result = Json::parse(bbpt::core::read_file(out + "/result.json"));
   EXPECT_EQ(result.at("llm_backend"), "local");
+  // The checkpoint's fingerprint is part of the trial's config (and so of its hash).
+  const Json config = Json::parse(bbpt::core::read_file(out + "/config.json"));
+  EXPECT_EQ(config.at("llm_model_fingerprint").get<std::string>().rfind("hf:", 0), 0u) << config.dump();
   EXPECT_EQ(result.at("llm").at("requests"), 6 * 4);  // 6 iterations after the initial step, 4 samples each
   EXPECT_EQ(result.at("llm").at("http_calls"), 0);
   EXPECT_GT(result.at("llm").at("completion_tokens").get<int64_t>(), 0);

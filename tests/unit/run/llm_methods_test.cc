@@ -6,6 +6,8 @@
 // response cache makes no HTTP call and gives the same result, and an endpoint that stays down
 // fails the trial with a clear reason while a later run continues it from its checkpoint.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -90,6 +92,25 @@ class LlmMethods : public ::testing::Test {
   }
   void use(const FakeOpenAiServer& server) { ::setenv("BBPT_LLM_BASE_URL", server.url().c_str(), 1); }
 };
+
+TEST_F(LlmMethods, TheModelFromTheEnvironmentIsRecordedInTheTrialsConfig) {
+  FakeOpenAiServer server;
+  use(server);
+  answer_well(server);
+  ::setenv("BBPT_LLM_MODEL", "env-model", 1);
+  const auto out = fresh_dir("env_model");
+  auto args = run_args("llm-opt", out, fresh_dir("env_model_cache"), {"iterations=1"});
+  const auto set = std::find(args.begin(), args.end(), "llm_model=fake-model");
+  args.erase(set - 1, set + 1);  // the model comes from the environment only
+  const auto run = run_to_end(args);
+  ::unsetenv("BBPT_LLM_MODEL");
+  ASSERT_EQ(run.code, 0) << run.output;
+  const auto config = Json::parse(bbpt::core::read_file(out + "/config.json"));
+  EXPECT_EQ(config.at("llm_model"), "env-model");  // and so in config_sha256 and a sweep's trial id
+  EXPECT_EQ(config.at("llm_base_url"), "");         // the address is not: it says where, not what
+  ASSERT_FALSE(server.requests().empty());
+  for (const auto& request : server.requests()) EXPECT_EQ(Json::parse(request.body).at("model"), "env-model");
+}
 
 TEST_F(LlmMethods, LlmOptRefusesMalformedRepliesRetriesAndAccountsExactly) {
   FakeOpenAiServer server;

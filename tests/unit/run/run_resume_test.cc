@@ -3,7 +3,9 @@
 // method finishes with exact query accounting; a run killed (SIGKILL) at a random step and resumed
 // ends with the same result.json (every field but wall_time_s) and the same metrics.jsonl, byte
 // for byte, as an uninterrupted run; a finished directory is not run again; config errors name the
-// key. Skips when the fixture or the prepared dataset is missing.
+// key; SIGTERM, SIGINT and SIGUSR2 checkpoint the run and exit 75, and the same command continues it
+// bit for bit; a loss that becomes NaN fails the run (exit 1) naming the step and what to check.
+// Skips when the fixture or the prepared dataset is missing.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -162,6 +164,62 @@ TEST(Run, ConfigErrorsNameTheKeyAndWriteNothing) {
   const auto bad_type = run_to_end(run_args("zip", fresh_dir("bad_type"), {"budget=many"}));
   EXPECT_EQ(bad_type.code, 2);
   EXPECT_NE(bad_type.output.find("budget"), std::string::npos) << bad_type.output;
+}
+
+/// Waits (up to 3 minutes) until DIR/metrics.jsonl has `lines` lines.
+void wait_for_lines(const std::string& dir, int64_t lines) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (count_lines(dir + "/metrics.jsonl") < lines && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+TEST(Run, ASignalCheckpointsExits75AndTheSameCommandContinuesBitForBit) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  // No periodic checkpoint within the budget: the checkpoint the resume starts from is the stop's.
+  const std::vector<std::string> sets = {"budget=1000", "eval_every=0", "checkpoint_every=100000"};
+  const auto reference = fresh_dir("signal_reference");
+  ASSERT_EQ(run_to_end(run_args("zip", reference, sets)).code, 0);
+  for (const int signal : {SIGTERM, SIGINT, SIGUSR2}) {
+    const auto dir = fresh_dir("signal_" + std::to_string(signal));
+    const pid_t pid = bbpt::testing::spawn_quiet(run_args("zip", dir, sets));
+    wait_for_lines(dir, 3);
+    ASSERT_EQ(kill(pid, signal), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "signal " << signal << " killed the run instead of stopping it";
+    EXPECT_EQ(WEXITSTATUS(status), 75) << "signal " << signal;
+    ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the signal; the test could not interrupt it";
+    ASSERT_TRUE(fs::exists(dir + "/checkpoint.bin")) << "signal " << signal;
+    const int64_t lines_at_stop = count_lines(dir + "/metrics.jsonl");
+    const auto resumed = run_to_end(run_args("zip", dir, sets));
+    ASSERT_EQ(resumed.code, 0) << resumed.output;
+    EXPECT_NE(resumed.output.find("resumed from step " + std::to_string(lines_at_stop)), std::string::npos)
+        << resumed.output;
+    EXPECT_EQ(result_without_time(dir), result_without_time(reference)) << "signal " << signal;
+    EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl"))
+        << "signal " << signal;
+  }
+}
+
+TEST(Run, ALossThatBecomesNaNFailsTheRunNamingTheStepAndWhatToCheck) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto dir = fresh_dir("nan");
+  // A step size of 1e300 sends the prompt to infinity after the first step.
+  const auto r = run_to_end(run_args("zip", dir, {"budget=200", "eval_every=0", "spsa_a=1e300"}));
+  EXPECT_EQ(r.code, 1) << r.output;  // a failed run, not a configuration error
+  const auto last_line = r.output.substr(r.output.rfind("bbpt: error: "));
+  EXPECT_EQ(std::count(last_line.begin(), last_line.end(), '\n'), 1) << last_line;
+  EXPECT_NE(last_line.find("zip: the training loss became non-finite in step "), std::string::npos) << last_line;
+  EXPECT_NE(last_line.find("init_std"), std::string::npos) << last_line;
+  EXPECT_NE(last_line.find("configs/methods/zip.yaml"), std::string::npos) << last_line;
+  // What the steps before wrote is kept; nothing claims the run finished.
+  EXPECT_TRUE(fs::exists(dir + "/config.json"));
+  EXPECT_FALSE(fs::exists(dir + "/result.json"));
+  const auto step = std::stoll(last_line.substr(last_line.find("in step ") + 8));
+  EXPECT_EQ(count_lines(dir + "/metrics.jsonl"), step - 1);
 }
 
 }  // namespace
