@@ -35,7 +35,7 @@ T read_pod(const std::string& bytes, size_t offset) {
 
 nlohmann::json header_to_json(const FeatureHeader& h) {
   return {{"model_fingerprint", h.model_fingerprint}, {"dataset_fingerprint", h.dataset_fingerprint},
-          {"dataset_name", h.dataset_name},           {"preprocessing", h.preprocessing},
+          {"dataset_name", h.dataset_name},           {"dataset_source", h.dataset_source},           {"preprocessing", h.preprocessing},
           {"views", h.views},                         {"seed", h.seed},
           {"num_images", h.num_images},               {"num_views", h.num_views},
           {"embed_dim", h.embed_dim},                 {"class_names", h.class_names},
@@ -47,6 +47,7 @@ FeatureHeader header_from_json(const nlohmann::json& j) {
   h.model_fingerprint = j.at("model_fingerprint").get<std::string>();
   h.dataset_fingerprint = j.at("dataset_fingerprint").get<std::string>();
   h.dataset_name = j.at("dataset_name").get<std::string>();
+  h.dataset_source = j.at("dataset_source").get<std::string>();
   h.preprocessing = j.at("preprocessing").get<std::string>();
   h.views = j.at("views").get<int64_t>();
   h.seed = j.at("seed").get<uint64_t>();
@@ -61,7 +62,13 @@ FeatureHeader header_from_json(const nlohmann::json& j) {
 // Why `cached` cannot stand in for `wanted`; empty when it can.
 std::string mismatch_reason(const FeatureHeader& cached, const FeatureHeader& wanted) {
   if (cached.model_fingerprint != wanted.model_fingerprint) return "model changed";
-  if (cached.dataset_fingerprint != wanted.dataset_fingerprint) return "dataset images changed";
+  if (cached.dataset_source != wanted.dataset_source) {
+    return "another dataset ('" + cached.dataset_source + "' -> '" + wanted.dataset_source + "')";
+  }
+  if (cached.dataset_fingerprint != wanted.dataset_fingerprint) {
+    return "dataset images changed (an image added, removed, relabelled or rewritten: its size, "
+           "mtime, ctime or inode differ)";
+  }
   if (cached.preprocessing != wanted.preprocessing) {
     return "preprocessing changed ('" + cached.preprocessing + "' -> '" + wanted.preprocessing + "')";
   }
@@ -95,10 +102,12 @@ std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed)
 
 std::string feature_cache_path(const FeatureCacheOptions& options,
                                const std::string& model_fingerprint,
-                               const std::string& dataset_name) {
+                               const std::string& dataset_name,
+                               const std::string& dataset_source) {
   std::filesystem::path dir(options.cache_dir);
   dir /= model_fingerprint.substr(0, 16);
-  const std::string file = dataset_name + "_views" + std::to_string(options.views) +
+  const std::string file = dataset_name + "-" + core::sha256_hex(dataset_source).substr(0, 12) +
+                           "_views" + std::to_string(options.views) +
                            (options.views > 0 ? "_seed" + std::to_string(options.seed) : "") + ".bbft";
   return (dir / file).string();
 }
@@ -168,6 +177,7 @@ FeatureSet compute_features(model::ClipModel& model,
   h.model_fingerprint = model_fingerprint;
   h.dataset_fingerprint = dataset.fingerprint();
   h.dataset_name = dataset.name();
+  h.dataset_source = dataset.source();
   h.preprocessing = describe_preprocessing(resolution, options.views, options.seed);
   h.views = options.views;
   h.seed = options.views > 0 ? options.seed : 0;
@@ -237,9 +247,10 @@ FeatureCacheResult load_or_build_features(model::ClipModel& model,
                                           const data::ImageDataset& dataset,
                                           const FeatureCacheOptions& options) {
   FeatureCacheResult result;
-  result.path = feature_cache_path(options, model_fingerprint, dataset.name());
+  result.path = feature_cache_path(options, model_fingerprint, dataset.name(), dataset.source());
   FeatureHeader wanted;
   wanted.model_fingerprint = model_fingerprint;
+  wanted.dataset_source = dataset.source();
   wanted.dataset_fingerprint = dataset.fingerprint();
   wanted.preprocessing =
       describe_preprocessing(model->config().image_resolution, options.views, options.seed);

@@ -21,6 +21,7 @@ class SubsetDataset : public ImageDataset {
   const std::vector<std::string>& class_names() const override { return parent_.class_names(); }
   std::string name() const override { return name_; }
   std::string fingerprint() const override { return fingerprint_; }
+  std::string source() const override { return parent_.source(); }
   const std::vector<int64_t>& items() const { return items_; }
 
  private:
