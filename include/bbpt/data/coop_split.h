@@ -81,6 +81,7 @@ class CoopSplitDataset : public ImageDataset {
   std::string fingerprint() const override;
   /// The resolved absolute image folder.
   std::string source() const override { return source_; }
+  std::string location(size_t index) const override { return path(index); }
   /// Absolute path of image `index`.
   std::string path(size_t index) const;
 

@@ -32,6 +32,11 @@ class ImageDataset {
   /// links resolved), "in-memory <fingerprint>" for sets decoded into memory. Feature caches are
   /// filed by it, so two datasets of the same name() in different places never share one.
   virtual std::string source() const = 0;
+  /// Where image `index` is read from, for messages: its file path, or "<name>[index]" for
+  /// images held in memory.
+  virtual std::string location(size_t index) const {
+    return name() + "[" + std::to_string(index) + "]";
+  }
 };
 
 class ImageFolderDataset : public ImageDataset {
@@ -49,6 +54,7 @@ class ImageFolderDataset : public ImageDataset {
   /// and ctime in ns, inode) and label.
   std::string fingerprint() const override { return fingerprint_; }
   std::string source() const override { return root_; }
+  std::string location(size_t index) const override { return paths_.at(index); }
   const std::string& path(size_t index) const { return paths_.at(index); }
 
  private:
