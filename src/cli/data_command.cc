@@ -66,7 +66,9 @@ void run_data_prepare(const DataPrepareCommandOptions& command, CliContext& cont
 }
 
 /// Where clean checks are recorded.
-std::string check_marker_dir(const CliContext& context) { return context.cache_root() + "/data-checks"; }
+std::string check_marker_dir(const CliContext& context) {
+  return context.cache_root() + "/data-checks";
+}
 
 bool is_coop(const std::string& name) { return name.rfind("coop:", 0) == 0; }
 
@@ -79,7 +81,8 @@ std::vector<std::string> splits_of(const std::string& name, const data::DataOpti
   std::vector<std::string> splits;
   std::error_code ec;
   for (const char* split : {"train", "val", "test"}) {
-    if (std::filesystem::is_directory(std::filesystem::path(name) / split, ec)) splits.push_back(split);
+    if (std::filesystem::is_directory(std::filesystem::path(name) / split, ec))
+      splits.push_back(split);
   }
   if (splits.empty() && std::filesystem::is_directory(name, ec)) splits.push_back("");
   if (splits.empty()) data::describe_dataset(name, options);  // throws the registry's error
@@ -109,7 +112,8 @@ void run_data_check(const std::string& name, CliContext& context) {
     std::cout << label << ": " << check.num_images << " images, " << check.bad.size() << " bad ("
               << check.name << (check.in_memory ? ", decoded into memory when opened" : "")
               << ")\n";
-    for (const auto& bad : check.bad) std::cout << "  bad: " << bad.path << ": " << bad.reason << "\n";
+    for (const auto& bad : check.bad)
+      std::cout << "  bad: " << bad.path << ": " << bad.reason << "\n";
     std::cout << std::flush;
     if (check.bad.empty()) {
       try {
@@ -149,8 +153,7 @@ void run_data_describe(const std::string& name, const CliContext& context) {
       if (data::is_in_memory(*dataset)) {
         std::cout << split << ": " << dataset->size() << " images (" << dataset->name()
                   << ", decoded into memory)\n";
-      } else if (const auto checked =
-                     data::last_clean_check(check_marker_dir(context), *dataset)) {
+      } else if (const auto checked = data::last_clean_check(check_marker_dir(context), *dataset)) {
         std::cout << split << ": " << dataset->size() << " images (" << dataset->name()
                   << ", all decode: `bbpt data check` " << *checked << ")\n";
       } else {
@@ -199,8 +202,7 @@ void add_data_command(CLI::App& app, CliContext& context) {
   });
 
   auto* check = data_cmd->add_subcommand(
-      "check",
-      "Decode every image of every split; list the bad files (exit 1 when there is one)");
+      "check", "Decode every image of every split; list the bad files (exit 1 when there is one)");
   auto check_name = std::make_shared<std::string>();
   check
       ->add_option("name", *check_name,

@@ -71,9 +71,9 @@ DatasetCheck check_dataset_images(const ImageDataset& dataset, int num_threads) 
 void record_clean_check(const std::string& marker_dir,
                         const ImageDataset& dataset,
                         const DatasetCheck& check) {
-  BBPT_CHECK(check.bad.empty(), IoError,
-             dataset.name() << ": " << check.bad.size()
-                            << " bad images; only a clean check is recorded");
+  BBPT_CHECK(
+      check.bad.empty(), IoError,
+      dataset.name() << ": " << check.bad.size() << " bad images; only a clean check is recorded");
   std::error_code ec;
   std::filesystem::create_directories(marker_dir, ec);
   BBPT_CHECK(!ec, IoError,

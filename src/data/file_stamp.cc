@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <sstream>
 
-
 namespace bbpt::data {
 
 FileStamp stamp_file(const std::string& path) {

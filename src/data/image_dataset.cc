@@ -53,8 +53,8 @@ ImageFolderDataset::ImageFolderDataset(const std::string& root, const std::strin
       paths_.push_back(file.string());
       labels_.push_back(label);
       std::ostringstream line;
-      line << class_dir.filename().string() << "/" << file.filename().string() << "\t"
-           << stamp.text << "\t" << label << "\n";
+      line << class_dir.filename().string() << "/" << file.filename().string() << "\t" << stamp.text
+           << "\t" << label << "\n";
       hasher.update(line.str());
     }
     if (any) class_names_.push_back(class_dir.filename().string());

@@ -87,7 +87,7 @@ std::vector<torch::Tensor> per_template_text_features(model::ClipModel& model,
   per_template.reserve(templates.size());
   ClassPrompts prompts(tokenizer, class_names, context_length);  // warns once per cut class
   for (const auto& text_template : templates) {
-    auto tokens = prompts.tokenize(text_template);  // [C, L]
+    auto tokens = prompts.tokenize(text_template);                            // [C, L]
     auto features = model->encode_text(tokens.to(device)).to(torch::kFloat);  // [C, E]
     per_template.push_back(features / features.norm(2, -1, true));
   }

@@ -34,12 +34,19 @@ T read_pod(const std::string& bytes, size_t offset) {
 }
 
 nlohmann::json header_to_json(const FeatureHeader& h) {
-  return {{"model_fingerprint", h.model_fingerprint}, {"dataset_fingerprint", h.dataset_fingerprint},
-          {"dataset_name", h.dataset_name},           {"dataset_source", h.dataset_source},           {"preprocessing", h.preprocessing},
-          {"views", h.views},                         {"seed", h.seed},
-          {"num_images", h.num_images},               {"num_views", h.num_views},
-          {"embed_dim", h.embed_dim},                 {"class_names", h.class_names},
-          {"payload_sha256", h.payload_sha256},       {"bbpt_version", BBPT_VERSION}};
+  return {{"model_fingerprint", h.model_fingerprint},
+          {"dataset_fingerprint", h.dataset_fingerprint},
+          {"dataset_name", h.dataset_name},
+          {"dataset_source", h.dataset_source},
+          {"preprocessing", h.preprocessing},
+          {"views", h.views},
+          {"seed", h.seed},
+          {"num_images", h.num_images},
+          {"num_views", h.num_views},
+          {"embed_dim", h.embed_dim},
+          {"class_names", h.class_names},
+          {"payload_sha256", h.payload_sha256},
+          {"bbpt_version", BBPT_VERSION}};
 }
 
 FeatureHeader header_from_json(const nlohmann::json& j) {
@@ -108,7 +115,8 @@ std::string feature_cache_path(const FeatureCacheOptions& options,
   dir /= model_fingerprint.substr(0, 16);
   const std::string file = dataset_name + "-" + core::sha256_hex(dataset_source).substr(0, 12) +
                            "_views" + std::to_string(options.views) +
-                           (options.views > 0 ? "_seed" + std::to_string(options.seed) : "") + ".bbft";
+                           (options.views > 0 ? "_seed" + std::to_string(options.seed) : "") +
+                           ".bbft";
   return (dir / file).string();
 }
 

@@ -26,7 +26,8 @@ inline uint32_t png_crc32(const std::string& bytes) {
 }
 
 inline void append_be32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xFF));
 }
 
 /// A side x side PNG of noise drawn from `seed`, padded to exactly `num_bytes` with a private
@@ -37,7 +38,8 @@ inline std::string noise_png(int side, uint64_t seed, size_t num_bytes) {
   core::Rng rng(seed);
   for (auto& value : img.rgb) value = static_cast<uint8_t>(rng.next_u64() & 0xFF);
   std::string png = image::encode_png(img);
-  BBPT_ASSERT(png.size() + 12 <= num_bytes, "noise_png: " << png.size() << " bytes > " << num_bytes);
+  BBPT_ASSERT(png.size() + 12 <= num_bytes,
+              "noise_png: " << png.size() << " bytes > " << num_bytes);
   const std::string iend = png.substr(png.size() - 12);
   png.resize(png.size() - 12);
   const std::string type_and_data = "bbPd" + std::string(num_bytes - png.size() - 12 - 12, 'x');

@@ -19,9 +19,9 @@ namespace bbpt::eval {
 /// "{}" in each template is replaced by the class name with '_' turned into spaces.
 std::string fill_template(const std::string& text_template, const std::string& class_name);
 
-/// Token ids of every text (SOT ... EOT, truncated to context_length with EOT kept last), zero-padded:
-/// [N, context_length] int64 on the CPU. Cuts silently: class prompts go through ClassPrompts
-/// (class_prompts.h), which says when it cuts.
+/// Token ids of every text (SOT ... EOT, truncated to context_length with EOT kept last),
+/// zero-padded: [N, context_length] int64 on the CPU. Cuts silently: class prompts go through
+/// ClassPrompts (class_prompts.h), which says when it cuts.
 torch::Tensor tokenize_texts(const tokenizer::ClipTokenizer& tokenizer,
                              const std::vector<std::string>& texts,
                              int64_t context_length);

@@ -7,8 +7,8 @@
 // preprocessing string (resolution, transform, views, seed). Why stamps and not content hashes:
 // docs/data.md ("The feature cache key").
 //
-// File layout (.bbft, little-endian): "BBPTFEAT" | uint32 version | uint32 0 | uint64 header_bytes |
-// header JSON | float32 features [N, V, E] | int32 labels [N].
+// File layout (.bbft, little-endian): "BBPTFEAT" | uint32 version | uint32 0 | uint64 header_bytes
+// | header JSON | float32 features [N, V, E] | int32 labels [N].
 #pragma once
 
 #include <torch/torch.h>

@@ -53,13 +53,15 @@ TEST_F(DataCheckTest, CleanFolderPassesAndDescribeThenCountsCheckedImages) {
   const std::string ds = (root_ / "ds").string();
   const Exit before = bbpt({"data", "describe", ds});
   ASSERT_EQ(before.code, 0) << before.output;
-  EXPECT_NE(before.output.find("train: 3 image files (ds-train, not decoded yet: `bbpt data check "),
-            std::string::npos)
+  EXPECT_NE(
+      before.output.find("train: 3 image files (ds-train, not decoded yet: `bbpt data check "),
+      std::string::npos)
       << before.output;
 
   const Exit check = bbpt({"data", "check", ds});
   EXPECT_EQ(check.code, 0) << check.output;
-  EXPECT_NE(check.output.find("train: 3 images, 0 bad (ds-train)"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("train: 3 images, 0 bad (ds-train)"), std::string::npos)
+      << check.output;
   EXPECT_NE(check.output.find("checked 6 images in 2 splits: 0 bad"), std::string::npos)
       << check.output;
 
@@ -94,8 +96,9 @@ TEST_F(DataCheckTest, EveryBadFileIsListedWithItsReasonAndExitIsOne) {
   EXPECT_NE(check.output.find("  bad: " + text + ": expected a JPEG or PNG image"),
             std::string::npos)
       << check.output;
-  EXPECT_NE(check.output.find("  bad: " + empty + ": expected a JPEG or PNG image (the file is empty)"),
-            std::string::npos)
+  EXPECT_NE(
+      check.output.find("  bad: " + empty + ": expected a JPEG or PNG image (the file is empty)"),
+      std::string::npos)
       << check.output;
   EXPECT_NE(check.output.find("train: 5 images, 2 bad"), std::string::npos) << check.output;
   EXPECT_NE(check.output.find("test: 4 images, 1 bad"), std::string::npos) << check.output;
