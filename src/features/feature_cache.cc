@@ -95,7 +95,10 @@ std::string to_string(CacheOutcome outcome) {
   return "?";
 }
 
-std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed) {
+std::string describe_preprocessing(int64_t resolution,
+                                   int views,
+                                   uint64_t seed,
+                                   torch::Dtype compute_dtype) {
   std::ostringstream out;
   if (views == 0) {
     out << "eval:resolution=" << resolution << ",resize=pil-bicubic-short-side,crop=center,norm=clip";
@@ -104,6 +107,7 @@ std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed)
         << ",random-resized-crop(0.08-1,3/4-4/3,pil-bicubic),hflip=0.5,norm=clip,views=" << views
         << ",seed=" << seed;
   }
+  out << ",compute=" << c10::toString(compute_dtype);
   return out.str();
 }
 
@@ -186,7 +190,7 @@ FeatureSet compute_features(model::ClipModel& model,
   h.dataset_fingerprint = dataset.fingerprint();
   h.dataset_name = dataset.name();
   h.dataset_source = dataset.source();
-  h.preprocessing = describe_preprocessing(resolution, options.views, options.seed);
+  h.preprocessing = describe_preprocessing(resolution, options.views, options.seed, dtype);
   h.views = options.views;
   h.seed = options.views > 0 ? options.seed : 0;
   h.num_images = num_images;
@@ -261,7 +265,8 @@ FeatureCacheResult load_or_build_features(model::ClipModel& model,
   wanted.dataset_source = dataset.source();
   wanted.dataset_fingerprint = dataset.fingerprint();
   wanted.preprocessing =
-      describe_preprocessing(model->config().image_resolution, options.views, options.seed);
+      describe_preprocessing(model->config().image_resolution, options.views, options.seed,
+                             model->text_projection.scalar_type());
   wanted.class_names = dataset.class_names();
 
   if (core::is_regular_file(result.path) && !options.force_rebuild) {

@@ -70,8 +70,13 @@ struct FeatureCacheResult {
   std::string reason;  // why a cache was rebuilt, empty otherwise
 };
 
-/// The preprocessing description stored in headers (part of the cache key).
-std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed);
+/// The preprocessing description stored in headers (part of the cache key): the transform, its
+/// resolution, views and seed, and the dtype the image tower computes in (float16 features are
+/// not float32 features).
+std::string describe_preprocessing(int64_t resolution,
+                                   int views,
+                                   uint64_t seed,
+                                   torch::Dtype compute_dtype = torch::kFloat);
 
 /// Where the cache for this request lives:
 /// <cache_dir>/<model fp[:16]>/<name>-<sha256(source)[:12]>_views<V>[_seed<S>].bbft, so that two
