@@ -30,7 +30,7 @@ class DataCheckTest : public ::testing::Test {
     }
   }
 
-  Exit bbpt(const std::vector<std::string>& args) {
+  Exit run_bbpt(const std::vector<std::string>& args) {
     std::vector<std::string> all = {BBPT_EXECUTABLE, "--threads", "2", "--cache-dir",
                                     (root_ / "cache").string()};
     all.insert(all.end(), args.begin(), args.end());
@@ -51,28 +51,28 @@ class DataCheckTest : public ::testing::Test {
 
 TEST_F(DataCheckTest, CleanFolderPassesAndDescribeThenCountsCheckedImages) {
   const std::string ds = (root_ / "ds").string();
-  const Exit before = bbpt({"data", "describe", ds});
+  const Exit before = run_bbpt({"data", "describe", ds});
   ASSERT_EQ(before.code, 0) << before.output;
   EXPECT_NE(
       before.output.find("train: 3 image files (ds-train, not decoded yet: `bbpt data check "),
       std::string::npos)
       << before.output;
 
-  const Exit check = bbpt({"data", "check", ds});
+  const Exit check = run_bbpt({"data", "check", ds});
   EXPECT_EQ(check.code, 0) << check.output;
   EXPECT_NE(check.output.find("train: 3 images, 0 bad (ds-train)"), std::string::npos)
       << check.output;
   EXPECT_NE(check.output.find("checked 6 images in 2 splits: 0 bad"), std::string::npos)
       << check.output;
 
-  const Exit after = bbpt({"data", "describe", ds});
+  const Exit after = run_bbpt({"data", "describe", ds});
   EXPECT_NE(after.output.find("test: 3 images (ds-test, all decode: `bbpt data check` "),
             std::string::npos)
       << after.output;
   // Rewriting an image (same name) voids the record: the count is of files again.
   const std::string first = (root_ / "ds/test/cat/0.png").string();
   std::ofstream(first, std::ios::binary | std::ios::trunc) << "not an image";
-  const Exit edited = bbpt({"data", "describe", ds});
+  const Exit edited = run_bbpt({"data", "describe", ds});
   EXPECT_NE(edited.output.find("test: 3 image files"), std::string::npos) << edited.output;
   EXPECT_NE(edited.output.find("train: 3 images (ds-train, all decode"), std::string::npos)
       << edited.output;
@@ -88,7 +88,7 @@ TEST_F(DataCheckTest, EveryBadFileIsListedWithItsReasonAndExitIsOne) {
       bbpt::testing::write_image_file(root_ / "ds/train", "dog", "empty.jpg", "");
   const auto files_before = snapshot();
 
-  const Exit check = bbpt({"data", "check", (root_ / "ds").string()});
+  const Exit check = run_bbpt({"data", "check", (root_ / "ds").string()});
   EXPECT_EQ(check.code, 1) << check.output;
   EXPECT_NE(check.output.find("  bad: " + truncated + ": corrupt or truncated PNG image"),
             std::string::npos)
@@ -108,7 +108,7 @@ TEST_F(DataCheckTest, EveryBadFileIsListedWithItsReasonAndExitIsOne) {
   EXPECT_EQ(snapshot(), files_before);  // a check reads, never moves or deletes
 
   // Nothing bad was recorded as checked.
-  const Exit describe = bbpt({"data", "describe", (root_ / "ds").string()});
+  const Exit describe = run_bbpt({"data", "describe", (root_ / "ds").string()});
   EXPECT_NE(describe.output.find("train: 5 image files"), std::string::npos) << describe.output;
   EXPECT_NE(describe.output.find("test: 4 image files"), std::string::npos) << describe.output;
 }
@@ -117,7 +117,7 @@ TEST_F(DataCheckTest, FolderWithoutSplitsIsCheckedAsOne) {
   const std::string png = bbpt::core::read_file((root_ / "ds/train/cat/0.png").string());
   bbpt::testing::write_image_file(root_ / "flat", "cat", "a.png", png);
   const std::string bad = bbpt::testing::write_image_file(root_ / "flat", "dog", "b.png", "x");
-  const Exit check = bbpt({"data", "check", (root_ / "flat").string()});
+  const Exit check = run_bbpt({"data", "check", (root_ / "flat").string()});
   EXPECT_EQ(check.code, 1) << check.output;
   EXPECT_NE(check.output.find("(root): 2 images, 1 bad (flat)"), std::string::npos) << check.output;
   EXPECT_NE(check.output.find("  bad: " + bad + ": "), std::string::npos) << check.output;
@@ -127,7 +127,7 @@ TEST_F(DataCheckTest, InMemoryDatasetIsAcceptedAndReported) {
   if (!fs::exists(bbpt::testing::data_dir() + "/mnist/0.json")) {
     GTEST_SKIP() << "mnist is not prepared in " << bbpt::testing::data_dir();
   }
-  const Exit check = bbpt({"data", "check", "mnist", "--data-dir", bbpt::testing::data_dir()});
+  const Exit check = run_bbpt({"data", "check", "mnist", "--data-dir", bbpt::testing::data_dir()});
   EXPECT_EQ(check.code, 0) << check.output;
   EXPECT_NE(check.output.find("0 bad (mnist-train, decoded into memory when opened)"),
             std::string::npos)
@@ -137,7 +137,7 @@ TEST_F(DataCheckTest, InMemoryDatasetIsAcceptedAndReported) {
 }
 
 TEST_F(DataCheckTest, UnknownDatasetIsAConfigError) {
-  const Exit check = bbpt({"data", "check", (root_ / "nowhere").string()});
+  const Exit check = run_bbpt({"data", "check", (root_ / "nowhere").string()});
   EXPECT_EQ(check.code, 2) << check.output;
   EXPECT_NE(check.output.find((root_ / "nowhere").string()), std::string::npos) << check.output;
 }
