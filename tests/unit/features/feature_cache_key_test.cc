@@ -4,6 +4,7 @@
 // pixels, get separate caches; an image rewritten in place at the same size (mtime even set back)
 // makes the cache stale. Through the `bbpt features` binary, as a user meets it.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
