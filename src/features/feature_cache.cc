@@ -264,9 +264,8 @@ FeatureCacheResult load_or_build_features(model::ClipModel& model,
   wanted.model_fingerprint = model_fingerprint;
   wanted.dataset_source = dataset.source();
   wanted.dataset_fingerprint = dataset.fingerprint();
-  wanted.preprocessing =
-      describe_preprocessing(model->config().image_resolution, options.views, options.seed,
-                             model->text_projection.scalar_type());
+  wanted.preprocessing = describe_preprocessing(model->config().image_resolution, options.views,
+                                                options.seed, model->text_projection.scalar_type());
   wanted.class_names = dataset.class_names();
 
   if (core::is_regular_file(result.path) && !options.force_rebuild) {

@@ -3,8 +3,8 @@
 // called `ds`, in different folders, with the same file names and byte sizes but different
 // pixels, get separate caches; an image rewritten in place at the same size (mtime even set back)
 // makes the cache stale. Through the `bbpt features` binary, as a user meets it.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
