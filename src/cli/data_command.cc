@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 // `bbpt data prepare [--data-dir DIR] [--only NAME...]`: materialises the registry datasets from
 // the system packages, npm and the assets folder (one line per dataset), and
-// `bbpt data describe NAME`: the classes, templates and split sizes the registry sees.
+// `bbpt data describe NAME`: the classes, templates and split sizes the registry sees, and
+// `bbpt data check NAME`: decodes every image of every split and lists the bad ones.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "bbpt/core/error.h"
+#include "bbpt/data/dataset_check.h"
 #include "bbpt/data/dataset_prepare.h"
 #include "bbpt/data/dataset_registry.h"
 #include "cli_context.h"
@@ -60,6 +65,77 @@ void run_data_prepare(const DataPrepareCommandOptions& command, CliContext& cont
   }
 }
 
+/// Where clean checks are recorded.
+std::string check_marker_dir(const CliContext& context) {
+  return context.cache_root() + "/data-checks";
+}
+
+bool is_coop(const std::string& name) { return name.rfind("coop:", 0) == 0; }
+
+/// The splits `bbpt data check` and `describe` look at: train, (val,) test for registry names;
+/// for a folder, those of its train/, val/, test/ that exist, else the folder itself ("").
+std::vector<std::string> splits_of(const std::string& name, const data::DataOptions& options) {
+  const auto& builtin = data::builtin_dataset_names();
+  if (is_coop(name)) return {"train", "val", "test"};
+  if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) return {"train", "test"};
+  std::vector<std::string> splits;
+  std::error_code ec;
+  for (const char* split : {"train", "val", "test"}) {
+    if (std::filesystem::is_directory(std::filesystem::path(name) / split, ec))
+      splits.push_back(split);
+  }
+  if (splits.empty() && std::filesystem::is_directory(name, ec)) splits.push_back("");
+  if (splits.empty()) data::describe_dataset(name, options);  // throws the registry's error
+  return splits;
+}
+
+void run_data_check(const std::string& name, CliContext& context) {
+  const data::DataOptions options = context.data_options();
+  const int threads = context.global.num_threads > 0
+                          ? context.global.num_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::cout << "dataset: " << name << " (" << threads << " decode threads)\n";
+  size_t num_images = 0, num_bad = 0, num_splits = 0;
+  for (const auto& split : splits_of(name, options)) {
+    const std::string label = split.empty() ? "(root)" : split;
+    std::unique_ptr<data::ImageDataset> dataset;
+    try {
+      dataset = data::open_dataset(name, split, options);
+    } catch (const ConfigError& e) {
+      std::cout << label << ": not available: " << e.what() << std::endl;
+      continue;
+    }
+    const data::DatasetCheck check = data::check_dataset_images(*dataset, threads);
+    ++num_splits;
+    num_images += check.num_images;
+    num_bad += check.bad.size();
+    std::cout << label << ": " << check.num_images << " images, " << check.bad.size() << " bad ("
+              << check.name << (check.in_memory ? ", decoded into memory when opened" : "")
+              << ")\n";
+    for (const auto& bad : check.bad)
+      std::cout << "  bad: " << bad.path << ": " << bad.reason << "\n";
+    std::cout << std::flush;
+    if (check.bad.empty()) {
+      try {
+        data::record_clean_check(check_marker_dir(context), *dataset, check);
+      } catch (const Error& e) {  // the check stands; only its record is lost
+        std::cout << "  (not recorded: " << e.what() << ")\n";
+      }
+    }
+  }
+  BBPT_CHECK(num_splits > 0, ConfigError,
+             name << ": no split could be opened (see above); run `bbpt data prepare` or pass an "
+                     "ImageFolder root");
+  std::cout << "checked " << num_images << " images in " << num_splits
+            << (num_splits == 1 ? " split: " : " splits: ") << num_bad << " bad";
+  if (num_bad > 0) {
+    std::cout << "; fix or remove the files listed (a run fails when its few-shot sample or test "
+                 "split holds one)";
+    context.exit_code = 1;
+  }
+  std::cout << std::endl;
+}
+
 void run_data_describe(const std::string& name, const CliContext& context) {
   const data::DataOptions options = context.data_options();
   const data::DatasetDescription description = data::describe_dataset(name, options);
@@ -73,7 +149,17 @@ void run_data_describe(const std::string& name, const CliContext& context) {
     if (std::string(split) == "val" && !coop) continue;
     try {
       const auto dataset = data::open_dataset(name, split, options);
-      std::cout << split << ": " << dataset->size() << " images (" << dataset->name() << ")\n";
+      // Counts of files are not counts of images that decode: say which this is.
+      if (data::is_in_memory(*dataset)) {
+        std::cout << split << ": " << dataset->size() << " images (" << dataset->name()
+                  << ", decoded into memory)\n";
+      } else if (const auto checked = data::last_clean_check(check_marker_dir(context), *dataset)) {
+        std::cout << split << ": " << dataset->size() << " images (" << dataset->name()
+                  << ", all decode: `bbpt data check` " << *checked << ")\n";
+      } else {
+        std::cout << split << ": " << dataset->size() << " image files (" << dataset->name()
+                  << ", not decoded yet: `bbpt data check " << name << "` decodes every one)\n";
+      }
     } catch (const ConfigError& e) {
       std::cout << split << ": not available: " << e.what() << "\n";
     }
@@ -99,8 +185,10 @@ void add_data_command(CLI::App& app, CliContext& context) {
     run_data_prepare(*options, context);
   });
 
-  auto* describe =
-      data_cmd->add_subcommand("describe", "Print a dataset's classes, templates and split sizes");
+  auto* describe = data_cmd->add_subcommand(
+      "describe",
+      "Print a dataset's classes, templates and split sizes (image files until `data check` has "
+      "decoded them)");
   auto name = std::make_shared<std::string>();
   describe
       ->add_option("name", *name,
@@ -111,6 +199,20 @@ void add_data_command(CLI::App& app, CliContext& context) {
   describe->callback([&context, name] {
     context.apply_runtime_settings();
     run_data_describe(*name, context);
+  });
+
+  auto* check = data_cmd->add_subcommand(
+      "check", "Decode every image of every split; list the bad files (exit 1 when there is one)");
+  auto check_name = std::make_shared<std::string>();
+  check
+      ->add_option("name", *check_name,
+                   "fmnist, mnist, cifar10, flowers12, coop:<Name> or an ImageFolder path")
+      ->required();
+  check->add_option("--data-dir", context.global.data_dir,
+                    "Where the datasets are (default <cache-dir>/data)");
+  check->callback([&context, check_name] {
+    context.apply_runtime_settings();
+    run_data_check(*check_name, context);
   });
 }
 

@@ -12,6 +12,7 @@
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/image/decode.h"
+#include "file_stamp.h"
 
 namespace bbpt::data {
 namespace fs = std::filesystem;
@@ -137,6 +138,7 @@ CoopSplitDataset::CoopSplitDataset(const CoopSplit& split_file,
                                    bool hash_file_sizes)
     : name_(name),
       image_dir_(image_dir),
+      source_(resolved_path(image_dir)),
       items_(split_file.items(split)),
       class_names_(split_file.class_names),
       hash_file_sizes_(hash_file_sizes) {}
@@ -148,6 +150,7 @@ CoopSplitDataset::CoopSplitDataset(CoopSplit&& split_file,
                                    bool hash_file_sizes)
     : name_(name),
       image_dir_(image_dir),
+      source_(resolved_path(image_dir)),
       items_(std::move(split_file.items(split))),
       class_names_(std::move(split_file.class_names)),
       hash_file_sizes_(hash_file_sizes) {}
@@ -163,17 +166,18 @@ image::Image CoopSplitDataset::load_image(size_t index) const {
 std::string CoopSplitDataset::fingerprint() const {
   std::call_once(fingerprint_once_, [this] {
     core::Sha256 hasher;
+    // The resolved image folder: the same split file over images elsewhere is another dataset.
+    hasher.update("coop v2\t" + source_ + "\n");
     for (const auto& class_name : class_names_) hasher.update(class_name + "\n");
     for (size_t i = 0; i < items_.size(); ++i) {
       std::ostringstream line;
       line << items_[i].relpath << "\t";
       if (hash_file_sizes_) {
-        std::error_code ec;
-        const auto num_bytes = fs::file_size(path(i), ec);
-        BBPT_CHECK(!ec, IoError,
-                   path(i) << ": cannot read the image of " << name_ << " (" << ec.message()
+        const FileStamp stamp = stamp_file(path(i));
+        BBPT_CHECK(stamp.ok, IoError,
+                   path(i) << ": cannot read the image of " << name_ << " (" << stamp.error
                            << "); expected every image of the split under " << image_dir_);
-        line << num_bytes << "\t";
+        line << stamp.text << "\t";
       }
       line << items_[i].label << "\n";
       hasher.update(line.str());

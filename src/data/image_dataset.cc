@@ -9,6 +9,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/image/decode.h"
+#include "file_stamp.h"
 
 namespace bbpt::data {
 namespace fs = std::filesystem;
@@ -30,23 +31,30 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
 }  // namespace
 
 ImageFolderDataset::ImageFolderDataset(const std::string& root, const std::string& name)
-    : name_(name) {
+    : name_(name), root_(resolved_path(root)) {
   std::error_code ec;
   BBPT_CHECK(fs::is_directory(root, ec), IoError,
              root << ": not a directory (expected an ImageFolder: <root>/<class>/<image>.jpg|png)");
   core::Sha256 hasher;
+  // The resolved root: a folder of the same name elsewhere, with the same files, is another
+  // dataset (issue #18).
+  hasher.update("image-folder v2\t" + root_ + "\n");
   for (const auto& class_dir : sorted_entries(root)) {
     if (!fs::is_directory(class_dir)) continue;
     const int label = static_cast<int>(class_names_.size());
     bool any = false;
     for (const auto& file : sorted_entries(class_dir)) {
-      if (!fs::is_regular_file(file) || !has_image_extension(file)) continue;
+      if (!has_image_extension(file)) continue;
+      // A dangling link keeps its place: load_image and `bbpt data check` then name it, rather
+      // than the dataset silently shrinking.
+      const FileStamp stamp = stamp_file(file.string());
+      if (stamp.ok && !stamp.regular) continue;
       any = true;
       paths_.push_back(file.string());
       labels_.push_back(label);
       std::ostringstream line;
-      line << class_dir.filename().string() << "/" << file.filename().string() << "\t"
-           << fs::file_size(file) << "\t" << label << "\n";
+      line << class_dir.filename().string() << "/" << file.filename().string() << "\t" << stamp.text
+           << "\t" << label << "\n";
       hasher.update(line.str());
     }
     if (any) class_names_.push_back(class_dir.filename().string());

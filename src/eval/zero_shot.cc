@@ -7,6 +7,7 @@
 #include <set>
 
 #include "bbpt/core/error.h"
+#include "bbpt/eval/class_prompts.h"
 
 namespace bbpt::eval {
 namespace {
@@ -84,11 +85,9 @@ std::vector<torch::Tensor> per_template_text_features(model::ClipModel& model,
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> per_template;
   per_template.reserve(templates.size());
+  ClassPrompts prompts(tokenizer, class_names, context_length);  // warns once per cut class
   for (const auto& text_template : templates) {
-    std::vector<std::string> prompts;
-    prompts.reserve(class_names.size());
-    for (const auto& name : class_names) prompts.push_back(fill_template(text_template, name));
-    auto tokens = tokenize_texts(tokenizer, prompts, context_length);  // [C, L]
+    auto tokens = prompts.tokenize(text_template);                            // [C, L]
     auto features = model->encode_text(tokens.to(device)).to(torch::kFloat);  // [C, E]
     per_template.push_back(features / features.norm(2, -1, true));
   }

@@ -34,12 +34,19 @@ T read_pod(const std::string& bytes, size_t offset) {
 }
 
 nlohmann::json header_to_json(const FeatureHeader& h) {
-  return {{"model_fingerprint", h.model_fingerprint}, {"dataset_fingerprint", h.dataset_fingerprint},
-          {"dataset_name", h.dataset_name},           {"preprocessing", h.preprocessing},
-          {"views", h.views},                         {"seed", h.seed},
-          {"num_images", h.num_images},               {"num_views", h.num_views},
-          {"embed_dim", h.embed_dim},                 {"class_names", h.class_names},
-          {"payload_sha256", h.payload_sha256},       {"bbpt_version", BBPT_VERSION}};
+  return {{"model_fingerprint", h.model_fingerprint},
+          {"dataset_fingerprint", h.dataset_fingerprint},
+          {"dataset_name", h.dataset_name},
+          {"dataset_source", h.dataset_source},
+          {"preprocessing", h.preprocessing},
+          {"views", h.views},
+          {"seed", h.seed},
+          {"num_images", h.num_images},
+          {"num_views", h.num_views},
+          {"embed_dim", h.embed_dim},
+          {"class_names", h.class_names},
+          {"payload_sha256", h.payload_sha256},
+          {"bbpt_version", BBPT_VERSION}};
 }
 
 FeatureHeader header_from_json(const nlohmann::json& j) {
@@ -47,6 +54,7 @@ FeatureHeader header_from_json(const nlohmann::json& j) {
   h.model_fingerprint = j.at("model_fingerprint").get<std::string>();
   h.dataset_fingerprint = j.at("dataset_fingerprint").get<std::string>();
   h.dataset_name = j.at("dataset_name").get<std::string>();
+  h.dataset_source = j.at("dataset_source").get<std::string>();
   h.preprocessing = j.at("preprocessing").get<std::string>();
   h.views = j.at("views").get<int64_t>();
   h.seed = j.at("seed").get<uint64_t>();
@@ -61,7 +69,13 @@ FeatureHeader header_from_json(const nlohmann::json& j) {
 // Why `cached` cannot stand in for `wanted`; empty when it can.
 std::string mismatch_reason(const FeatureHeader& cached, const FeatureHeader& wanted) {
   if (cached.model_fingerprint != wanted.model_fingerprint) return "model changed";
-  if (cached.dataset_fingerprint != wanted.dataset_fingerprint) return "dataset images changed";
+  if (cached.dataset_source != wanted.dataset_source) {
+    return "another dataset ('" + cached.dataset_source + "' -> '" + wanted.dataset_source + "')";
+  }
+  if (cached.dataset_fingerprint != wanted.dataset_fingerprint) {
+    return "dataset images changed (an image added, removed, relabelled or rewritten: its size, "
+           "mtime, ctime or inode differ)";
+  }
   if (cached.preprocessing != wanted.preprocessing) {
     return "preprocessing changed ('" + cached.preprocessing + "' -> '" + wanted.preprocessing + "')";
   }
@@ -81,7 +95,10 @@ std::string to_string(CacheOutcome outcome) {
   return "?";
 }
 
-std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed) {
+std::string describe_preprocessing(int64_t resolution,
+                                   int views,
+                                   uint64_t seed,
+                                   torch::Dtype compute_dtype) {
   std::ostringstream out;
   if (views == 0) {
     out << "eval:resolution=" << resolution << ",resize=pil-bicubic-short-side,crop=center,norm=clip";
@@ -90,16 +107,20 @@ std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed)
         << ",random-resized-crop(0.08-1,3/4-4/3,pil-bicubic),hflip=0.5,norm=clip,views=" << views
         << ",seed=" << seed;
   }
+  out << ",compute=" << c10::toString(compute_dtype);
   return out.str();
 }
 
 std::string feature_cache_path(const FeatureCacheOptions& options,
                                const std::string& model_fingerprint,
-                               const std::string& dataset_name) {
+                               const std::string& dataset_name,
+                               const std::string& dataset_source) {
   std::filesystem::path dir(options.cache_dir);
   dir /= model_fingerprint.substr(0, 16);
-  const std::string file = dataset_name + "_views" + std::to_string(options.views) +
-                           (options.views > 0 ? "_seed" + std::to_string(options.seed) : "") + ".bbft";
+  const std::string file = dataset_name + "-" + core::sha256_hex(dataset_source).substr(0, 12) +
+                           "_views" + std::to_string(options.views) +
+                           (options.views > 0 ? "_seed" + std::to_string(options.seed) : "") +
+                           ".bbft";
   return (dir / file).string();
 }
 
@@ -168,7 +189,8 @@ FeatureSet compute_features(model::ClipModel& model,
   h.model_fingerprint = model_fingerprint;
   h.dataset_fingerprint = dataset.fingerprint();
   h.dataset_name = dataset.name();
-  h.preprocessing = describe_preprocessing(resolution, options.views, options.seed);
+  h.dataset_source = dataset.source();
+  h.preprocessing = describe_preprocessing(resolution, options.views, options.seed, dtype);
   h.views = options.views;
   h.seed = options.views > 0 ? options.seed : 0;
   h.num_images = num_images;
@@ -237,12 +259,13 @@ FeatureCacheResult load_or_build_features(model::ClipModel& model,
                                           const data::ImageDataset& dataset,
                                           const FeatureCacheOptions& options) {
   FeatureCacheResult result;
-  result.path = feature_cache_path(options, model_fingerprint, dataset.name());
+  result.path = feature_cache_path(options, model_fingerprint, dataset.name(), dataset.source());
   FeatureHeader wanted;
   wanted.model_fingerprint = model_fingerprint;
+  wanted.dataset_source = dataset.source();
   wanted.dataset_fingerprint = dataset.fingerprint();
-  wanted.preprocessing =
-      describe_preprocessing(model->config().image_resolution, options.views, options.seed);
+  wanted.preprocessing = describe_preprocessing(model->config().image_resolution, options.views,
+                                                options.seed, model->text_projection.scalar_type());
   wanted.class_names = dataset.class_names();
 
   if (core::is_regular_file(result.path) && !options.force_rebuild) {

@@ -4,6 +4,7 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/log.h"
+#include "bbpt/eval/class_prompts.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/image/transforms.h"
 #include "bbpt/pretrain/contrastive_trainer.h"
@@ -50,16 +51,21 @@ PretrainData load_pretrain_data(const PretrainDataset& dataset,
   }
 
   const auto& class_names = description.class_names;
-  std::vector<std::string> captions;
   std::vector<int64_t> caption_class;
   for (size_t c = 0; c < class_names.size(); ++c) {
-    for (const auto& style : dataset.captions) {
-      captions.push_back(eval::fill_template(style, class_names[c]));
-      caption_class.push_back(static_cast<int64_t>(c));
-    }
+    caption_class.insert(caption_class.end(), dataset.captions.size(), static_cast<int64_t>(c));
   }
-  const auto num_captions = static_cast<int64_t>(captions.size());
-  out.caption_tokens = eval::tokenize_texts(tokenizer, captions, context_length);  // [U, L]
+  const auto num_captions = static_cast<int64_t>(caption_class.size());
+  // Class-major like caption_class. Cut captions are warned about once per class (ClassPrompts).
+  eval::ClassPrompts prompts(tokenizer, class_names, context_length);
+  std::vector<torch::Tensor> per_style;  // S x [C, L]
+  for (const auto& style : dataset.captions) per_style.push_back(prompts.tokenize(style));
+  out.caption_tokens = torch::zeros({0, context_length}, torch::kLong);
+  if (!per_style.empty()) {
+    // [S, C, L] -> [C, S, L] -> [U, L]
+    out.caption_tokens =
+        torch::stack(per_style).permute({1, 0, 2}).reshape({num_captions, context_length});
+  }
   out.caption_class = torch::tensor(caption_class, torch::kLong);                  // [U]
   BBPT_LOG_INFO("pretrain data " << dataset.name << ": " << num_images << " train images, "
                                  << class_names.size() << " classes, " << num_captions << " captions");

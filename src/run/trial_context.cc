@@ -88,9 +88,14 @@ torch::Tensor TrialContext::placeholder_tokens(int64_t num_context) const {
 }
 
 torch::Tensor TrialContext::template_tokens(const std::string& text_template) const {
-  std::vector<std::string> texts;
-  for (const auto& name : description.class_names) texts.push_back(eval::fill_template(text_template, name));
-  return eval::tokenize_texts(*tokenizer, texts, model->config().context_length);
+  {
+    std::lock_guard<std::mutex> lock(class_prompts_mutex_);
+    if (!class_prompts_) {
+      class_prompts_ = std::make_unique<eval::ClassPrompts>(*tokenizer, description.class_names,
+                                                            model->config().context_length);
+    }
+  }
+  return class_prompts_->tokenize(text_template);  // [C, L]
 }
 
 }  // namespace bbpt::run

@@ -52,8 +52,9 @@ class CoopSplitDataset : public ImageDataset {
  public:
   /// Lists `split` of split_file; images are read from image_dir/<relpath> on load. Does not touch
   /// the images (the folder may be filled later); a missing image fails in load_image.
-  /// `hash_file_sizes` = false leaves the file sizes out of the fingerprint, so that it never
-  /// stats the images (the folder layouts, whose listing already comes from the folders).
+  /// `hash_file_sizes` = false leaves the file stamps out of the fingerprint, so that it never
+  /// stats the images (the folder layouts, whose listing already comes from the folders; their
+  /// images edited in place are not noticed: docs/data.md).
   CoopSplitDataset(const CoopSplit& split_file,
                    const std::string& split,
                    const std::string& image_dir,
@@ -73,16 +74,21 @@ class CoopSplitDataset : public ImageDataset {
   int label(size_t index) const override { return items_.at(index).label; }
   const std::vector<std::string>& class_names() const override { return class_names_; }
   std::string name() const override { return name_; }
-  /// SHA-256 over relpaths, labels, class names and (unless hash_file_sizes is false) file sizes;
-  /// computed on first call, which then needs every image present (throws IoError naming the
-  /// first missing one).
+  /// SHA-256 over the resolved image folder, relpaths, labels, class names and (unless
+  /// hash_file_sizes is false) file stamps (size, mtime and ctime in ns, inode); computed on
+  /// first call, which then needs every image present (throws IoError naming the first missing
+  /// one).
   std::string fingerprint() const override;
+  /// The resolved absolute image folder.
+  std::string source() const override { return source_; }
+  std::string location(size_t index) const override { return path(index); }
   /// Absolute path of image `index`.
   std::string path(size_t index) const;
 
  private:
   std::string name_;
   std::string image_dir_;
+  std::string source_;
   std::vector<CoopSplitItem> items_;
   std::vector<std::string> class_names_;
   bool hash_file_sizes_ = true;

@@ -24,8 +24,19 @@ class ImageDataset {
   virtual const std::vector<std::string>& class_names() const = 0;
   /// Short name for logs and cache file names, e.g. "flowers12-test".
   virtual std::string name() const = 0;
-  /// Hex digest that changes whenever the listed images, their sizes, labels or classes change.
+  /// Hex digest that changes whenever the images (where they are and what is in them), their
+  /// labels or the classes change. What "what is in them" means depends on the reader: file
+  /// stamps (size, mtime, ctime, inode) for files, the pixels for in-memory sets (docs/data.md).
   virtual std::string fingerprint() const = 0;
+  /// Where the images come from, resolved: the absolute image folder for file readers (symbolic
+  /// links resolved), "in-memory <fingerprint>" for sets decoded into memory. Feature caches are
+  /// filed by it, so two datasets of the same name() in different places never share one.
+  virtual std::string source() const = 0;
+  /// Where image `index` is read from, for messages: its file path, or "<name>[index]" for
+  /// images held in memory.
+  virtual std::string location(size_t index) const {
+    return name() + "[" + std::to_string(index) + "]";
+  }
 };
 
 class ImageFolderDataset : public ImageDataset {
@@ -39,11 +50,16 @@ class ImageFolderDataset : public ImageDataset {
   int label(size_t index) const override { return labels_.at(index); }
   const std::vector<std::string>& class_names() const override { return class_names_; }
   std::string name() const override { return name_; }
+  /// SHA-256 over the resolved root and, per image, its relative path, file stamp (size, mtime
+  /// and ctime in ns, inode) and label.
   std::string fingerprint() const override { return fingerprint_; }
+  std::string source() const override { return root_; }
+  std::string location(size_t index) const override { return paths_.at(index); }
   const std::string& path(size_t index) const { return paths_.at(index); }
 
  private:
   std::string name_;
+  std::string root_;  // resolved absolute root
   std::vector<std::string> paths_;
   std::vector<int> labels_;
   std::vector<std::string> class_names_;

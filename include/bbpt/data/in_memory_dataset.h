@@ -54,6 +54,9 @@ class InMemoryDataset : public ImageDataset {
   std::string name() const override { return name_; }
   /// SHA-256 over size, class names, labels and pixels; computed on first call (thread-safe).
   std::string fingerprint() const override;
+  /// "in-memory <fingerprint>": the pixels are the identity (they were read from files whose
+  /// place does not matter once decoded).
+  std::string source() const override { return "in-memory " + fingerprint(); }
   /// The raw buffer (gray or RGB, as read).
   const PixelBuffer& pixels() const { return images_; }
 

@@ -21,6 +21,10 @@ class SubsetDataset : public ImageDataset {
   const std::vector<std::string>& class_names() const override { return parent_.class_names(); }
   std::string name() const override { return name_; }
   std::string fingerprint() const override { return fingerprint_; }
+  std::string source() const override { return parent_.source(); }
+  std::string location(size_t index) const override {
+    return parent_.location(static_cast<size_t>(items_.at(index)));
+  }
   const std::vector<int64_t>& items() const { return items_; }
 
  private:

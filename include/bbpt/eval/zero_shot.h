@@ -19,14 +19,16 @@ namespace bbpt::eval {
 /// "{}" in each template is replaced by the class name with '_' turned into spaces.
 std::string fill_template(const std::string& text_template, const std::string& class_name);
 
-/// Token ids of every text (SOT ... EOT, truncated to context_length with EOT kept last), zero-padded:
-/// [N, context_length] int64 on the CPU.
+/// Token ids of every text (SOT ... EOT, truncated to context_length with EOT kept last),
+/// zero-padded: [N, context_length] int64 on the CPU. Cuts silently: class prompts go through
+/// ClassPrompts (class_prompts.h), which says when it cuts.
 torch::Tensor tokenize_texts(const tokenizer::ClipTokenizer& tokenizer,
                              const std::vector<std::string>& texts,
                              int64_t context_length);
 
 /// Normalised class embeddings of each template: element t is [C, E] float32 (unit rows) for
 /// templates[t], on the model's device. One encode_text call per template over all C classes.
+/// A class whose prompt does not fit the context is cut and warned about once (ClassPrompts).
 /// Throws ConfigError when templates is empty or a template has no {} slot.
 std::vector<torch::Tensor> per_template_text_features(model::ClipModel& model,
                                                       const tokenizer::ClipTokenizer& tokenizer,

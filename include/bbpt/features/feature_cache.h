@@ -2,9 +2,13 @@
 // Frozen image features computed once per (model, dataset, preprocessing, views) and stored in a
 // self-describing file; later runs reuse them. A cache whose header does not match the request
 // (stale) or whose payload fails its checksum (corrupt) is rebuilt, never silently reused.
+// The key: the checkpoint's SHA-256, the dataset's resolved source folder and its fingerprint
+// (per-file stat stamps, or the pixels of in-memory sets), the class names, and the
+// preprocessing string (resolution, transform, views, seed). Why stamps and not content hashes:
+// docs/data.md ("The feature cache key").
 //
-// File layout (.bbft, little-endian): "BBPTFEAT" | uint32 version | uint32 0 | uint64 header_bytes |
-// header JSON | float32 features [N, V, E] | int32 labels [N].
+// File layout (.bbft, little-endian): "BBPTFEAT" | uint32 version | uint32 0 | uint64 header_bytes
+// | header JSON | float32 features [N, V, E] | int32 labels [N].
 #pragma once
 
 #include <torch/torch.h>
@@ -18,7 +22,7 @@
 
 namespace bbpt::features {
 
-constexpr uint32_t kFeatureFileVersion = 1;
+constexpr uint32_t kFeatureFileVersion = 2;  // 2: dataset_source, source in the name
 
 struct FeatureCacheOptions {
   /// Folder holding cache files (one sub-folder per model fingerprint).
@@ -39,6 +43,7 @@ struct FeatureHeader {
   std::string model_fingerprint;    // SHA-256 of the checkpoint file
   std::string dataset_fingerprint;  // ImageDataset::fingerprint()
   std::string dataset_name;
+  std::string dataset_source;       // ImageDataset::source(): the resolved image folder
   std::string preprocessing;        // e.g. "eval:resolution=224,bicubic-pil,center-crop,clip-norm"
   int64_t views = 0;
   uint64_t seed = 0;
@@ -65,13 +70,21 @@ struct FeatureCacheResult {
   std::string reason;  // why a cache was rebuilt, empty otherwise
 };
 
-/// The preprocessing description stored in headers (part of the cache key).
-std::string describe_preprocessing(int64_t resolution, int views, uint64_t seed);
+/// The preprocessing description stored in headers (part of the cache key): the transform, its
+/// resolution, views and seed, and the dtype the image tower computes in (float16 features are
+/// not float32 features).
+std::string describe_preprocessing(int64_t resolution,
+                                   int views,
+                                   uint64_t seed,
+                                   torch::Dtype compute_dtype = torch::kFloat);
 
-/// Where the cache for this request lives.
+/// Where the cache for this request lives:
+/// <cache_dir>/<model fp[:16]>/<name>-<sha256(source)[:12]>_views<V>[_seed<S>].bbft, so that two
+/// datasets of one name in different folders never share a file (nor overwrite each other's).
 std::string feature_cache_path(const FeatureCacheOptions& options,
                                const std::string& model_fingerprint,
-                               const std::string& dataset_name);
+                               const std::string& dataset_name,
+                               const std::string& dataset_source);
 
 /// Encodes every image of the dataset (num_views views each) with the frozen image tower.
 FeatureSet compute_features(model::ClipModel& model,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "bbpt/data/few_shot.h"
 #include "bbpt/data/subset_dataset.h"
 #include "bbpt/dist/query_group.h"
+#include "bbpt/eval/class_prompts.h"
 #include "bbpt/model/clip_model.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
 
@@ -77,13 +79,16 @@ struct TrialContext {
   double test_accuracy(const torch::Tensor& class_features, const std::vector<int64_t>* items = nullptr);
   /// Token ids [C, L] of "X X ... X <class>." (M placeholders), CoOp's placeholder prompts.
   torch::Tensor placeholder_tokens(int64_t num_context) const;
-  /// Token ids [C, L] of a template filled with every class name.
+  /// Token ids [C, L] of a template filled with every class name; a class whose prompt does not
+  /// fit L is cut and warned about once per trial (eval::ClassPrompts).
   torch::Tensor template_tokens(const std::string& text_template) const;
   /// The dataset's first hand-crafted template (CUSTOM_TEMPLATES, algorithms.md 1.5).
   const std::string& hand_crafted_template() const { return description.templates.at(0); }
 
  private:
   torch::Tensor test_features_, test_labels_;
+  mutable std::mutex class_prompts_mutex_;
+  mutable std::unique_ptr<eval::ClassPrompts> class_prompts_;  // made on first template_tokens
 };
 
 }  // namespace bbpt::run
