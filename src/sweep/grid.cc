@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_config.h"
@@ -194,6 +195,7 @@ class MethodExpansion {
     } catch (const ConfigError& e) {
       BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
     }
+    check_no_credentials(config, origin);
     PlannedTrial t;
     t.method = m_.name;
     t.algorithm = config["method"].get<std::string>();
@@ -207,6 +209,20 @@ class MethodExpansion {
     t.origin = m_.origin;
     t.id = trial_id(config, t.model_sha256);
     return t;
+  }
+
+  /// A sweep stores every trial's config (trial.json, method.yaml, manifest.jsonl, results.sqlite
+  /// and .csv), and the config is the trial's identity, so a value cannot be stored redacted: a URL
+  /// with credentials is refused, and they go through the environment instead.
+  void check_no_credentials(const Json& config, std::map<std::string, std::string>& origin) const {
+    for (const auto& [key, value] : config.items()) {
+      if (!value.is_string() || !core::has_url_credentials(value.get<std::string>())) continue;
+      BBPT_THROW(ConfigError, (origin.count(key) ? origin[key] : config_path_)
+                                  << ": " << key << ": " << core::redact_urls(value.get<std::string>())
+                                  << " carries credentials, which the sweep directory would store; give the URL "
+                                     "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
+                                     "may hold them; an API key goes in the variable llm_api_key_env names)");
+    }
   }
 
   std::string model_path(const Located& model) const {

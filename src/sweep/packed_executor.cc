@@ -16,6 +16,7 @@
 #include "bbpt/comm/communicator.h"
 #include "bbpt/comm/job.h"
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
 #include "bbpt/core/stop_signal.h"
@@ -85,7 +86,7 @@ Json failed_line(const std::string& id, const std::string& reason) {
   Json line;
   line["id"] = id;
   line["status"] = "failed";
-  line["reason"] = reason;
+  line["reason"] = core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
   return line;
 }
 

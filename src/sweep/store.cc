@@ -13,6 +13,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/file_lock.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/utc_time.h"
 #include "bbpt/core/sha256.h"
 
@@ -142,7 +143,7 @@ void SweepStore::prepare(const std::string& id) const {
 void SweepStore::record_failure(const std::string& id, const std::string& reason) const {
   Json j;
   j["id"] = id;
-  j["reason"] = reason;
+  j["reason"] = core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
   j["time"] = core::utc_now();
   core::write_file_atomic(trial_dir(id) + "/failed.json", j.dump(2) + "\n");
 }

@@ -34,10 +34,14 @@ class RunConfig {
 
   /// Throws ConfigError listing every key that no option read, with where it was set.
   void reject_unread() const;
-  /// Every option read so far with its resolved value (the resolved config of a run).
+  /// Every option read so far with its resolved value (the resolved config of a run). String values
+  /// are shown as core::redact_urls shows them: a URL's credentials are not in it.
   const nlohmann::ordered_json& resolved() const { return resolved_; }
   /// Every key set (in the file or by set()) with its text as written, sorted by key.
   std::map<std::string, std::string> texts() const;
+  /// Where `key` was set, for messages: "file:line" or "--set key=value" (a URL's credentials
+  /// hidden); the config file (or "(default)") when it was not set.
+  std::string where(const std::string& key) const;
   /// The file the config came from ("" for empty()).
   const std::string& source() const { return source_; }
 
