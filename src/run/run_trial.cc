@@ -19,6 +19,7 @@
 #include "bbpt/data/few_shot.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
+#include "run_directory.h"
 
 namespace bbpt::run {
 namespace {
@@ -174,7 +175,7 @@ namespace {
 RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialSpec& trial,
                       const CommonOptions& common, const dist::QueryGroup& group, bool& header_sent,
                       std::chrono::steady_clock::time_point start) {
-  fs::create_directories(request.out_dir);
+  prepare_run_directory(request.out_dir, request.allow_foreign_out_dir);
   const std::string dir = request.out_dir;
   const core::FileLock lock = lock_run_directory(dir);
   const std::string result_path = dir + "/result.json";
@@ -221,6 +222,12 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     BBPT_LOG_INFO("resuming " << dir << " at step " << checkpoint->steps << " (" << checkpoint->queries
                               << " queries used)");
   } else {
+    // A run of another config that never checkpointed: replacing it is the user's call.
+    BBPT_CHECK(request.allow_foreign_out_dir || !core::is_regular_file(config_path) ||
+                   core::read_file(config_path) == config_text,
+               ConfigError,
+               config_path << " holds another configuration (a run that stopped before its first checkpoint); "
+                              "choose another --out, or pass --force to start this one there");
     core::write_file_atomic(config_path, config_text);
     data::write_few_shot_file(dir + "/few_shot.json", context->few_shot);
     std::ofstream(metrics_path, std::ios::trunc);  // a fresh run starts an empty metrics file
