@@ -59,7 +59,7 @@ RunConfig RunConfig::from_file(const std::string& path) {
   return config;
 }
 
-void RunConfig::set(const std::string& assignment) {
+void RunConfig::set(const std::string& assignment, const std::string& origin) {
   const auto eq = assignment.find('=');
   BBPT_CHECK(eq != std::string::npos && eq > 0, ConfigError,
              "--set " << assignment << ": expected key=value");
@@ -71,7 +71,7 @@ void RunConfig::set(const std::string& assignment) {
   } catch (const YAML::Exception&) {
   }
   // The origin is shown in messages: a URL's credentials stay in the value only.
-  values_[key] = Value{text, "--set " + core::redact_urls(assignment)};
+  values_[key] = Value{text, origin.empty() ? "--set " + core::redact_urls(assignment) : origin};
 }
 
 const RunConfig::Value* RunConfig::find(const std::string& key) {

@@ -20,6 +20,7 @@
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
 #include "run_directory.h"
+#include "trial_keys.h"
 
 namespace bbpt::run {
 namespace {
@@ -35,8 +36,8 @@ RunConfig load_config(const RunRequest& request) {
 /// Trial-level keys live in the config too (so sweeps can set them); the CLI flags fill them.
 void resolve_trial_keys(RunConfig& config, TrialSpec& trial) {
   trial.dataset = config.get_string("dataset", trial.dataset);
-  trial.seed = static_cast<uint64_t>(config.get_int("seed", static_cast<int64_t>(trial.seed)));
-  trial.shots = config.get_int("shots", trial.shots);
+  trial.seed = read_trial_seed(config, trial.seed);
+  trial.shots = read_trial_shots(config, trial.shots);
   BBPT_CHECK(!trial.dataset.empty(), ConfigError, "no dataset: pass --dataset (or set dataset: in the config)");
 }
 

@@ -35,9 +35,13 @@ const std::set<std::string>& trial_keys() {
 }
 
 /// The keys every method reads (read_common_options), with their defaults filled for `config`.
-Json common_options(const Json& config) {
+/// `origins`: where the sweep file set each key ("file:line"), for the messages.
+Json common_options(const Json& config, const std::map<std::string, std::string>& origins = {}) {
   auto run_config = run::RunConfig::empty();
-  for (const auto& [key, value] : config.items()) run_config.set(key + "=" + value.dump());
+  for (const auto& [key, value] : config.items()) {
+    const auto at = origins.find(key);
+    run_config.set(key + "=" + value.dump(), at == origins.end() ? "" : at->second);
+  }
   run::read_common_options(run_config);
   Json out;
   for (const auto& [key, value] : run_config.resolved().items()) {
@@ -190,7 +194,9 @@ class MethodExpansion {
                (origin.count("shots") ? origin["shots"] : m_.origin) << ": shots: expected an integer >= 1, got "
                                                                     << config["shots"].dump());
     try {
-      const Json common = common_options(config);
+      std::map<std::string, std::string> where = origin;
+      for (const auto& [key, value] : config.items()) where.emplace(key, config_path_);  // from the method config
+      const Json common = common_options(config, where);
       for (const auto& [key, value] : common.items()) config[key] = value;
     } catch (const ConfigError& e) {
       BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());

@@ -21,8 +21,9 @@ class RunConfig {
   static RunConfig from_file(const std::string& path);
   /// An empty configuration (every option keeps its default).
   static RunConfig empty();
-  /// Applies "key=value" (value parsed as a YAML scalar); a later override wins.
-  void set(const std::string& assignment);
+  /// Applies "key=value" (value parsed as a YAML scalar); a later override wins. `origin` is where
+  /// messages say it was set (default "--set key=value").
+  void set(const std::string& assignment, const std::string& origin = "");
   bool has(const std::string& key) const { return values_.count(key) > 0; }
 
   /// Typed reads. Absent key: returns `fallback` (the options struct's default). Present but not
