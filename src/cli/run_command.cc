@@ -100,7 +100,8 @@ void add_run_command(CLI::App& app, CliContext& context) {
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
   cmd->add_flag("--force", options->force,
-                "Write the run into an --out directory that is not a bbpt run (or holds a run of another config "
+                "Write the run into an --out directory that is not a bbpt run (or holds a run of "
+                "another config "
                 "that never checkpointed); its config.json and metrics.jsonl are replaced");
   add_mpi_options(*cmd, options->mpi);
   cmd->callback([options, &context]() {

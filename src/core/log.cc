@@ -2,10 +2,10 @@
 // Implements stderr logging; one mutex keeps lines whole when threads log together.
 #include "bbpt/core/log.h"
 
-#include "bbpt/core/redact.h"
-
 #include <cstdio>
 #include <mutex>
+
+#include "bbpt/core/redact.h"
 
 namespace bbpt::core {
 namespace {

@@ -28,8 +28,8 @@ bool is_secret_name(std::string name) {
       name == "pwd" || name == "auth") {
     return true;
   }
-  for (const char* word : {"key", "token", "secret", "password", "passwd", "credential",
-                           "session", "auth", "signature"}) {
+  for (const char* word : {"key", "token", "secret", "password", "passwd", "credential", "session",
+                           "auth", "signature"}) {
     if (name.find(word) != std::string::npos) return true;
   }
   return false;
@@ -61,7 +61,8 @@ std::string redact_url(std::string_view url) {
   size_t authority = 0;
   const size_t scheme_end = url.find("://");
   if (scheme_end != std::string_view::npos && scheme_end > 0 &&
-      std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(scheme_end), is_scheme_char)) {
+      std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(scheme_end),
+                  is_scheme_char)) {
     authority = scheme_end + 3;
   }
   const size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());

@@ -143,7 +143,8 @@ std::string RunConfig::get_string(const std::string& key, const std::string& fal
 
 std::string RunConfig::where(const std::string& key) const {
   const auto it = values_.find(key);
-  return it == values_.end() ? (source_.empty() ? std::string("(default)") : source_) : it->second.origin;
+  return it == values_.end() ? (source_.empty() ? std::string("(default)") : source_)
+                             : it->second.origin;
 }
 
 std::map<std::string, std::string> RunConfig::texts() const {

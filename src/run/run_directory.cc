@@ -46,20 +46,25 @@ void prepare_run_directory(const std::string& dir, bool allow_foreign) {
   const fs::file_status status = fs::status(dir, ec);
   if (fs::exists(status)) {
     BBPT_CHECK(fs::is_directory(status), ConfigError,
-               dir << ": --out names an existing file, not a directory; choose a new or empty directory (or a "
+               dir << ": --out names an existing file, not a directory; choose a new or empty "
+                      "directory (or a "
                       "bbpt run directory to resume)");
     if (!allow_foreign && !is_run_directory(dir)) {
       fs::directory_iterator entries(dir, ec);
       BBPT_CHECK(!ec, ConfigError,
-                 dir << ": cannot list the --out directory (" << ec.message() << "); choose a readable one");
+                 dir << ": cannot list the --out directory (" << ec.message()
+                     << "); choose a readable one");
       if (entries != fs::directory_iterator()) {
-        const std::string what = bbpt_config_state(dir) == -1
-                                     ? std::string("a config.json that is not bbpt's")
-                                     : "'" + entries->path().filename().string() +
-                                           "' and no bbpt config.json, checkpoint.bin, result.json or run.lock";
-        BBPT_THROW(ConfigError, dir << ": --out is an existing directory that is not a bbpt run (it holds " << what
-                                    << "); choose a new or empty directory, or pass --force to write the run "
-                                       "there (its config.json and metrics.jsonl would be replaced)");
+        const std::string what =
+            bbpt_config_state(dir) == -1
+                ? std::string("a config.json that is not bbpt's")
+                : "'" + entries->path().filename().string() +
+                      "' and no bbpt config.json, checkpoint.bin, result.json or run.lock";
+        BBPT_THROW(ConfigError,
+                   dir << ": --out is an existing directory that is not a bbpt run (it holds "
+                       << what
+                       << "); choose a new or empty directory, or pass --force to write the run "
+                          "there (its config.json and metrics.jsonl would be replaced)");
       }
     }
   } else {
@@ -68,8 +73,9 @@ void prepare_run_directory(const std::string& dir, bool allow_foreign) {
                dir << ": cannot create the run directory (" << ec.message()
                    << "); choose an --out in a place you can write");
   }
-  BBPT_CHECK(::access(dir.c_str(), W_OK | X_OK) == 0, ConfigError,
-             dir << ": the run directory is not writable; choose an --out in a place you can write");
+  BBPT_CHECK(
+      ::access(dir.c_str(), W_OK | X_OK) == 0, ConfigError,
+      dir << ": the run directory is not writable; choose an --out in a place you can write");
 }
 
 }  // namespace bbpt::run

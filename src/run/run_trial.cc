@@ -2,7 +2,6 @@
 // Implements the trial driver: config resolution, the step loop, metrics, checkpoints, results.
 #include "bbpt/run/run_trial.h"
 
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -224,11 +223,13 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
                               << " queries used)");
   } else {
     // A run of another config that never checkpointed: replacing it is the user's call.
-    BBPT_CHECK(request.allow_foreign_out_dir || !core::is_regular_file(config_path) ||
-                   core::read_file(config_path) == config_text,
-               ConfigError,
-               config_path << " holds another configuration (a run that stopped before its first checkpoint); "
-                              "choose another --out, or pass --force to start this one there");
+    BBPT_CHECK(
+        request.allow_foreign_out_dir || !core::is_regular_file(config_path) ||
+            core::read_file(config_path) == config_text,
+        ConfigError,
+        config_path
+            << " holds another configuration (a run that stopped before its first checkpoint); "
+               "choose another --out, or pass --force to start this one there");
     core::write_file_atomic(config_path, config_text);
     data::write_few_shot_file(dir + "/few_shot.json", context->few_shot);
     std::ofstream(metrics_path, std::ios::trunc);  // a fresh run starts an empty metrics file

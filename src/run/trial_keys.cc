@@ -14,7 +14,8 @@ constexpr int64_t kMaxShots = int64_t{1} << 30;
 std::string origin_of(const RunConfig& config, const std::string& key, const char* flag) {
   if (!config.has(key)) return flag;
   const std::string where = config.where(key);
-  if (where.rfind("--set ", 0) == 0 && !config.source().empty()) return config.source() + " (" + where + ")";
+  if (where.rfind("--set ", 0) == 0 && !config.source().empty())
+    return config.source() + " (" + where + ")";
   return where;
 }
 
@@ -24,10 +25,11 @@ uint64_t read_trial_seed(RunConfig& config, uint64_t fallback) {
   // A --seed below zero arrives here wrapped (uint64); read back as int64 it is negative again.
   const int64_t seed = config.get_int("seed", static_cast<int64_t>(fallback));
   BBPT_CHECK(seed >= 0, ConfigError,
-             origin_of(config, "seed", "--seed") << ": seed = " << seed
-                                                 << ": expected an integer in [0, 2^63) (a negative seed would wrap "
-                                                    "to "
-                                                 << static_cast<uint64_t>(seed) << ")");
+             origin_of(config, "seed", "--seed")
+                 << ": seed = " << seed
+                 << ": expected an integer in [0, 2^63) (a negative seed would wrap "
+                    "to "
+                 << static_cast<uint64_t>(seed) << ")");
   return static_cast<uint64_t>(seed);
 }
 
@@ -35,7 +37,8 @@ int64_t read_trial_shots(RunConfig& config, int64_t fallback) {
   const int64_t shots = config.get_int("shots", fallback);
   BBPT_CHECK(shots >= 1 && shots <= kMaxShots, ConfigError,
              origin_of(config, "shots", "--shots")
-                 << ": shots = " << shots << ": expected a number of training images per class in [1, 2^30]");
+                 << ": shots = " << shots
+                 << ": expected a number of training images per class in [1, 2^30]");
   return shots;
 }
 

@@ -195,7 +195,8 @@ class MethodExpansion {
                                                                     << config["shots"].dump());
     try {
       std::map<std::string, std::string> where = origin;
-      for (const auto& [key, value] : config.items()) where.emplace(key, config_path_);  // from the method config
+      for (const auto& [key, value] : config.items())
+        where.emplace(key, config_path_);  // from the method config
       const Json common = common_options(config, where);
       for (const auto& [key, value] : common.items()) config[key] = value;
     } catch (const ConfigError& e) {
@@ -223,11 +224,13 @@ class MethodExpansion {
   void check_no_credentials(const Json& config, std::map<std::string, std::string>& origin) const {
     for (const auto& [key, value] : config.items()) {
       if (!value.is_string() || !core::has_url_credentials(value.get<std::string>())) continue;
-      BBPT_THROW(ConfigError, (origin.count(key) ? origin[key] : config_path_)
-                                  << ": " << key << ": " << core::redact_urls(value.get<std::string>())
-                                  << " carries credentials, which the sweep directory would store; give the URL "
-                                     "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
-                                     "may hold them; an API key goes in the variable llm_api_key_env names)");
+      BBPT_THROW(
+          ConfigError,
+          (origin.count(key) ? origin[key] : config_path_)
+              << ": " << key << ": " << core::redact_urls(value.get<std::string>())
+              << " carries credentials, which the sweep directory would store; give the URL "
+                 "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
+                 "may hold them; an API key goes in the variable llm_api_key_env names)");
     }
   }
 

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "bbpt/sweep/packed_executor.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -16,9 +15,9 @@
 #include "bbpt/comm/communicator.h"
 #include "bbpt/comm/job.h"
 #include "bbpt/core/error.h"
-#include "bbpt/core/redact.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/stop_signal.h"
 #include "progress.h"
 
@@ -86,7 +85,8 @@ Json failed_line(const std::string& id, const std::string& reason) {
   Json line;
   line["id"] = id;
   line["status"] = "failed";
-  line["reason"] = core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
+  line["reason"] =
+      core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
   return line;
 }
 
@@ -118,7 +118,8 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
     try {
       run::RunRequest request = make_request(t);
       request.out_dir = trial_dir(out_dir, t);
-      request.allow_foreign_out_dir = true;  // the pack's own trial directory, named by the trial's id
+      request.allow_foreign_out_dir =
+          true;  // the pack's own trial directory, named by the trial's id
       request.communicator = group;
       request.on_step = std::move(on_step);
       const auto summary = run::run_trial(request);

@@ -183,9 +183,11 @@ ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTr
 void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
             const std::vector<std::string>& task_command) {
   const auto array = detail::run_command({"sbatch", "--parsable", a.script_path});
-  BBPT_CHECK(array.exit_code == 0, Error,
-             "sbatch refused " << a.script_path << " (exit " << array.exit_code << "): " << one_line(array.output)
-                               << "; check the executors.slurm options (partition, account, time) of the sweep file");
+  BBPT_CHECK(
+      array.exit_code == 0, Error,
+      "sbatch refused "
+          << a.script_path << " (exit " << array.exit_code << "): " << one_line(array.output)
+          << "; check the executors.slurm options (partition, account, time) of the sweep file");
   a.job_id = parse_job_id(array.output);
   if (o.merge_job) {
     auto merge = task_command;
@@ -220,9 +222,10 @@ void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
 std::string test_only(const ArraySubmission& a) {
   const auto r = detail::run_command({"sbatch", "--test-only", a.script_path});
   BBPT_CHECK(r.exit_code == 0, Error,
-             "sbatch --test-only refused " << a.script_path << " (exit " << r.exit_code << "): " << one_line(r.output)
-                                           << "; nothing was submitted: check the executors.slurm options "
-                                              "(partition, account, qos, time) of the sweep file or the flags");
+             "sbatch --test-only refused "
+                 << a.script_path << " (exit " << r.exit_code << "): " << one_line(r.output)
+                 << "; nothing was submitted: check the executors.slurm options "
+                    "(partition, account, qos, time) of the sweep file or the flags");
   return r.output;
 }
 

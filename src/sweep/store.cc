@@ -2,7 +2,6 @@
 // Implements the sweep directory (store.h) except the merge (results_merge.cc).
 #include "bbpt/sweep/store.h"
 
-
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
@@ -14,8 +13,8 @@
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/file_lock.h"
 #include "bbpt/core/redact.h"
-#include "bbpt/core/utc_time.h"
 #include "bbpt/core/sha256.h"
+#include "bbpt/core/utc_time.h"
 
 namespace bbpt::sweep {
 namespace {

@@ -65,7 +65,8 @@ TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial
     request.trial.shots = trial.shots;
     request.trial.model_path = trial.model;
     request.out_dir = store.trial_dir(trial.id);
-    request.allow_foreign_out_dir = true;  // the store's trial directory: trial.json, method.yaml, log.txt
+    // The store's trial directory: trial.json, method.yaml and log.txt are there before the run.
+    request.allow_foreign_out_dir = true;
     request.communicator = options.group;
     request.on_step = options.on_step;
     request.progress_every = options.progress_every;

@@ -44,7 +44,9 @@ struct CoopSplit {
 /// Throws ConfigError naming `file`, `entry` and the path when `relpath` is empty, absolute, or
 /// leaves the folder it is relative to once normalised ("a/../../etc/passwd"): every image path a
 /// split or list file names must stay inside the dataset's root.
-void check_path_inside_root(const std::string& relpath, const std::string& file, const std::string& entry);
+void check_path_inside_root(const std::string& relpath,
+                            const std::string& file,
+                            const std::string& entry);
 
 /// Reads and validates a split file. Throws IoError naming the file when it is not JSON, lacks one
 /// of "train"/"val"/"test" ("test" may be absent when `require_test` is false: ZIP's

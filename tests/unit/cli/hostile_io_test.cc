@@ -50,7 +50,8 @@ void expect_error_line(const Exit& e, int code, const std::vector<std::string>& 
   EXPECT_EQ(e.output.find("bbpt: error: ", at + 1), std::string::npos) << e.output;
   const std::string line = e.output.substr(at);
   EXPECT_EQ(line.find('\n'), line.size() - 1) << "not one line at the end: " << e.output;
-  for (const auto& n : needles) EXPECT_NE(line.find(n), std::string::npos) << "missing '" << n << "' in " << line;
+  for (const auto& n : needles)
+    EXPECT_NE(line.find(n), std::string::npos) << "missing '" << n << "' in " << line;
   EXPECT_EQ(e.output.find("terminate called"), std::string::npos) << e.output;
 }
 
@@ -66,13 +67,31 @@ std::string fresh_cache() {
 }
 
 /// `bbpt run` of `method` on fmnist with 4 shots on the golden tiny CLIP.
-std::vector<std::string> run_args(const std::string& method, const std::string& out,
+std::vector<std::string> run_args(const std::string& method,
+                                  const std::string& out,
                                   const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", fresh_cache(),
-                                   "--data-dir", bbpt::testing::data_dir(), "run", "--config",
-                                   bbpt::testing::kMethodConfigs + method + ".yaml", "--dataset", "fmnist",
-                                   "--seed", "1", "--shots", "4", "--model", bbpt::testing::kGoldenModel,
-                                   "--out", out, "--progress-every", "0"};
+  std::vector<std::string> args = {BBPT_EXECUTABLE,
+                                   "--threads",
+                                   "1",
+                                   "--cache-dir",
+                                   fresh_cache(),
+                                   "--data-dir",
+                                   bbpt::testing::data_dir(),
+                                   "run",
+                                   "--config",
+                                   bbpt::testing::kMethodConfigs + method + ".yaml",
+                                   "--dataset",
+                                   "fmnist",
+                                   "--seed",
+                                   "1",
+                                   "--shots",
+                                   "4",
+                                   "--model",
+                                   bbpt::testing::kGoldenModel,
+                                   "--out",
+                                   out,
+                                   "--progress-every",
+                                   "0"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -96,7 +115,8 @@ TEST_F(HostileIo, OutThatIsAForeignDirectoryIsRefusedUnlessForced) {
   write(out + "/notes.txt", "precious\n");
   write(out + "/metrics.jsonl", "my own metrics\n");
   const auto refused = run_to_end(run_args("zip", out, {"--set", "budget=20"}));
-  expect_error_line(refused, 2, {out, "is an existing directory that is not a bbpt run", "--force"});
+  expect_error_line(refused, 2,
+                    {out, "is an existing directory that is not a bbpt run", "--force"});
   EXPECT_EQ(read(out + "/notes.txt"), "precious\n");
   EXPECT_EQ(read(out + "/metrics.jsonl"), "my own metrics\n");
   EXPECT_FALSE(fs::exists(out + "/config.json"));
@@ -145,8 +165,9 @@ TEST_F(HostileIo, OutThatIsAFileOrCannotBeCreatedIsOneLine) {
                     {file, "names an existing file, not a directory"});
   EXPECT_EQ(read(file), "keep me\n");
   const auto below = file + "/run";
-  expect_error_line(run_to_end(run_args("zip", below, {"--set", "budget=20"})), 2,
-                    {below, "cannot create the run directory", "choose an --out in a place you can write"});
+  expect_error_line(
+      run_to_end(run_args("zip", below, {"--set", "budget=20"})), 2,
+      {below, "cannot create the run directory", "choose an --out in a place you can write"});
   EXPECT_EQ(read(file), "keep me\n");
 }
 
@@ -159,7 +180,7 @@ TEST_F(HostileIo, ZeroBudgetIsRefusedForTheMethodsItEnds) {
     const auto out = fresh_dir("budget_" + method);
     expect_error_line(run_to_end(run_args(method, out, {"--set", "budget=0"})), 2,
                       {method + ".yaml (--set budget=0): budget = 0: " + method +
-                           " needs a positive number of queries"});
+                       " needs a positive number of queries"});
     EXPECT_FALSE(fs::exists(out)) << method;
   }
   const auto yaml = fresh_dir("budget_yaml") + "/bar.yaml";
@@ -167,7 +188,8 @@ TEST_F(HostileIo, ZeroBudgetIsRefusedForTheMethodsItEnds) {
   const auto out = fresh_dir("budget_yaml_out");
   auto args = run_args("bar", out);
   args[std::find(args.begin(), args.end(), "--config") - args.begin() + 1] = yaml;
-  expect_error_line(run_to_end(args), 2, {yaml + ":2: budget = 0: bar needs a positive number of queries"});
+  expect_error_line(run_to_end(args), 2,
+                    {yaml + ":2: budget = 0: bar needs a positive number of queries"});
   expect_error_line(run_to_end(run_args("coop", out, {"--set", "budget=-5"})), 2,
                     {"coop.yaml (--set budget=-5): budget = -5: must be a number of queries >= 0"});
   EXPECT_FALSE(fs::exists(out));
@@ -180,21 +202,24 @@ TEST_F(HostileIo, ShotsAboveTheSmallestClassOrBelowOneAreRefused) {
   auto args = run_args("zip", out, {"--set", "budget=20"});
   args[std::find(args.begin(), args.end(), "--shots") - args.begin() + 1] = "100000";
   expect_error_line(run_to_end(args), 2,
-                    {"fmnist: shots = 100000, but class '", "the smallest) has only ", "training images; choose shots <= "});
+                    {"fmnist: shots = 100000, but class '", "the smallest) has only ",
+                     "training images; choose shots <= "});
   EXPECT_FALSE(fs::exists(out + "/config.json"));
   EXPECT_FALSE(fs::exists(out + "/result.json"));
   args[std::find(args.begin(), args.end(), "--shots") - args.begin() + 1] = "0";
-  expect_error_line(run_to_end(args), 2, {"--shots: shots = 0: expected a number of training images per class"});
-  expect_error_line(run_to_end(run_args("zip", out, {"--set", "budget=20", "--set", "shots=-3"})), 2,
-                    {"zip.yaml (--set shots=-3): shots = -3"});
+  expect_error_line(run_to_end(args), 2,
+                    {"--shots: shots = 0: expected a number of training images per class"});
+  expect_error_line(run_to_end(run_args("zip", out, {"--set", "budget=20", "--set", "shots=-3"})),
+                    2, {"zip.yaml (--set shots=-3): shots = -3"});
 }
 
 TEST_F(HostileIo, NegativeSeedsAreRefusedNotWrapped) {
   const auto out = fresh_dir("seed");
   auto args = run_args("zip", out, {"--set", "budget=20"});
   args[std::find(args.begin(), args.end(), "--seed") - args.begin() + 1] = "-1";
-  expect_error_line(run_to_end(args), 2,
-                    {"--seed: seed = -1: expected an integer in [0, 2^63)", "18446744073709551615"});
+  expect_error_line(
+      run_to_end(args), 2,
+      {"--seed: seed = -1: expected an integer in [0, 2^63)", "18446744073709551615"});
   expect_error_line(run_to_end(run_args("zip", out, {"--set", "budget=20", "--set", "seed=-7"})), 2,
                     {"zip.yaml (--set seed=-7): seed = -7"});
   EXPECT_FALSE(fs::exists(out));
@@ -202,15 +227,17 @@ TEST_F(HostileIo, NegativeSeedsAreRefusedNotWrapped) {
   // A sweep file and a pack trial list refuse it too, naming the file and line.
   const auto dir = fresh_dir("seed_files");
   const auto sweep = dir + "/sweep.yaml";
-  write(sweep, "name: s\nmodel: " + bbpt::testing::kGoldenModel +
-                   "\nset: {dataset: fmnist, budget: 20}\ngrid: {seed: [1, -1]}\nmethods: {zip: {}}\n");
-  expect_error_line(run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/sweep", "--dry-run"}), 2,
-                    {sweep + ":4", "seed: expected an integer >= 0, got -1"});
+  write(sweep,
+        "name: s\nmodel: " + bbpt::testing::kGoldenModel +
+            "\nset: {dataset: fmnist, budget: 20}\ngrid: {seed: [1, -1]}\nmethods: {zip: {}}\n");
+  expect_error_line(
+      run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/sweep", "--dry-run"}), 2,
+      {sweep + ":4", "seed: expected an integer >= 0, got -1"});
   const auto list = dir + "/trials.jsonl";
   write(list, "{\"id\": \"a\", \"config\": \"" + bbpt::testing::kMethodConfigs +
                   "zip.yaml\", \"dataset\": \"fmnist\", \"seed\": -1}\n");
-  expect_error_line(run_to_end({BBPT_EXECUTABLE, "pack", "--trials", list, "--out", dir + "/pack"}), 2,
-                    {list + ":1: seed: expected an integer >= 0, got -1"});
+  expect_error_line(run_to_end({BBPT_EXECUTABLE, "pack", "--trials", list, "--out", dir + "/pack"}),
+                    2, {list + ":1: seed: expected an integer >= 0, got -1"});
 }
 
 // ---- item 2: CoOp split entries -------------------------------------------------------------
@@ -219,13 +246,19 @@ TEST(HostileIoData, SplitEntriesOutsideTheImageFolderAreRefused) {
   const auto data = fresh_dir("coop_data");
   const auto split = data + "/coop/eurosat/split_zhou_EuroSAT.json";
   write(data + "/coop/eurosat/2750/Forest/1.jpg", "");
-  write(split, R"({"train": [["Forest/1.jpg", 0, "Forest"], ["../../../../etc/passwd", 0, "Forest"]],
+  write(split,
+        R"({"train": [["Forest/1.jpg", 0, "Forest"], ["../../../../etc/passwd", 0, "Forest"]],
                    "val": [], "test": []})");
-  expect_error_line(run_to_end({BBPT_EXECUTABLE, "data", "describe", "coop:EuroSAT", "--data-dir", data}), 2,
-                    {split, "train[1] path '../../../../etc/passwd'", "is not a path inside the dataset's image folder"});
-  write(split, R"({"train": [["Forest/1.jpg", 0, "Forest"]], "val": [], "test": [["/etc/passwd", 0, "Forest"]]})");
-  expect_error_line(run_to_end({BBPT_EXECUTABLE, "data", "describe", "coop:EuroSAT", "--data-dir", data}), 2,
-                    {split, "test[0] path '/etc/passwd'"});
+  expect_error_line(
+      run_to_end({BBPT_EXECUTABLE, "data", "describe", "coop:EuroSAT", "--data-dir", data}), 2,
+      {split, "train[1] path '../../../../etc/passwd'",
+       "is not a path inside the dataset's image folder"});
+  write(
+      split,
+      R"({"train": [["Forest/1.jpg", 0, "Forest"]], "val": [], "test": [["/etc/passwd", 0, "Forest"]]})");
+  expect_error_line(
+      run_to_end({BBPT_EXECUTABLE, "data", "describe", "coop:EuroSAT", "--data-dir", data}), 2,
+      {split, "test[0] path '/etc/passwd'"});
 }
 
 // ---- item 4: sbatch --test-only -------------------------------------------------------------
@@ -250,25 +283,32 @@ TEST(HostileIoSlurm, DryRunFailsWithSbatchsMessageWhenTestOnlyRefuses) {
   const auto dir = fresh_dir("slurm_dry");
   write(dir + "/model.pt", "a stand-in checkpoint: planning only hashes it");
   const auto sweep = dir + "/sweep.yaml";
-  write(sweep, "name: dry\nmodel: " + dir + "/model.pt\nset: {dataset: fmnist, budget: 40}\nmethods: {zip: {}}\n");
-  const std::vector<std::string> args = {BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/sweep",
-                                         "--executor", "slurm", "--dry-run"};
+  write(sweep, "name: dry\nmodel: " + dir +
+                   "/model.pt\nset: {dataset: fmnist, budget: 40}\nmethods: {zip: {}}\n");
+  const std::vector<std::string> args = {BBPT_EXECUTABLE, "sweep", "run",
+                                         sweep,           "--dir", dir + "/sweep",
+                                         "--executor",    "slurm", "--dry-run"};
   {
-    FakeSbatch sbatch(dir + "/bin_bad",
-                      "echo 'sbatch: error: invalid partition specified: nope' >&2\n"
-                      "echo 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\n"
-                      "exit 1\n");
+    FakeSbatch sbatch(
+        dir + "/bin_bad",
+        "echo 'sbatch: error: invalid partition specified: nope' >&2\n"
+        "echo 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\n"
+        "exit 1\n");
     const auto refused = run_to_end(args);
     expect_error_line(refused, 1,
-                      {"sbatch --test-only refused", "(exit 1): sbatch: error: invalid partition specified: nope | "
-                                                     "sbatch: error: Batch job submission failed",
+                      {"sbatch --test-only refused",
+                       "(exit 1): sbatch: error: invalid partition specified: nope | "
+                       "sbatch: error: Batch job submission failed",
                        "nothing was submitted"});
-    EXPECT_NE(refused.output.find("#SBATCH"), std::string::npos) << refused.output;  // the script was shown
-    EXPECT_FALSE(fs::exists(dir + "/sweep/slurm/array-1.sbatch"));  // and removed, as after a good answer
+    EXPECT_NE(refused.output.find("#SBATCH"), std::string::npos)
+        << refused.output;  // the script was shown
+    EXPECT_FALSE(
+        fs::exists(dir + "/sweep/slurm/array-1.sbatch"));  // and removed, as after a good answer
     EXPECT_FALSE(fs::exists(dir + "/sweep/slurm/submissions.jsonl"));
   }
   {
-    FakeSbatch sbatch(dir + "/bin_good", "echo 'sbatch: Job 7 to start at 2030-01-01T00:00:00 on node1' >&2\n");
+    FakeSbatch sbatch(dir + "/bin_good",
+                      "echo 'sbatch: Job 7 to start at 2030-01-01T00:00:00 on node1' >&2\n");
     const auto ok = run_to_end(args);
     EXPECT_EQ(ok.code, 0) << ok.output;
     EXPECT_NE(ok.output.find("Job 7 to start"), std::string::npos) << ok.output;
@@ -281,14 +321,15 @@ TEST(HostileIoSlurm, DryRunFailsWithSbatchsMessageWhenTestOnlyRefuses) {
 void answer_well(FakeOpenAiServer& server) {
   auto counter = std::make_shared<std::atomic<int>>(0);
   server.set_responder([counter](const FakeRequest&) {
-    return FakeOpenAiServer::ok({"Prompt: a photo of a <category>, kind " + std::to_string((*counter)++) + "."});
+    return FakeOpenAiServer::ok(
+        {"Prompt: a photo of a <category>, kind " + std::to_string((*counter)++) + "."});
   });
 }
 
 std::vector<std::string> glov_args(const std::string& out, const std::string& base_url) {
   return run_args("glov", out,
-                  {"--set", "llm_base_url=" + base_url, "--set", "llm_model=fake-model", "--set", "iterations=2",
-                   "--set", "llm_max_attempts=2", "--set", "llm_backoff_s=0.01"});
+                  {"--set", "llm_base_url=" + base_url, "--set", "llm_model=fake-model", "--set",
+                   "iterations=2", "--set", "llm_max_attempts=2", "--set", "llm_backoff_s=0.01"});
 }
 
 // The retry warnings, the error and config.json show where bbpt connected, without the password;
@@ -296,22 +337,26 @@ std::vector<std::string> glov_args(const std::string& out, const std::string& ba
 TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotShownOrStoredByARun) {
   const auto out = fresh_dir("llm_run");
   const std::string down_port = std::to_string(FakeOpenAiServer::unused_port());
-  const auto failed = run_to_end(glov_args(out, "http://alice:" + kSecret + "@127.0.0.1:" + down_port + "/v1"));
+  const auto failed =
+      run_to_end(glov_args(out, "http://alice:" + kSecret + "@127.0.0.1:" + down_port + "/v1"));
   EXPECT_EQ(failed.code, 1) << failed.output;
-  EXPECT_NE(failed.output.find("http://***@127.0.0.1:" + down_port + "/v1/chat/completions"), std::string::npos)
+  EXPECT_NE(failed.output.find("http://***@127.0.0.1:" + down_port + "/v1/chat/completions"),
+            std::string::npos)
       << failed.output;
   EXPECT_NE(failed.output.find("attempt 1/2 failed"), std::string::npos) << failed.output;
   EXPECT_EQ(failed.output.find(kSecret), std::string::npos) << failed.output;
   EXPECT_EQ(failed.output.find("alice"), std::string::npos) << failed.output;
   const std::string config = read(out + "/config.json");
   EXPECT_EQ(config.find(kSecret), std::string::npos) << config;
-  EXPECT_NE(config.find("\"llm_base_url\": \"http://***@127.0.0.1:" + down_port + "/v1\""), std::string::npos)
+  EXPECT_NE(config.find("\"llm_base_url\": \"http://***@127.0.0.1:" + down_port + "/v1\""),
+            std::string::npos)
       << config;
   ASSERT_TRUE(fs::exists(out + "/checkpoint.bin"));
 
   FakeOpenAiServer server;
   answer_well(server);
-  const std::string up = "http://bob:0ther-" + kSecret + "@127.0.0.1:" + std::to_string(server.port()) + "/v1";
+  const std::string up =
+      "http://bob:0ther-" + kSecret + "@127.0.0.1:" + std::to_string(server.port()) + "/v1";
   auto resume = glov_args(out, up);
   // The port differs from the first attempt's: a new host, so the trial is another config...
   const auto other = run_to_end(resume);
@@ -329,7 +374,8 @@ TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotShownOrStoredByARun) {
   EXPECT_EQ(first.output.find(kSecret), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("HTTP 503"), std::string::npos) << first.output;
   answer_well(down_then_up);
-  const auto resumed = run_to_end(glov_args(out2, "http://bob:0ther-" + kSecret + "@" + host + "/v1"));
+  const auto resumed =
+      run_to_end(glov_args(out2, "http://bob:0ther-" + kSecret + "@" + host + "/v1"));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find(kSecret), std::string::npos) << resumed.output;
@@ -350,33 +396,39 @@ TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotShownOrStoredByARun) {
 TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotStoredByASweep) {
   const auto dir = fresh_dir("llm_sweep");
   const auto sweep = dir + "/sweep.yaml";
-  const std::string down = "http://alice:" + kSecret + "@127.0.0.1:" +
-                           std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
+  const std::string down = "http://alice:" + kSecret +
+                           "@127.0.0.1:" + std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
   write(sweep, "name: creds\nmodel: " + bbpt::testing::kGoldenModel +
-                   "\nset: {dataset: fmnist, shots: 4, iterations: 2, llm_model: fake-model, llm_max_attempts: 2, "
+                   "\nset: {dataset: fmnist, shots: 4, iterations: 2, llm_model: fake-model, "
+                   "llm_max_attempts: 2, "
                    "llm_backoff_s: 0.01}\nmethods: {glov: {}}\n");
   ::setenv("BBPT_LLM_BASE_URL", down.c_str(), 1);
-  const auto run = run_to_end({BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", fresh_cache(), "--data-dir",
-                               bbpt::testing::data_dir(), "sweep", "run", sweep, "--dir", dir + "/sweep", "-j", "1"});
+  const auto run = run_to_end({BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", fresh_cache(),
+                               "--data-dir", bbpt::testing::data_dir(), "sweep", "run", sweep,
+                               "--dir", dir + "/sweep", "-j", "1"});
   ::unsetenv("BBPT_LLM_BASE_URL");
   EXPECT_NE(run.code, 0) << run.output;
   EXPECT_EQ(run.output.find(kSecret), std::string::npos) << run.output;
   std::vector<std::string> files = {dir + "/sweep/results.sqlite", dir + "/sweep/results.csv"};
   for (const auto& entry : fs::directory_iterator(dir + "/sweep/trials")) {
-    for (const auto& name : {"failed.json", "log.txt", "config.json", "trial.json", "method.yaml"}) {
+    for (const auto& name :
+         {"failed.json", "log.txt", "config.json", "trial.json", "method.yaml"}) {
       files.push_back((entry.path() / name).string());
     }
-    EXPECT_NE(read((entry.path() / "failed.json").string()).find("http://***@127.0.0.1:"), std::string::npos);
+    EXPECT_NE(read((entry.path() / "failed.json").string()).find("http://***@127.0.0.1:"),
+              std::string::npos);
   }
   for (const auto& f : files) {
     ASSERT_TRUE(fs::exists(f)) << f;
     EXPECT_EQ(read(f).find(kSecret), std::string::npos) << f;
   }
 
-  write(sweep, "name: creds\nmodel: " + bbpt::testing::kGoldenModel + "\nset: {dataset: fmnist, llm_base_url: '" +
-                   down + "'}\nmethods: {glov: {}}\n");
-  const auto refused = run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/refused"});
-  expect_error_line(refused, 2, {sweep + ":3: llm_base_url: http://***@127.0.0.1:", "carries credentials"});
+  write(sweep, "name: creds\nmodel: " + bbpt::testing::kGoldenModel +
+                   "\nset: {dataset: fmnist, llm_base_url: '" + down + "'}\nmethods: {glov: {}}\n");
+  const auto refused =
+      run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/refused"});
+  expect_error_line(refused, 2,
+                    {sweep + ":3: llm_base_url: http://***@127.0.0.1:", "carries credentials"});
   EXPECT_EQ(refused.output.find(kSecret), std::string::npos) << refused.output;
   EXPECT_FALSE(fs::exists(dir + "/refused/manifest.jsonl"));
 }

@@ -29,15 +29,18 @@ TEST(RedactUrl, HidesSecretQueryValuesOnly) {
 }
 
 TEST(RedactUrl, LeavesUrlsWithoutCredentialsAlone) {
-  for (const char* url : {"http://127.0.0.1:8000/v1", "https://api.openai.com/v1", "http://h", "", "host:8000"}) {
+  for (const char* url :
+       {"http://127.0.0.1:8000/v1", "https://api.openai.com/v1", "http://h", "", "host:8000"}) {
     EXPECT_EQ(redact_url(url), url);
     EXPECT_FALSE(has_url_credentials(url)) << url;
   }
 }
 
 TEST(RedactUrls, FindsUrlsInText) {
-  EXPECT_EQ(redact_urls("http://u:p@h:1/v1/chat/completions (model m): HTTP 503; see 'http://a:b@x?token=t'"),
-            "http://***@h:1/v1/chat/completions (model m): HTTP 503; see 'http://***@x?token=***'");
+  EXPECT_EQ(
+      redact_urls(
+          "http://u:p@h:1/v1/chat/completions (model m): HTTP 503; see 'http://a:b@x?token=t'"),
+      "http://***@h:1/v1/chat/completions (model m): HTTP 503; see 'http://***@x?token=***'");
   EXPECT_EQ(redact_urls("no url here: user:pass@host"), "no url here: user:pass@host");
   EXPECT_TRUE(has_url_credentials("--set llm_base_url=http://u:p@h/v1"));
   // Idempotent: a redacted text stays as it is.

@@ -92,8 +92,9 @@ TEST(CoopSplit, EntriesOutsideTheImageFolderAreRefused) {
     const testing::SplitRows ok = {{"cat/a.jpg", 0, "cat"}};
     core::write_file_atomic(dir / name, in_test ? testing::coop_split_json(ok, {}, items)
                                                 : testing::coop_split_json(items, {}, {}));
-    expect_error<ConfigError>([&] { read_coop_split(dir / name); },
-                              {dir / name, entry, "'" + bad + "'", "inside the dataset's image folder"});
+    expect_error<ConfigError>(
+        [&] { read_coop_split(dir / name); },
+        {dir / name, entry, "'" + bad + "'", "inside the dataset's image folder"});
   };
   check("absolute.json", "/a.jpg", "train[0]", false);
   check("dotdot.json", "../../../../etc/passwd", "train[0]", false);

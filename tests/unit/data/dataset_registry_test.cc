@@ -188,9 +188,10 @@ TEST(DatasetRegistry, ShotsBeyondTheSmallestClassAreRefused) {
   const std::vector<std::string> names = {"cat", "dog", "eel"};
   const std::vector<int> labels = {0, 0, 0, 1, 1, 2, 2, 2, 2};
   EXPECT_NO_THROW(check_shots_available("toy", labels, names, 2));
-  expect_error<ConfigError>([&] { check_shots_available("toy", labels, names, 3); },
-                            {"toy: shots = 3", "class 'dog' (label 1, the smallest) has only 2 training images",
-                             "shots <= 2"});
+  expect_error<ConfigError>(
+      [&] { check_shots_available("toy", labels, names, 3); },
+      {"toy: shots = 3", "class 'dog' (label 1, the smallest) has only 2 training images",
+       "shots <= 2"});
 }
 
 TEST(DatasetRegistry, DescribesEveryConfig) {

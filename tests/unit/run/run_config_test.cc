@@ -77,7 +77,8 @@ TEST(RunConfig, UnknownAndDuplicateKeysAreRejected) {
 // The resolved config is shown and stored (config.json, the trial's identity): a URL's credentials
 // must not be in it, while the value the endpoint is opened with keeps them.
 TEST(RunConfig, ResolvedConfigAndMessagesHideUrlCredentials) {
-  auto config = RunConfig::from_file(write_yaml("urls", "method: llm-opt\nllm_base_url: http://u:s3cret@h:8000/v1\n"));
+  auto config = RunConfig::from_file(
+      write_yaml("urls", "method: llm-opt\nllm_base_url: http://u:s3cret@h:8000/v1\n"));
   config.set("vision_base_url=http://h/v1?api_key=k3y");
   EXPECT_EQ(config.get_string("llm_base_url", ""), "http://u:s3cret@h:8000/v1");
   EXPECT_EQ(config.get_string("vision_base_url", ""), "http://h/v1?api_key=k3y");

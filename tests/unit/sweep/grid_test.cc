@@ -219,14 +219,18 @@ TEST_F(Grid, UrlsWithCredentialsAreRefused) {
   const auto message = error_of(
       "set: {dataset: fmnist, llm_base_url: 'http://user:s3cret@10.0.0.1:8000/v1'}\n"
       "methods: {llm-opt: {}}\n");
-  EXPECT_NE(message.find("sweep.yaml:1: llm_base_url: http://***@10.0.0.1:8000/v1 carries credentials"),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("sweep.yaml:1: llm_base_url: http://***@10.0.0.1:8000/v1 carries credentials"),
+      std::string::npos)
       << message;
   EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
-  EXPECT_NE(error_of("set: {dataset: fmnist, llm_base_url: 'http://h/v1?api_key=k'}\nmethods: {llm-opt: {}}\n")
-                .find("carries credentials"),
-            std::string::npos);
-  EXPECT_EQ(load("set: {dataset: fmnist, llm_base_url: 'http://10.0.0.1:8000/v1'}\nmethods: {llm-opt: {}}\n")
+  EXPECT_NE(
+      error_of(
+          "set: {dataset: fmnist, llm_base_url: 'http://h/v1?api_key=k'}\nmethods: {llm-opt: {}}\n")
+          .find("carries credentials"),
+      std::string::npos);
+  EXPECT_EQ(load("set: {dataset: fmnist, llm_base_url: 'http://10.0.0.1:8000/v1'}\nmethods: "
+                 "{llm-opt: {}}\n")
                 .trials.size(),
             1u);
 }
@@ -234,13 +238,16 @@ TEST_F(Grid, UrlsWithCredentialsAreRefused) {
 // Only the budget ends a zip/bptvlm/spsa-gc/bar run: budget 0 there would query forever, so the
 // plan is refused at the line that set it; zeroshot, coop and the LLM methods keep 0 = no cap.
 TEST_F(Grid, ZeroBudgetIsRefusedWhereTheBudgetEndsTheRun) {
-  const auto message = error_of("set: {dataset: fmnist}\nmethods:\n  zeroshot: {set: {budget: 0}}\n"
-                                "  zip: {set: {budget: 0}}\n");
-  EXPECT_NE(message.find("sweep.yaml:4: budget = 0: zip needs a positive number of queries"), std::string::npos)
+  const auto message = error_of(
+      "set: {dataset: fmnist}\nmethods:\n  zeroshot: {set: {budget: 0}}\n"
+      "  zip: {set: {budget: 0}}\n");
+  EXPECT_NE(message.find("sweep.yaml:4: budget = 0: zip needs a positive number of queries"),
+            std::string::npos)
       << message;
-  EXPECT_EQ(load("set: {dataset: fmnist, budget: 0}\nmethods: {zeroshot: {}, coop: {}, llm-opt: {}}\n")
-                .trials.size(),
-            3u);
+  EXPECT_EQ(
+      load("set: {dataset: fmnist, budget: 0}\nmethods: {zeroshot: {}, coop: {}, llm-opt: {}}\n")
+          .trials.size(),
+      3u);
 }
 
 }  // namespace
