@@ -118,8 +118,8 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
     try {
       run::RunRequest request = make_request(t);
       request.out_dir = trial_dir(out_dir, t);
-      request.allow_foreign_out_dir =
-          true;  // the pack's own trial directory, named by the trial's id
+      // The pack's own trial directory, named by the trial's id.
+      request.allow_foreign_out_dir = true;
       request.communicator = group;
       request.on_step = std::move(on_step);
       const auto summary = run::run_trial(request);
