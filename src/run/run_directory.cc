@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bbpt/core/directories.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 
@@ -47,8 +48,7 @@ void prepare_run_directory(const std::string& dir, bool allow_foreign) {
   if (fs::exists(status)) {
     BBPT_CHECK(fs::is_directory(status), ConfigError,
                dir << ": --out names an existing file, not a directory; choose a new or empty "
-                      "directory (or a "
-                      "bbpt run directory to resume)");
+                      "directory (or a bbpt run directory to resume)");
     if (!allow_foreign && !is_run_directory(dir)) {
       fs::directory_iterator entries(dir, ec);
       BBPT_CHECK(!ec, ConfigError,
@@ -67,15 +67,10 @@ void prepare_run_directory(const std::string& dir, bool allow_foreign) {
                           "there (its config.json and metrics.jsonl would be replaced)");
       }
     }
-  } else {
-    fs::create_directories(dir, ec);
-    BBPT_CHECK(!ec, ConfigError,
-               dir << ": cannot create the run directory (" << ec.message()
-                   << "); choose an --out in a place you can write");
   }
-  BBPT_CHECK(
-      ::access(dir.c_str(), W_OK | X_OK) == 0, ConfigError,
-      dir << ": the run directory is not writable; choose an --out in a place you can write");
+  core::make_directories(dir, "the run directory", "--out");
+  BBPT_CHECK(::access(dir.c_str(), W_OK | X_OK) == 0, ConfigError,
+             dir << ": the run directory is not writable; choose --out in a place you can write");
 }
 
 }  // namespace bbpt::run

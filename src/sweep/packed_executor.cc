@@ -14,6 +14,7 @@
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/comm/job.h"
+#include "bbpt/core/directories.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
@@ -297,6 +298,7 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
   BBPT_CHECK(options.ranks_per_trial >= 1, ConfigError,
              "--ranks-per-trial (= " << options.ranks_per_trial << ") must be >= 1");
   if (world == nullptr || world->size() == 1) {
+    core::make_directories(out_dir, "the packed trials", "--out");
     fs::create_directories(out_dir + "/trials");
     ResultStore store(out_dir);
     return run_sequentially(trials, out_dir, runner, store, options);
@@ -310,6 +312,7 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
   const int color = world->rank() == 0 ? -1 : (world->rank() - 1) / options.ranks_per_trial;
   auto group = world->split(color, world->rank());
   if (world->rank() == 0) {
+    core::make_directories(out_dir, "the packed trials", "--out");
     fs::create_directories(out_dir + "/trials");
     ResultStore store(out_dir);
     return schedule(trials, out_dir, store, *world, groups, options);

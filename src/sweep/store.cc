@@ -9,6 +9,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "bbpt/core/directories.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/file_lock.h"
@@ -57,7 +58,10 @@ const char* to_string(TrialState state) {
   return "?";
 }
 
-SweepStore::SweepStore(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_ + "/trials"); }
+SweepStore::SweepStore(std::string dir) : dir_(std::move(dir)) {
+  core::make_directories(dir_, "the sweep", "--dir");
+  fs::create_directories(dir_ + "/trials");
+}
 
 void SweepStore::write_plan(const Sweep& sweep) const {
   const std::string text = core::read_file(sweep.file);

@@ -170,7 +170,7 @@ TEST_F(HostileIo, OutThatIsAFileOrCannotBeCreatedIsOneLine) {
   const auto below = file + "/run";
   expect_error_line(
       run_to_end(run_args("zip", below, {"--set", "budget=20"})), 2,
-      {below, "cannot create the run directory", "choose an --out in a place you can write"});
+      {below, "cannot create the run directory", "choose --out in a place you can write"});
   EXPECT_EQ(read(file), "keep me\n");
 }
 
