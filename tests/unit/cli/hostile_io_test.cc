@@ -172,6 +172,21 @@ TEST_F(HostileIo, OutThatIsAFileOrCannotBeCreatedIsOneLine) {
       run_to_end(run_args("zip", below, {"--set", "budget=20"})), 2,
       {below, "cannot create the run directory", "choose --out in a place you can write"});
   EXPECT_EQ(read(file), "keep me\n");
+
+  // The sweep and pack output directories alike.
+  const auto sweep = dir + "/sweep.yaml";
+  write(sweep, "name: s\nmodel: " + bbpt::testing::kGoldenModel +
+                   "\nset: {dataset: fmnist, budget: 20}\nmethods: {zip: {}}\n");
+  expect_error_line(run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", file}), 2,
+                    {file, "--dir names an existing file, not a directory"});
+  expect_error_line(run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", below}), 2,
+                    {below, "cannot create the sweep (Not a directory)", "choose --dir in a place you can write"});
+  const auto list = dir + "/trials.jsonl";
+  write(list, "{\"id\": \"a\", \"config\": \"" + bbpt::testing::kMethodConfigs +
+                  "zip.yaml\", \"dataset\": \"fmnist\", \"set\": [\"budget=20\"]}\n");
+  expect_error_line(run_to_end({BBPT_EXECUTABLE, "pack", "--trials", list, "--out", file}), 2,
+                    {file, "--out names an existing file, not a directory"});
+  EXPECT_EQ(read(file), "keep me\n");
 }
 
 // ---- item 6: budget -------------------------------------------------------------------------
