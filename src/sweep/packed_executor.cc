@@ -130,7 +130,7 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
       throw;
     } catch (const std::exception& e) {
       outcome["status"] = "failed";
-      outcome["reason"] = e.what();
+      outcome["reason"] = core::redact_urls(e.what());  // shown, logged and stored
     }
     return outcome;
   };
