@@ -258,6 +258,17 @@ TEST_F(HostileIo, NegativeSeedsAreRefusedNotWrapped) {
                     2, {list + ":1: seed: expected an integer >= 0, got -1"});
 }
 
+// Unsigned seed options (bbpt features, bbpt lm generate) refuse "-1" instead of parsing it as
+// 2^64 - 1, which CLI11 alone would do.
+TEST(HostileIoSeeds, UnsignedSeedOptionsRefuseNegativeValues) {
+  const auto features = run_to_end({BBPT_EXECUTABLE, "features", "--model", "m.pt", "--dataset", "d", "--seed", "-1"});
+  EXPECT_NE(features.code, 0) << features.output;
+  EXPECT_NE(features.output.find("seed = -1: expected an integer >= 0"), std::string::npos) << features.output;
+  const auto lm = run_to_end({BBPT_EXECUTABLE, "lm", "generate", "--model", "m", "--prompt", "p", "--seed", "-2"});
+  EXPECT_NE(lm.code, 0) << lm.output;
+  EXPECT_NE(lm.output.find("seed = -2: expected an integer >= 0"), std::string::npos) << lm.output;
+}
+
 // ---- item 2: CoOp split entries -------------------------------------------------------------
 
 TEST(HostileIoData, SplitEntriesOutsideTheImageFolderAreRefused) {
