@@ -430,7 +430,7 @@ TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotStoredByASweep) {
   write(sweep, "name: creds\nmodel: " + bbpt::testing::kGoldenModel +
                    "\nset: {dataset: fmnist, shots: 4, iterations: 2, llm_model: fake-model, "
                    "llm_max_attempts: 2, "
-                   "llm_backoff_s: 0.01}\nmethods: {glov: {}}\n");
+                   "llm_backoff_s: 0.01, llm_cache: false}\nmethods: {glov: {}}\n");  // no answers from other tests
   ::setenv("BBPT_LLM_BASE_URL", down.c_str(), 1);
   const auto run = run_to_end({BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", fresh_cache(),
                                "--data-dir", bbpt::testing::data_dir(), "sweep", "run", sweep,
