@@ -2,6 +2,7 @@
 // Implements the trial driver: config resolution, the step loop, metrics, checkpoints, results.
 #include "bbpt/run/run_trial.h"
 
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
