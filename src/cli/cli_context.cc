@@ -80,7 +80,8 @@ CLI::Validator seed_validator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         if (text.find('-') == std::string::npos) return "";
-        return "seed = " + text + ": expected an integer >= 0 (a negative seed would wrap to 2^64 - 1)";
+        return "seed = " + text +
+               ": expected an integer >= 0 (a negative seed would wrap to 2^64 - 1)";
       },
       "SEED");
 }

@@ -13,8 +13,8 @@ void make_directories(const std::string& path, const std::string& what, const st
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   BBPT_CHECK(!fs::exists(status) || fs::is_directory(status), ConfigError,
-             path << ": " << flag << " names an existing file, not a directory; choose another " << flag
-                  << " for " << what);
+             path << ": " << flag << " names an existing file, not a directory; choose another "
+                  << flag << " for " << what);
   if (fs::exists(status)) return;
   fs::create_directories(path, ec);
   BBPT_CHECK(!ec, ConfigError,

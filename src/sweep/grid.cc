@@ -200,10 +200,12 @@ class MethodExpansion {
       const Json common = common_options(config, where);
       for (const auto& [key, value] : common.items()) config[key] = value;
     } catch (const ConfigError& e) {
-      // A message that already names its line in the sweep file keeps it; the others get the entry's.
+      // A message that names its line in the sweep file keeps it; others get the entry's line.
       const std::string what = e.what();
       const std::string file = m_.origin.substr(0, m_.origin.rfind(':'));
-      if (what.rfind(file + ":", 0) == 0) BBPT_THROW(ConfigError, what << " (methods." << m_.name << ")");
+      if (what.rfind(file + ":", 0) == 0) {
+        BBPT_THROW(ConfigError, what << " (methods." << m_.name << ")");
+      }
       BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << what);
     }
     check_no_credentials(config, origin);

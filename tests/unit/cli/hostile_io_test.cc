@@ -180,7 +180,8 @@ TEST_F(HostileIo, OutThatIsAFileOrCannotBeCreatedIsOneLine) {
   expect_error_line(run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", file}), 2,
                     {file, "--dir names an existing file, not a directory"});
   expect_error_line(run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", below}), 2,
-                    {below, "cannot create the sweep (Not a directory)", "choose --dir in a place you can write"});
+                    {below, "cannot create the sweep (Not a directory)",
+                     "choose --dir in a place you can write"});
   const auto list = dir + "/trials.jsonl";
   write(list, "{\"id\": \"a\", \"config\": \"" + bbpt::testing::kMethodConfigs +
                   "zip.yaml\", \"dataset\": \"fmnist\", \"set\": [\"budget=20\"]}\n");
@@ -261,10 +262,13 @@ TEST_F(HostileIo, NegativeSeedsAreRefusedNotWrapped) {
 // Unsigned seed options (bbpt features, bbpt lm generate) refuse "-1" instead of parsing it as
 // 2^64 - 1, which CLI11 alone would do.
 TEST(HostileIoSeeds, UnsignedSeedOptionsRefuseNegativeValues) {
-  const auto features = run_to_end({BBPT_EXECUTABLE, "features", "--model", "m.pt", "--dataset", "d", "--seed", "-1"});
+  const auto features = run_to_end(
+      {BBPT_EXECUTABLE, "features", "--model", "m.pt", "--dataset", "d", "--seed", "-1"});
   EXPECT_NE(features.code, 0) << features.output;
-  EXPECT_NE(features.output.find("seed = -1: expected an integer >= 0"), std::string::npos) << features.output;
-  const auto lm = run_to_end({BBPT_EXECUTABLE, "lm", "generate", "--model", "m", "--prompt", "p", "--seed", "-2"});
+  EXPECT_NE(features.output.find("seed = -1: expected an integer >= 0"), std::string::npos)
+      << features.output;
+  const auto lm = run_to_end(
+      {BBPT_EXECUTABLE, "lm", "generate", "--model", "m", "--prompt", "p", "--seed", "-2"});
   EXPECT_NE(lm.code, 0) << lm.output;
   EXPECT_NE(lm.output.find("seed = -2: expected an integer >= 0"), std::string::npos) << lm.output;
 }
@@ -427,10 +431,12 @@ TEST_F(HostileIo, CredentialsInTheBaseUrlAreNotStoredByASweep) {
   const auto sweep = dir + "/sweep.yaml";
   const std::string down = "http://alice:" + kSecret +
                            "@127.0.0.1:" + std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
-  write(sweep, "name: creds\nmodel: " + bbpt::testing::kGoldenModel +
-                   "\nset: {dataset: fmnist, shots: 4, iterations: 2, llm_model: fake-model, "
-                   "llm_max_attempts: 2, "
-                   "llm_backoff_s: 0.01, llm_cache: false}\nmethods: {glov: {}}\n");  // no answers from other tests
+  write(sweep,
+        "name: creds\nmodel: " + bbpt::testing::kGoldenModel +
+            "\nset: {dataset: fmnist, shots: 4, iterations: 2, llm_model: fake-model, "
+            "llm_max_attempts: 2, "
+            "llm_backoff_s: 0.01, llm_cache: false}\nmethods: {glov: {}}\n");  // no answers from
+                                                                               // other tests
   ::setenv("BBPT_LLM_BASE_URL", down.c_str(), 1);
   const auto run = run_to_end({BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", fresh_cache(),
                                "--data-dir", bbpt::testing::data_dir(), "sweep", "run", sweep,
