@@ -7,6 +7,17 @@
 
 #include "../cli/cli_context.h"
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
+
+namespace {
+
+/// One line "bbpt: error: <what>"; a URL's credentials never reach the terminal or a job log,
+/// whichever layer composed the message.
+void print_error(const std::string& what) {
+  std::fprintf(stderr, "bbpt: error: %s\n", bbpt::core::redact_urls(what).c_str());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace bbpt::cli;
@@ -48,15 +59,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const bbpt::ConfigError& e) {
-    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    print_error(e.what());
     return 2;
   } catch (const bbpt::Error& e) {
-    std::fprintf(stderr, "bbpt: error: %s\n", e.what());
+    print_error(e.what());
     return 1;
   } catch (const std::exception& e) {
     // One line: libtorch's errors carry their C++ backtrace after the first line.
     const std::string what = e.what();
-    std::fprintf(stderr, "bbpt: error: %s\n", what.substr(0, what.find('\n')).c_str());
+    print_error(what.substr(0, what.find('\n')));
     return 1;
   }
   return context.exit_code;

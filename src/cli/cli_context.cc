@@ -75,4 +75,14 @@ void CliContext::apply_runtime_settings() const {
                                            : core::LogLevel::kError);
 }
 
+CLI::Validator seed_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.find('-') == std::string::npos) return "";
+        return "seed = " + text +
+               ": expected an integer >= 0 (a negative seed would wrap to 2^64 - 1)";
+      },
+      "SEED");
+}
+
 }  // namespace bbpt::cli

@@ -64,6 +64,9 @@ Environment read_environment();
 /// The environment variable's value, "" when it is unset.
 std::string getenv_or_empty(const char* name);
 
+/// For an unsigned seed option: refuses a negative value, which CLI11 would wrap to 2^64 - 1.
+CLI::Validator seed_validator();
+
 void add_model_commands(CLI::App& app, CliContext& context);
 void add_lm_commands(CLI::App& app, CliContext& context);
 void add_tokenize_command(CLI::App& app, CliContext& context);

@@ -50,7 +50,9 @@ void add_features_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--views", options->cache.views,
                   "0: center crop only; K > 0: K augmented views per image")
       ->capture_default_str();
-  cmd->add_option("--seed", options->cache.seed, "Seed of the augmented views")->capture_default_str();
+  cmd->add_option("--seed", options->cache.seed, "Seed of the augmented views")
+      ->capture_default_str()
+      ->check(seed_validator());
   cmd->add_option("--batch-size", options->cache.batch_size, "Images per forward")->capture_default_str();
   cmd->add_option("--feature-cache", options->cache.cache_dir,
                   "Feature cache folder (default <cache-dir>/features)");

@@ -204,7 +204,9 @@ void add_lm_commands(CLI::App& app, CliContext& context) {
   generate->add_option("--temperature", g->temperature, "0 = greedy")->capture_default_str();
   generate->add_option("--top-k", g->top_k, "0 = off")->capture_default_str();
   generate->add_option("--top-p", g->top_p, "1 = off")->capture_default_str();
-  generate->add_option("--seed", g->seed, "Sample i draws from the seeded stream (seed, i)")->capture_default_str();
+  generate->add_option("--seed", g->seed, "Sample i draws from the seeded stream (seed, i)")
+      ->capture_default_str()
+      ->check(seed_validator());
   generate->add_option("--guide-positive", g->guide_positive, "GLOV guidance: P+, the better template");
   generate->add_option("--guide-negative", g->guide_negative, "GLOV guidance: P-, the worse template");
   generate->add_option("--guide-layer", g->guide_layer, "GLOV guidance: decoder layer (0-based; 17 for Llama-3-8B)");

@@ -30,6 +30,7 @@ struct RunCommandOptions {
   std::string model_path;
   int64_t progress_every = 50;
   bool print_config = false;
+  bool force = false;
   MpiOptions mpi;
 };
 
@@ -62,6 +63,7 @@ void run_run(const RunCommandOptions& options, CliContext& context) {
   request.config_path = options.config_path;
   request.overrides = options.overrides;
   request.out_dir = options.out_dir;
+  request.allow_foreign_out_dir = options.force;
   request.progress_every = options.progress_every;
   request.trial = base_trial_spec(context, options.model_path);
   request.trial.dataset = options.dataset;
@@ -114,6 +116,10 @@ void add_run_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--progress-every", options->progress_every, "Progress line every N steps (0: quiet)")
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
+  cmd->add_flag("--force", options->force,
+                "Write the run into an --out directory that is not a bbpt run (or holds a run of "
+                "another config "
+                "that never checkpointed); its config.json and metrics.jsonl are replaced");
   add_mpi_options(*cmd, options->mpi);
   cmd->callback([options, &context]() {
     context.apply_runtime_settings();

@@ -189,7 +189,16 @@ void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::Plann
                                                 to_run.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_array, to_run.size())));
     auto array = sweep::write_array(store, part, o.slurm, command);
     if (o.dry_run) {
-      std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n" << sweep::test_only(array);
+      std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n";
+      std::string answer;
+      try {
+        answer = sweep::test_only(array);  // a refusal ends the command with sbatch's message
+      } catch (...) {
+        fs::remove(array.script_path);
+        fs::remove(array.list_path);
+        throw;
+      }
+      std::cout << answer;
       fs::remove(array.script_path);
       fs::remove(array.list_path);
       continue;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "bbpt/core/redact.h"
+
 namespace bbpt::core {
 namespace {
 std::mutex g_log_mutex;
@@ -29,7 +31,9 @@ void set_log_tag(const std::string& tag) {
 }
 bool log_enabled(LogLevel level) { return level >= g_min_level; }
 
-void log_line(LogLevel level, const std::string& message) {
+void log_line(LogLevel level, const std::string& raw_message) {
+  // Logs end up in job logs and trial directories (log.txt): no URL credentials in them.
+  const std::string message = redact_urls(raw_message);
   std::lock_guard<std::mutex> lock(g_log_mutex);
   if (g_tag.empty()) {
     std::fprintf(stderr, "[bbpt] %s: %s\n", level_name(level), message.c_str());

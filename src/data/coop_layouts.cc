@@ -158,7 +158,9 @@ std::vector<CoopSplitItem> read_fgvc_split(const fs::path& file,
     BBPT_CHECK(it != label_of.end(), IoError,
                file.string() << ": line " << i + 1 << ": variant '" << variant
                              << "' is not in variants.txt");
-    items.push_back({lines[i].substr(0, space) + ".jpg", it->second, variant});
+    const std::string relpath = lines[i].substr(0, space) + ".jpg";
+    check_path_inside_root(relpath, file.string(), "line " + std::to_string(i + 1));
+    items.push_back({relpath, it->second, variant});
   }
   return items;
 }

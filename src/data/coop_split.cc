@@ -37,9 +37,8 @@ std::vector<CoopSplitItem> parse_items(const nlohmann::json& root,
     item.relpath = entry[0].get<std::string>();
     item.label = entry[1].get<int>();
     item.class_name = entry[2].get<std::string>();
-    BBPT_CHECK(!item.relpath.empty() && item.relpath.front() != '/', IoError,
-               path << ": " << key << "[" << index << "] path '" << item.relpath
-                    << "' is not relative (expected a path under the image folder)");
+    check_path_inside_root(item.relpath, path,
+                           std::string(key) + "[" + std::to_string(index) + "]");
     items.push_back(std::move(item));
     ++index;
   }
@@ -94,6 +93,23 @@ void check_against_train(const std::vector<CoopSplitItem>& items,
 }
 
 }  // namespace
+
+void check_path_inside_root(const std::string& relpath,
+                            const std::string& file,
+                            const std::string& entry) {
+  const fs::path p(relpath);
+  // Normalised lexically ("a/../../b" -> "../b"): a path that starts with ".." after it leaves the
+  // root.
+  const fs::path normal = p.lexically_normal();
+  const bool escapes = !normal.empty() && *normal.begin() == "..";
+  BBPT_CHECK(!relpath.empty() && !p.is_absolute() && !p.has_root_name() &&
+                 !p.has_root_directory() && !escapes && normal != ".",
+             ConfigError,
+             file << ": " << entry << " path '" << relpath
+                  << "' is not a path inside the dataset's image folder (absolute, empty or "
+                     "leaving it with "
+                     "'..'); fix the entry or download the split file again");
+}
 
 const std::vector<CoopSplitItem>& CoopSplit::items(const std::string& split) const {
   if (split == "train") return train;

@@ -212,6 +212,27 @@ std::string default_few_shot_sampler(const std::string& name) {
   return is_coop_name(name) ? kDasslSampler : kBbptSampler;
 }
 
+void check_shots_available(const std::string& name,
+                           const std::vector<int>& labels,
+                           const std::vector<std::string>& class_names,
+                           int shots) {
+  std::vector<int64_t> counts(class_names.size(), 0);
+  for (const int label : labels) {
+    if (label >= 0 && static_cast<size_t>(label) < counts.size()) {
+      ++counts[static_cast<size_t>(label)];
+    }
+  }
+  if (counts.empty()) return;  // no classes: the sampler says so
+  const auto smallest = std::min_element(counts.begin(), counts.end());
+  const size_t label = static_cast<size_t>(smallest - counts.begin());
+  BBPT_CHECK(
+      *smallest >= shots, ConfigError,
+      name << ": shots = " << shots << ", but class '" << class_names[label] << "' (label " << label
+           << ", the smallest) has only " << *smallest
+           << " training images; choose shots <= " << *smallest
+           << " (bbpt does not train on fewer than K images of a class while reporting K shots)");
+}
+
 FewShotSplit sample_dataset_few_shot(const std::string& name,
                                      const ImageDataset& train,
                                      const DataOptions& options,
@@ -223,6 +244,7 @@ FewShotSplit sample_dataset_few_shot(const std::string& name,
     return labels;
   };
   const std::vector<int> train_labels = labels_of(train);
+  check_shots_available(name, train_labels, train.class_names(), shots);
   if (default_few_shot_sampler(name) == kDasslSampler) {
     const DatasetConfig config = load_config(name, options);
     const DasslPreamble preamble =

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "bbpt/core/log.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/rng.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/llm/response_cache.h"
@@ -46,8 +47,10 @@ std::string read_api_key(const std::string& api_key_env) {
 }
 
 // One line of at most ~kExcerptChars for an error message; the key never survives into it (some
-// servers echo the Authorization header back in a 401 body).
+// servers echo the Authorization header back in a 401 body), nor a URL's credentials (a server or
+// libcurl may quote the URL).
 std::string excerpt(std::string text, const std::string& secret) {
+  text = core::redact_urls(text);
   if (!secret.empty()) {
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
       text.replace(at, secret.size(), "<redacted>");
@@ -245,7 +248,8 @@ detail::ParsedReply ChatClient::State::post_with_retries(const EndpointOptions& 
   std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   if (!api_key.empty()) headers.push_back("Authorization: Bearer " + api_key);
   const detail::HttpPostOptions http_options{options.timeout_s, options.connect_timeout_s};
-  const std::string who = url + " (model " + options.model + ")";
+  // The URL as shown: its credentials (user:pass@, ?api_key=) stay in `url`, which connects.
+  const std::string who = core::redact_url(url) + " (model " + options.model + ")";
 
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();

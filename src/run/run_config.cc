@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
 
 namespace bbpt::run {
 namespace {
@@ -58,7 +59,7 @@ RunConfig RunConfig::from_file(const std::string& path) {
   return config;
 }
 
-void RunConfig::set(const std::string& assignment) {
+void RunConfig::set(const std::string& assignment, const std::string& origin) {
   const auto eq = assignment.find('=');
   BBPT_CHECK(eq != std::string::npos && eq > 0, ConfigError,
              "--set " << assignment << ": expected key=value");
@@ -69,7 +70,8 @@ void RunConfig::set(const std::string& assignment) {
     if (node.IsScalar()) text = node.Scalar();
   } catch (const YAML::Exception&) {
   }
-  values_[key] = Value{text, "--set " + assignment};
+  // The origin is shown in messages: a URL's credentials stay in the value only.
+  values_[key] = Value{text, origin.empty() ? "--set " + core::redact_urls(assignment) : origin};
 }
 
 const RunConfig::Value* RunConfig::find(const std::string& key) {
@@ -79,7 +81,8 @@ const RunConfig::Value* RunConfig::find(const std::string& key) {
 }
 
 void RunConfig::type_error(const std::string& key, const Value& v, const char* type) const {
-  BBPT_THROW(ConfigError, v.origin << ": " << key << ": expected " << type << ", got '" << v.text << "'");
+  BBPT_THROW(ConfigError, v.origin << ": " << key << ": expected " << type << ", got '"
+                                   << core::redact_urls(v.text) << "'");
 }
 
 int64_t RunConfig::get_int(const std::string& key, int64_t fallback) {
@@ -132,8 +135,16 @@ bool RunConfig::get_bool(const std::string& key, bool fallback) {
 std::string RunConfig::get_string(const std::string& key, const std::string& fallback) {
   std::string out = fallback;
   if (const auto* v = find(key)) out = v->text;
-  resolved_[key] = out;
+  // The resolved config is shown and stored (config.json, the trial's identity): a URL in it keeps
+  // its host and path but not its credentials, which only the returned value carries.
+  resolved_[key] = core::redact_urls(out);
   return out;
+}
+
+std::string RunConfig::where(const std::string& key) const {
+  const auto it = values_.find(key);
+  return it == values_.end() ? (source_.empty() ? std::string("(default)") : source_)
+                             : it->second.origin;
 }
 
 std::map<std::string, std::string> RunConfig::texts() const {

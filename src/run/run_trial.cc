@@ -21,6 +21,8 @@
 #include "bbpt/data/few_shot.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/run/method.h"
+#include "run_directory.h"
+#include "trial_keys.h"
 #include "trial_protocol.h"
 
 namespace bbpt::run {
@@ -37,8 +39,8 @@ RunConfig load_config(const RunRequest& request) {
 /// Trial-level keys live in the config too (so sweeps can set them); the CLI flags fill them.
 void resolve_trial_keys(RunConfig& config, TrialSpec& trial) {
   trial.dataset = config.get_string("dataset", trial.dataset);
-  trial.seed = static_cast<uint64_t>(config.get_int("seed", static_cast<int64_t>(trial.seed)));
-  trial.shots = config.get_int("shots", trial.shots);
+  trial.seed = read_trial_seed(config, trial.seed);
+  trial.shots = read_trial_shots(config, trial.shots);
   BBPT_CHECK(!trial.dataset.empty(), ConfigError, "no dataset: pass --dataset (or set dataset: in the config)");
 }
 
@@ -205,7 +207,7 @@ struct LeaderState {
 RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialSpec& trial,
                       const CommonOptions& common, dist::QueryGroup& group, LeaderState& state,
                       std::chrono::steady_clock::time_point start) {
-  fs::create_directories(request.out_dir);
+  prepare_run_directory(request.out_dir, request.allow_foreign_out_dir);
   const std::string dir = request.out_dir;
   const core::FileLock lock = lock_run_directory(dir);
   const std::string result_path = dir + "/result.json";
@@ -253,6 +255,14 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     BBPT_LOG_INFO("resuming " << dir << " at step " << checkpoint->steps << " (" << checkpoint->queries
                               << " queries used)");
   } else {
+    // A run of another config that never checkpointed: replacing it is the user's call.
+    BBPT_CHECK(
+        request.allow_foreign_out_dir || !core::is_regular_file(config_path) ||
+            core::read_file(config_path) == config_text,
+        ConfigError,
+        config_path
+            << " holds another configuration (a run that stopped before its first checkpoint); "
+               "choose another --out, or pass --force to start this one there");
     core::write_file_atomic(config_path, config_text);
     data::write_few_shot_file(dir + "/few_shot.json", context->few_shot);
     std::ofstream(metrics_path, std::ios::trunc);  // a fresh run starts an empty metrics file

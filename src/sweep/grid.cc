@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_config.h"
@@ -34,9 +35,13 @@ const std::set<std::string>& trial_keys() {
 }
 
 /// The keys every method reads (read_common_options), with their defaults filled for `config`.
-Json common_options(const Json& config) {
+/// `origins`: where the sweep file set each key ("file:line"), for the messages.
+Json common_options(const Json& config, const std::map<std::string, std::string>& origins = {}) {
   auto run_config = run::RunConfig::empty();
-  for (const auto& [key, value] : config.items()) run_config.set(key + "=" + value.dump());
+  for (const auto& [key, value] : config.items()) {
+    const auto at = origins.find(key);
+    run_config.set(key + "=" + value.dump(), at == origins.end() ? "" : at->second);
+  }
   run::read_common_options(run_config);
   Json out;
   for (const auto& [key, value] : run_config.resolved().items()) {
@@ -189,11 +194,21 @@ class MethodExpansion {
                (origin.count("shots") ? origin["shots"] : m_.origin) << ": shots: expected an integer >= 1, got "
                                                                     << config["shots"].dump());
     try {
-      const Json common = common_options(config);
+      std::map<std::string, std::string> where = origin;
+      for (const auto& [key, value] : config.items())
+        where.emplace(key, config_path_);  // from the method config
+      const Json common = common_options(config, where);
       for (const auto& [key, value] : common.items()) config[key] = value;
     } catch (const ConfigError& e) {
-      BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
+      // A message that names its line in the sweep file keeps it; others get the entry's line.
+      const std::string what = e.what();
+      const std::string file = m_.origin.substr(0, m_.origin.rfind(':'));
+      if (what.rfind(file + ":", 0) == 0) {
+        BBPT_THROW(ConfigError, what << " (methods." << m_.name << ")");
+      }
+      BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << what);
     }
+    check_no_credentials(config, origin);
     if (options_.resolve_inputs) {
       try {
         options_.resolve_inputs(config);
@@ -214,6 +229,22 @@ class MethodExpansion {
     t.origin = m_.origin;
     t.id = trial_id(config, t.model_sha256);
     return t;
+  }
+
+  /// A sweep stores every trial's config (trial.json, method.yaml, manifest.jsonl, results.sqlite
+  /// and .csv), and the config is the trial's identity, so a value cannot be stored redacted: a URL
+  /// with credentials is refused, and they go through the environment instead.
+  void check_no_credentials(const Json& config, std::map<std::string, std::string>& origin) const {
+    for (const auto& [key, value] : config.items()) {
+      if (!value.is_string() || !core::has_url_credentials(value.get<std::string>())) continue;
+      BBPT_THROW(
+          ConfigError,
+          (origin.count(key) ? origin[key] : config_path_)
+              << ": " << key << ": " << core::redact_urls(value.get<std::string>())
+              << " carries credentials, which the sweep directory would store; give the URL "
+                 "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
+                 "may hold them; an API key goes in the variable llm_api_key_env names)");
+    }
   }
 
   std::string model_path(const Located& model) const {

@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "bbpt/sweep/packed_executor.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/comm/job.h"
+#include "bbpt/core/directories.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/log.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/stop_signal.h"
 #include "progress.h"
 
@@ -85,7 +86,8 @@ Json failed_line(const std::string& id, const std::string& reason) {
   Json line;
   line["id"] = id;
   line["status"] = "failed";
-  line["reason"] = reason;
+  line["reason"] =
+      core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
   return line;
 }
 
@@ -117,6 +119,8 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
     try {
       run::RunRequest request = make_request(t);
       request.out_dir = trial_dir(out_dir, t);
+      // The pack's own trial directory, named by the trial's id.
+      request.allow_foreign_out_dir = true;
       request.communicator = group;
       request.on_step = std::move(on_step);
       const auto summary = run::run_trial(request);
@@ -126,7 +130,7 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
       throw;
     } catch (const std::exception& e) {
       outcome["status"] = "failed";
-      outcome["reason"] = e.what();
+      outcome["reason"] = core::redact_urls(e.what());  // shown, logged and stored
     }
     return outcome;
   };
@@ -294,6 +298,7 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
   BBPT_CHECK(options.ranks_per_trial >= 1, ConfigError,
              "--ranks-per-trial (= " << options.ranks_per_trial << ") must be >= 1");
   if (world == nullptr || world->size() == 1) {
+    core::make_directories(out_dir, "the packed trials", "--out");
     fs::create_directories(out_dir + "/trials");
     ResultStore store(out_dir);
     return run_sequentially(trials, out_dir, runner, store, options);
@@ -307,6 +312,7 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
   const int color = world->rank() == 0 ? -1 : (world->rank() - 1) / options.ranks_per_trial;
   auto group = world->split(color, world->rank());
   if (world->rank() == 0) {
+    core::make_directories(out_dir, "the packed trials", "--out");
     fs::create_directories(out_dir + "/trials");
     ResultStore store(out_dir);
     return schedule(trials, out_dir, store, *world, groups, options);

@@ -30,6 +30,18 @@ std::string parse_job_id(const std::string& output) {
   return last.substr(0, last.find(';'));
 }
 
+/// A command's answer on one line (its lines joined with " | "), for a one-line error.
+std::string one_line(const std::string& output) {
+  std::istringstream lines(output);
+  std::string joined;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    joined += (joined.empty() ? "" : " | ") + line;
+  }
+  return joined.empty() ? std::string("(no output)") : joined;
+}
+
 }  // namespace
 
 SlurmOptions slurm_options_from(const Json& executors, const std::map<std::string, std::string>& origins) {
@@ -171,9 +183,11 @@ ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTr
 void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
             const std::vector<std::string>& task_command) {
   const auto array = detail::run_command({"sbatch", "--parsable", a.script_path});
-  BBPT_CHECK(array.exit_code == 0, Error,
-             "sbatch refused " << a.script_path << " (exit " << array.exit_code << "): " << array.output
-                               << "; check the executors.slurm options (partition, account, time) of the sweep file");
+  BBPT_CHECK(
+      array.exit_code == 0, Error,
+      "sbatch refused "
+          << a.script_path << " (exit " << array.exit_code << "): " << one_line(array.output)
+          << "; check the executors.slurm options (partition, account, time) of the sweep file");
   a.job_id = parse_job_id(array.output);
   if (o.merge_job) {
     auto merge = task_command;
@@ -206,7 +220,13 @@ void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
 }
 
 std::string test_only(const ArraySubmission& a) {
-  return detail::run_command({"sbatch", "--test-only", a.script_path}).output;
+  const auto r = detail::run_command({"sbatch", "--test-only", a.script_path});
+  BBPT_CHECK(r.exit_code == 0, Error,
+             "sbatch --test-only refused "
+                 << a.script_path << " (exit " << r.exit_code << "): " << one_line(r.output)
+                 << "; nothing was submitted: check the executors.slurm options "
+                    "(partition, account, qos, time) of the sweep file or the flags");
+  return r.output;
 }
 
 std::map<std::string, std::string> slurm_states(const SweepStore& store) {

@@ -2,7 +2,6 @@
 // Implements the sweep directory (store.h) except the merge (results_merge.cc).
 #include "bbpt/sweep/store.h"
 
-
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
@@ -10,11 +9,13 @@
 #include <iterator>
 #include <sstream>
 
+#include "bbpt/core/directories.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/file_lock.h"
-#include "bbpt/core/utc_time.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/core/sha256.h"
+#include "bbpt/core/utc_time.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -57,7 +58,10 @@ const char* to_string(TrialState state) {
   return "?";
 }
 
-SweepStore::SweepStore(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_ + "/trials"); }
+SweepStore::SweepStore(std::string dir) : dir_(std::move(dir)) {
+  core::make_directories(dir_, "the sweep", "--dir");
+  fs::create_directories(dir_ + "/trials");
+}
 
 void SweepStore::write_plan(const Sweep& sweep) const {
   const std::string text = core::read_file(sweep.file);
@@ -142,7 +146,7 @@ void SweepStore::prepare(const std::string& id) const {
 void SweepStore::record_failure(const std::string& id, const std::string& reason) const {
   Json j;
   j["id"] = id;
-  j["reason"] = reason;
+  j["reason"] = core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
   j["time"] = core::utc_now();
   core::write_file_atomic(trial_dir(id) + "/failed.json", j.dump(2) + "\n");
 }

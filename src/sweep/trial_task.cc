@@ -9,6 +9,7 @@
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/core/error.h"
+#include "bbpt/core/redact.h"
 #include "bbpt/run/run_trial.h"
 
 namespace bbpt::sweep {
@@ -65,6 +66,8 @@ TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial
     request.trial.shots = trial.shots;
     request.trial.model_path = trial.model;
     request.out_dir = store.trial_dir(trial.id);
+    // The store's trial directory: trial.json, method.yaml and log.txt are there before the run.
+    request.allow_foreign_out_dir = true;
     request.communicator = options.group;
     request.on_step = options.on_step;
     request.progress_every = options.progress_every;
@@ -75,10 +78,10 @@ TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial
     throw;
   } catch (const run::TrialDirectoryBusy& e) {
     outcome.status = "busy";  // not a failure of the trial: whoever holds the lock decides it
-    outcome.reason = e.what();
+    outcome.reason = core::redact_urls(e.what());  // shown, logged and stored
   } catch (const std::exception& e) {
     outcome.status = "failed";
-    outcome.reason = e.what();
+    outcome.reason = core::redact_urls(e.what());  // shown, logged and stored
     if (leader) store.record_failure(trial.id, outcome.reason);
   }
   return outcome;

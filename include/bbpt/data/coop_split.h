@@ -41,11 +41,19 @@ struct CoopSplit {
   std::vector<CoopSplitItem>& items(const std::string& split);
 };
 
+/// Throws ConfigError naming `file`, `entry` and the path when `relpath` is empty, absolute, or
+/// leaves the folder it is relative to once normalised ("a/../../etc/passwd"): every image path a
+/// split or list file names must stay inside the dataset's root.
+void check_path_inside_root(const std::string& relpath,
+                            const std::string& file,
+                            const std::string& entry);
+
 /// Reads and validates a split file. Throws IoError naming the file when it is not JSON, lacks one
 /// of "train"/"val"/"test" ("test" may be absent when `require_test` is false: ZIP's
 /// split_SVHN.json), holds an entry that is not [string, int, string], when the train labels are
 /// not exactly 0..C-1, when one label carries two class names, or when a val/test label is
-/// outside 0..C-1 or disagrees with train's class name.
+/// outside 0..C-1 or disagrees with train's class name; ConfigError when an entry's path is not
+/// inside the image folder (check_path_inside_root).
 CoopSplit read_coop_split(const std::string& path, bool require_test = true);
 
 class CoopSplitDataset : public ImageDataset {

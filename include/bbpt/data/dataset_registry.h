@@ -69,6 +69,14 @@ DatasetDescription describe_dataset(const std::string& name, const DataOptions& 
 /// (the samples of the official CoOp/ZIP runs with the same seed), kBbptSampler for the others.
 std::string default_few_shot_sampler(const std::string& name);
 
+/// Throws ConfigError naming the dataset, the class with the fewest training items and their
+/// number when that class has fewer than `shots` (labels[i] is item i's class, indexing
+/// class_names). A K-shot trial never trains on fewer than K images of a class.
+void check_shots_available(const std::string& name,
+                           const std::vector<int>& labels,
+                           const std::vector<std::string>& class_names,
+                           int shots);
+
 /// The K-shot sample of dataset `name` with its default sampler. `train` is its open train split.
 /// For coop:<Name> this is sample_few_shot_dassl on the train and val splits' labels (the val
 /// split is opened here, lazily, without touching images); otherwise sample_few_shot on train.

@@ -59,7 +59,9 @@ class Method {
 struct CommonOptions {
   /// zeroshot | zip | bptvlm | spsa-gc | bar | coop | llm-opt | ipo | glov
   std::string method;
-  /// Query budget (algorithms.md 2.1: MAX_API_CALLS = 5000); 0 = unlimited (CoOp: epochs decide).
+  /// Query budget (algorithms.md 2.1: MAX_API_CALLS = 5000). Must be > 0 for the methods it ends
+  /// (budget_ends_run); 0 = no cap for the others (zeroshot makes no training queries, CoOp's
+  /// epochs and the LLM methods' iterations end their runs).
   int64_t budget = 5000;
   /// Training mini-batch size (algorithms.md 2.1: 128).
   int64_t batch_size = 128;
@@ -73,7 +75,12 @@ struct CommonOptions {
   int64_t checkpoint_every = 25;
 };
 
-/// Reads the common options (all methods).
+/// Whether only the query budget ends `method`'s run (zip, bptvlm, spsa-gc, bar): those refuse a
+/// budget <= 0, which would never end.
+bool budget_ends_run(const std::string& method);
+
+/// Reads the common options (all methods). Throws ConfigError naming the file (and line, or the
+/// --set) for an unknown method, and for a budget <= 0 where the budget ends the run.
 CommonOptions read_common_options(RunConfig& config);
 
 /// The method names `bbpt run` knows.

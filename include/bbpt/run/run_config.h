@@ -21,8 +21,9 @@ class RunConfig {
   static RunConfig from_file(const std::string& path);
   /// An empty configuration (every option keeps its default).
   static RunConfig empty();
-  /// Applies "key=value" (value parsed as a YAML scalar); a later override wins.
-  void set(const std::string& assignment);
+  /// Applies "key=value" (value parsed as a YAML scalar); a later override wins. `origin` is where
+  /// messages say it was set (default "--set key=value").
+  void set(const std::string& assignment, const std::string& origin = "");
   bool has(const std::string& key) const { return values_.count(key) > 0; }
 
   /// Typed reads. Absent key: returns `fallback` (the options struct's default). Present but not
@@ -34,10 +35,14 @@ class RunConfig {
 
   /// Throws ConfigError listing every key that no option read, with where it was set.
   void reject_unread() const;
-  /// Every option read so far with its resolved value (the resolved config of a run).
+  /// Every option read so far with its resolved value (the resolved config of a run). String values
+  /// are shown as core::redact_urls shows them: a URL's credentials are not in it.
   const nlohmann::ordered_json& resolved() const { return resolved_; }
   /// Every key set (in the file or by set()) with its text as written, sorted by key.
   std::map<std::string, std::string> texts() const;
+  /// Where `key` was set, for messages: "file:line" or "--set key=value" (a URL's credentials
+  /// hidden); the config file (or "(default)") when it was not set.
+  std::string where(const std::string& key) const;
   /// The file the config came from ("" for empty()).
   const std::string& source() const { return source_; }
 

@@ -58,6 +58,11 @@ struct RunRequest {
   int64_t progress_every = 50;
   /// The ranks that run this trial together; nullptr (or one rank): this process alone.
   comm::Communicator* communicator = nullptr;
+  /// Write into out_dir even when it is an existing directory that is not a bbpt run, or a run of
+  /// another config that never checkpointed (`bbpt run --force`; the sweep and pack executors,
+  /// whose trial directories hold their own files). A finished or checkpointed run of another
+  /// config is refused either way.
+  bool allow_foreign_out_dir = false;
   /// Called on the leader after each step's metrics line (e.g. a heartbeat to a scheduler).
   std::function<void(int64_t step, int64_t queries)> on_step;
 };

@@ -69,7 +69,8 @@ std::string render_array_script(const SweepStore& store, const std::string& list
 void submit(const SweepStore& store, ArraySubmission& submission, const SlurmOptions& options,
             const std::vector<std::string>& task_command);
 
-/// `sbatch --test-only` on the script: Slurm's answer (where and when it would start).
+/// `sbatch --test-only` on the script: Slurm's answer (where and when it would start). Throws
+/// Error with that answer (on one line) when sbatch refuses the script.
 std::string test_only(const ArraySubmission& submission);
 
 /// Trial id -> Slurm state (PENDING, RUNNING, REQUEUED, ...) of the trials whose array task is

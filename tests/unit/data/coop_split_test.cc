@@ -79,8 +79,31 @@ TEST(CoopSplit, MalformedFilesNameTheFile) {
   check("rename.json",
         testing::coop_split_json({{"a.jpg", 0, "cat"}}, {{"v.jpg", 0, "kitten"}}, {}),
         {"val label 0 is 'kitten' but train calls it 'cat'"});
-  check("absolute.json", testing::coop_split_json({{"/a.jpg", 0, "cat"}}, {}, {}),
-        {"not relative"});
+}
+
+// An entry is a path under the image folder: one that is absolute or leaves the folder after
+// normalisation would make bbpt read (and hash, and show) any file of the machine, so it is a
+// ConfigError naming the file, the entry and the path, and a path that only wanders inside is fine.
+TEST(CoopSplit, EntriesOutsideTheImageFolderAreRefused) {
+  TempDir dir;
+  const auto check = [&](const std::string& name, const std::string& bad, const std::string& entry,
+                         bool in_test) {
+    const testing::SplitRows items = {{bad, 0, "cat"}};
+    const testing::SplitRows ok = {{"cat/a.jpg", 0, "cat"}};
+    core::write_file_atomic(dir / name, in_test ? testing::coop_split_json(ok, {}, items)
+                                                : testing::coop_split_json(items, {}, {}));
+    expect_error<ConfigError>(
+        [&] { read_coop_split(dir / name); },
+        {dir / name, entry, "'" + bad + "'", "inside the dataset's image folder"});
+  };
+  check("absolute.json", "/a.jpg", "train[0]", false);
+  check("dotdot.json", "../../../../etc/passwd", "train[0]", false);
+  check("sneaky.json", "cat/../../outside.jpg", "test[0]", true);
+  check("empty.json", "", "train[0]", false);
+  check("dot.json", "cat/..", "train[0]", false);
+  core::write_file_atomic(dir / "inside.json",
+                          testing::coop_split_json({{"cat/../cat/./a.jpg", 0, "cat"}}, {}, {}));
+  EXPECT_EQ(read_coop_split(dir / "inside.json").train.at(0).relpath, "cat/../cat/./a.jpg");
 }
 
 TEST(CoopSplit, DatasetLoadsImagesLazilyFromImageDir) {

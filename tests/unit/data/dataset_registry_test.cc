@@ -182,6 +182,18 @@ TEST(DatasetRegistry, CoopDatasetsDefaultToTheDasslSampler) {
   EXPECT_EQ(sample.val.size(), 4u);
 }
 
+// A K-shot trial trains on K images of every class or not at all: a K above the smallest class is
+// refused naming that class and its count (Dassl would quietly take fewer, or repeat images).
+TEST(DatasetRegistry, ShotsBeyondTheSmallestClassAreRefused) {
+  const std::vector<std::string> names = {"cat", "dog", "eel"};
+  const std::vector<int> labels = {0, 0, 0, 1, 1, 2, 2, 2, 2};
+  EXPECT_NO_THROW(check_shots_available("toy", labels, names, 2));
+  expect_error<ConfigError>(
+      [&] { check_shots_available("toy", labels, names, 3); },
+      {"toy: shots = 3", "class 'dog' (label 1, the smallest) has only 2 training images",
+       "shots <= 2"});
+}
+
 TEST(DatasetRegistry, DescribesEveryConfig) {
   TempDir dir;
   const DataOptions options = options_for(dir);

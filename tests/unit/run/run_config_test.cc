@@ -74,4 +74,21 @@ TEST(RunConfig, UnknownAndDuplicateKeysAreRejected) {
   EXPECT_NE(error_of([&] { RunConfig::empty().set("novalue"); }).find("key=value"), std::string::npos);
 }
 
+// The resolved config is shown and stored (config.json, the trial's identity): a URL's credentials
+// must not be in it, while the value the endpoint is opened with keeps them.
+TEST(RunConfig, ResolvedConfigAndMessagesHideUrlCredentials) {
+  auto config = RunConfig::from_file(
+      write_yaml("urls", "method: llm-opt\nllm_base_url: http://u:s3cret@h:8000/v1\n"));
+  config.set("vision_base_url=http://h/v1?api_key=k3y");
+  EXPECT_EQ(config.get_string("llm_base_url", ""), "http://u:s3cret@h:8000/v1");
+  EXPECT_EQ(config.get_string("vision_base_url", ""), "http://h/v1?api_key=k3y");
+  EXPECT_EQ(config.resolved()["llm_base_url"], "http://***@h:8000/v1");
+  EXPECT_EQ(config.resolved()["vision_base_url"], "http://h/v1?api_key=***");
+  EXPECT_EQ(config.where("vision_base_url"), "--set vision_base_url=http://h/v1?api_key=***");
+  config.set("llm_timeout_s=http://u:s3cret@h");
+  const auto message = error_of([&] { config.get_double("llm_timeout_s", 1); });
+  EXPECT_NE(message.find("llm_timeout_s"), std::string::npos) << message;
+  EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+}
+
 }  // namespace

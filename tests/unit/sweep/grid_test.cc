@@ -212,5 +212,43 @@ TEST(CanonicalScalar, TypesScalarsAsTheirValues) {
   EXPECT_EQ(canonical_scalar("fmnist", false), "fmnist");
 }
 
+// A sweep stores every trial's config and the config is the trial's identity, so a URL with
+// credentials cannot be stored redacted: it is refused, naming the line and key, and the message
+// itself does not repeat the credentials.
+TEST_F(Grid, UrlsWithCredentialsAreRefused) {
+  const auto message = error_of(
+      "set: {dataset: fmnist, llm_base_url: 'http://user:s3cret@10.0.0.1:8000/v1'}\n"
+      "methods: {llm-opt: {}}\n");
+  EXPECT_NE(
+      message.find("sweep.yaml:1: llm_base_url: http://***@10.0.0.1:8000/v1 carries credentials"),
+      std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+  EXPECT_NE(
+      error_of(
+          "set: {dataset: fmnist, llm_base_url: 'http://h/v1?api_key=k'}\nmethods: {llm-opt: {}}\n")
+          .find("carries credentials"),
+      std::string::npos);
+  EXPECT_EQ(load("set: {dataset: fmnist, llm_base_url: 'http://10.0.0.1:8000/v1'}\nmethods: "
+                 "{llm-opt: {}}\n")
+                .trials.size(),
+            1u);
+}
+
+// Only the budget ends a zip/bptvlm/spsa-gc/bar run: budget 0 there would query forever, so the
+// plan is refused at the line that set it; zeroshot, coop and the LLM methods keep 0 = no cap.
+TEST_F(Grid, ZeroBudgetIsRefusedWhereTheBudgetEndsTheRun) {
+  const auto message = error_of(
+      "set: {dataset: fmnist}\nmethods:\n  zeroshot: {set: {budget: 0}}\n"
+      "  zip: {set: {budget: 0}}\n");
+  EXPECT_NE(message.find("sweep.yaml:4: budget = 0: zip needs a positive number of queries"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(
+      load("set: {dataset: fmnist, budget: 0}\nmethods: {zeroshot: {}, coop: {}, llm-opt: {}}\n")
+          .trials.size(),
+      3u);
+}
+
 }  // namespace
 }  // namespace bbpt::sweep
