@@ -40,7 +40,8 @@ inline model::ClipConfig vit_b16_config() {
 }
 
 /// N(0, 0.02^2) weights, LayerNorms at their identity initialisation and CLIP's logit scale 100,
-/// so that logits spread as in a trained model (draws from torch's global generator: seed it first).
+/// so that logits spread as in a trained model (draws from torch's global generator: seed it
+/// first).
 inline void randomize_clip_weights(model::ClipModel& model) {
   for (auto& item : model->named_parameters()) {
     const std::string& name = item.key();
@@ -65,7 +66,8 @@ inline double seconds_since(Clock::time_point start) {
 inline std::string cpuinfo_field(const std::string& field) {
   std::ifstream cpuinfo("/proc/cpuinfo");
   for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind(field, 0) == 0 && line.find_first_not_of(" \t", field.size()) == line.find(':')) {
+    if (line.rfind(field, 0) == 0 &&
+        line.find_first_not_of(" \t", field.size()) == line.find(':')) {
       const auto colon = line.find(':');
       const auto start = line.find_first_not_of(' ', colon + 1);
       return start == std::string::npos ? "" : line.substr(start);

@@ -76,14 +76,15 @@ int main(int argc, char** argv) {
   std::unique_ptr<bbpt::data::ImageDataset> train, test;
   bbpt::data::FewShotSplit sample;
   out["describe_s"] = time_s([&] { bbpt::data::describe_dataset("coop:ImageNet", options); });
-  out["open_train_s"] = time_s([&] { train = bbpt::data::open_dataset("coop:ImageNet", "train", options); });
-  out["open_test_s"] = time_s([&] { test = bbpt::data::open_dataset("coop:ImageNet", "test", options); });
+  out["open_train_s"] =
+      time_s([&] { train = bbpt::data::open_dataset("coop:ImageNet", "train", options); });
+  out["open_test_s"] =
+      time_s([&] { test = bbpt::data::open_dataset("coop:ImageNet", "test", options); });
   out["sample_16shot_s"] = time_s([&] {
     sample = bbpt::data::sample_dataset_few_shot("coop:ImageNet", *train, options, 16, 1);
   });
-  out["subset_fingerprint_s"] = time_s([&] {
-    bbpt::data::SubsetDataset subset(*train, sample.train, "imagenet-16shot");
-  });
+  out["subset_fingerprint_s"] =
+      time_s([&] { bbpt::data::SubsetDataset subset(*train, sample.train, "imagenet-16shot"); });
   out["train_items"] = train->size();
   out["test_items"] = test->size();
   out["few_shot_items"] = sample.train.size();

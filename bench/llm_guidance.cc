@@ -36,12 +36,12 @@ namespace {
 using namespace bbpt::bench;
 
 struct BenchOptions {
-  int64_t layers = 16;           // Llama-3.2-1B: 16 layers, D 2048, F 8192, 32 / 8 heads of 64, V 128256
+  int64_t layers = 16;  // Llama-3.2-1B: 16 layers, D 2048, F 8192, 32 / 8 heads of 64, V 128256
   int64_t prompt_tokens = 300;
   int64_t samples = 10;
   int64_t new_tokens = 75;
-  int64_t guidance_layer = 8;    // the middle, like GLOV's 17 of 32
-  int64_t rerun_tokens = 2;      // official tokens timed
+  int64_t guidance_layer = 8;  // the middle, like GLOV's 17 of 32
+  int64_t rerun_tokens = 2;    // official tokens timed
   double peak_seconds = 1.0;
   std::string json_path = "docs/bench/llm_guidance.json";
 };
@@ -57,18 +57,28 @@ BenchOptions parse_options(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (flag == "--layers") o.layers = std::stoll(value());
-    else if (flag == "--prompt-tokens") o.prompt_tokens = std::stoll(value());
-    else if (flag == "--samples") o.samples = std::stoll(value());
-    else if (flag == "--new-tokens") o.new_tokens = std::stoll(value());
-    else if (flag == "--guidance-layer") o.guidance_layer = std::stoll(value());
-    else if (flag == "--rerun-tokens") o.rerun_tokens = std::stoll(value());
-    else if (flag == "--peak-seconds") o.peak_seconds = std::stod(value());
-    else if (flag == "--json") o.json_path = value();
+    if (flag == "--layers")
+      o.layers = std::stoll(value());
+    else if (flag == "--prompt-tokens")
+      o.prompt_tokens = std::stoll(value());
+    else if (flag == "--samples")
+      o.samples = std::stoll(value());
+    else if (flag == "--new-tokens")
+      o.new_tokens = std::stoll(value());
+    else if (flag == "--guidance-layer")
+      o.guidance_layer = std::stoll(value());
+    else if (flag == "--rerun-tokens")
+      o.rerun_tokens = std::stoll(value());
+    else if (flag == "--peak-seconds")
+      o.peak_seconds = std::stod(value());
+    else if (flag == "--json")
+      o.json_path = value();
     else {
       std::fprintf(stderr,
-                   "usage: bench_llm_guidance [--layers N] [--prompt-tokens T] [--samples S] [--new-tokens N]\n"
-                   "                          [--guidance-layer L] [--rerun-tokens R] [--peak-seconds S] [--json F]\n");
+                   "usage: bench_llm_guidance [--layers N] [--prompt-tokens T] [--samples S] "
+                   "[--new-tokens N]\n"
+                   "                          [--guidance-layer L] [--rerun-tokens R] "
+                   "[--peak-seconds S] [--json F]\n");
       std::exit(2);
     }
   }
@@ -146,13 +156,20 @@ int main(int argc, char** argv) {
   const double build_s = seconds_since(build_start);
 
   const double D = static_cast<double>(c.hidden_size), F = static_cast<double>(c.intermediate_size);
-  const double HHd = static_cast<double>(c.num_heads * c.head_dim), KHd = static_cast<double>(c.num_kv_heads * c.head_dim);
+  const double HHd = static_cast<double>(c.num_heads * c.head_dim),
+               KHd = static_cast<double>(c.num_kv_heads * c.head_dim);
   const double per_layer = 2 * D * HHd + 2 * D * KHd + 3 * D * F;
-  const double L = static_cast<double>(c.num_layers), L_above = static_cast<double>(c.num_layers - o.guidance_layer - 1);
-  const double W = L * per_layer, W_above = L_above * per_layer, head = static_cast<double>(c.vocab_size) * D;
+  const double L = static_cast<double>(c.num_layers),
+               L_above = static_cast<double>(c.num_layers - o.guidance_layer - 1);
+  const double W = L * per_layer, W_above = L_above * per_layer,
+               head = static_cast<double>(c.vocab_size) * D;
   const double P = static_cast<double>(o.prompt_tokens), N = static_cast<double>(o.new_tokens);
-  auto cached_flops = [&](double S) { return 2 * W + 2 * W_above + 2 * head + (L + L_above) * 4 * S * HHd; };
-  auto rerun_flops = [&](double T) { return 2 * W * T + 2 * W_above + 2 * head + L * 4 * T * T * HHd; };
+  auto cached_flops = [&](double S) {
+    return 2 * W + 2 * W_above + 2 * head + (L + L_above) * 4 * S * HHd;
+  };
+  auto rerun_flops = [&](double T) {
+    return 2 * W * T + 2 * W_above + 2 * head + L * 4 * T * T * HHd;
+  };
 
   // A prompt of random ids; no stop id can occur, so every sample runs to new_tokens.
   std::vector<int64_t> prompt(static_cast<size_t>(o.prompt_tokens));
@@ -163,15 +180,19 @@ int main(int argc, char** argv) {
   generation.top_p = 0.9;
   generation.seed = 1;
   generation.stop_ids = {-1};
-  const bbpt::lm::Guidance guidance{o.guidance_layer, torch::empty({c.hidden_size}).normal_(0.0, 0.5), 1.0};
+  const bbpt::lm::Guidance guidance{o.guidance_layer,
+                                    torch::empty({c.hidden_size}).normal_(0.0, 0.5), 1.0};
 
-  std::printf("CPU: %s, %u logical CPUs; libtorch threads %d; load %s\n", cpuinfo_field("model name").c_str(),
-              std::thread::hardware_concurrency(), torch::get_num_threads(), load_at_start.c_str());
+  std::printf("CPU: %s, %u logical CPUs; libtorch threads %d; load %s\n",
+              cpuinfo_field("model name").c_str(), std::thread::hardware_concurrency(),
+              torch::get_num_threads(), load_at_start.c_str());
   std::printf("matmul %ldx%ldx%ld fp32: %.1f GFLOP/s (practical peak)\n", n, n, n, peak_gflops);
-  std::printf("Llama-3.2-1B shape (%ld layers, %.2fB parameters), random fp32 weights built in %.1f s; prompt %ld "
-              "tokens, %ld samples x %ld new tokens, guidance after layer %ld\n",
-              c.num_layers, static_cast<double>(c.num_parameters()) / 1e9, build_s, o.prompt_tokens, o.samples,
-              o.new_tokens, o.guidance_layer);
+  std::printf(
+      "Llama-3.2-1B shape (%ld layers, %.2fB parameters), random fp32 weights built in %.1f s; "
+      "prompt %ld "
+      "tokens, %ld samples x %ld new tokens, guidance after layer %ld\n",
+      c.num_layers, static_cast<double>(c.num_parameters()) / 1e9, build_s, o.prompt_tokens,
+      o.samples, o.new_tokens, o.guidance_layer);
   std::fflush(stdout);
 
   // kv_cache: the whole call (prefill included), every sample to new_tokens.
@@ -183,7 +204,8 @@ int main(int argc, char** argv) {
   const double cached_tokens = static_cast<double>(cached.generated_tokens);
   double cached_total_flops = 2 * (W + head) * (P - 1);  // the shared prefill (its head is not run)
   cached_total_flops += L * 4 * (P - 1) * (P - 1) * HHd / 2;
-  for (int64_t t = 0; t < o.new_tokens; ++t) cached_total_flops += static_cast<double>(o.samples) * cached_flops(P + t);
+  for (int64_t t = 0; t < o.new_tokens; ++t)
+    cached_total_flops += static_cast<double>(o.samples) * cached_flops(P + t);
 
   // rerun: the first rerun_tokens tokens of the first sample, the official way.
   generation.max_new_tokens = o.rerun_tokens;
@@ -192,8 +214,10 @@ int main(int argc, char** argv) {
   const auto rerun = bbpt::lm::generate_full_rerun(model, prompt, generation, guidance);
   const double rerun_s = seconds_since(rerun_start);
   double rerun_timed_flops = 0, rerun_call_flops = 0;
-  for (int64_t t = 0; t < o.rerun_tokens; ++t) rerun_timed_flops += rerun_flops(P + static_cast<double>(t));
-  for (int64_t t = 0; t < o.new_tokens; ++t) rerun_call_flops += static_cast<double>(o.samples) * rerun_flops(P + t);
+  for (int64_t t = 0; t < o.rerun_tokens; ++t)
+    rerun_timed_flops += rerun_flops(P + static_cast<double>(t));
+  for (int64_t t = 0; t < o.new_tokens; ++t)
+    rerun_call_flops += static_cast<double>(o.samples) * rerun_flops(P + t);
   const double rerun_gflops_s = rerun_timed_flops / rerun_s / 1e9;
   const double rerun_call_s = rerun_call_flops / (rerun_gflops_s * 1e9);  // at the measured rate
   const bool same_first_tokens =
@@ -202,16 +226,20 @@ int main(int argc, char** argv) {
   const double cached_per_token_s = cached_s / cached_tokens;
   const double rerun_per_token_s = rerun_s / static_cast<double>(o.rerun_tokens);
   const double cached_gflops_s = cached_total_flops / cached_s / 1e9;
-  std::printf("%-9s %8s %12s %14s %10s %8s\n", "path", "tokens", "s / token", "GFLOP / token", "GFLOP/s", "of peak");
-  std::printf("%-9s %8.0f %12.4f %14.1f %10.1f %7.1f%%\n", "kv_cache", cached_tokens, cached_per_token_s,
-              cached_total_flops / cached_tokens / 1e9, cached_gflops_s, 100 * cached_gflops_s / peak_gflops);
-  std::printf("%-9s %8ld %12.4f %14.1f %10.1f %7.1f%%\n", "rerun", o.rerun_tokens, rerun_per_token_s,
-              rerun_timed_flops / static_cast<double>(o.rerun_tokens) / 1e9, rerun_gflops_s,
-              100 * rerun_gflops_s / peak_gflops);
-  std::printf("speed-up per generated token: %.1fx at the rerun's first tokens (the cheapest: shortest sequence); "
-              "whole call (%ld x %ld tokens): kv_cache %.1f s, rerun %.0f s extrapolated = %.1fx\n",
-              rerun_per_token_s / cached_per_token_s, o.samples, o.new_tokens, cached_s, rerun_call_s,
-              rerun_call_s / cached_s);
+  std::printf("%-9s %8s %12s %14s %10s %8s\n", "path", "tokens", "s / token", "GFLOP / token",
+              "GFLOP/s", "of peak");
+  std::printf("%-9s %8.0f %12.4f %14.1f %10.1f %7.1f%%\n", "kv_cache", cached_tokens,
+              cached_per_token_s, cached_total_flops / cached_tokens / 1e9, cached_gflops_s,
+              100 * cached_gflops_s / peak_gflops);
+  std::printf("%-9s %8ld %12.4f %14.1f %10.1f %7.1f%%\n", "rerun", o.rerun_tokens,
+              rerun_per_token_s, rerun_timed_flops / static_cast<double>(o.rerun_tokens) / 1e9,
+              rerun_gflops_s, 100 * rerun_gflops_s / peak_gflops);
+  std::printf(
+      "speed-up per generated token: %.1fx at the rerun's first tokens (the cheapest: shortest "
+      "sequence); "
+      "whole call (%ld x %ld tokens): kv_cache %.1f s, rerun %.0f s extrapolated = %.1fx\n",
+      rerun_per_token_s / cached_per_token_s, o.samples, o.new_tokens, cached_s, rerun_call_s,
+      rerun_call_s / cached_s);
   std::printf("first %ld ids of sample 0 identical on both paths: %s\n", o.rerun_tokens,
               same_first_tokens ? "yes" : "NO");
 
@@ -224,16 +252,26 @@ int main(int argc, char** argv) {
                     {"load_average_at_start", load_at_start},
                     {"load_average_at_end", load_average()}};
   out["peak_gflops"] = peak_gflops;
-  out["model"] = {{"shape", "Llama-3.2-1B"}, {"layers", c.num_layers}, {"parameters", c.num_parameters()},
-                  {"dtype", "float32"}, {"guidance_layer", o.guidance_layer}};
+  out["model"] = {{"shape", "Llama-3.2-1B"},
+                  {"layers", c.num_layers},
+                  {"parameters", c.num_parameters()},
+                  {"dtype", "float32"},
+                  {"guidance_layer", o.guidance_layer}};
   out["prompt_tokens"] = o.prompt_tokens;
   out["samples"] = o.samples;
   out["new_tokens"] = o.new_tokens;
-  out["kv_cache"] = {{"seconds", cached_s}, {"tokens", cached_tokens}, {"seconds_per_token", cached_per_token_s},
-                     {"gflop_per_token", cached_total_flops / cached_tokens / 1e9}, {"gflops", cached_gflops_s}};
-  out["rerun"] = {{"timed_tokens", o.rerun_tokens}, {"seconds", rerun_s}, {"seconds_per_token", rerun_per_token_s},
-                  {"gflop_per_token", rerun_timed_flops / static_cast<double>(o.rerun_tokens) / 1e9},
-                  {"gflops", rerun_gflops_s}, {"whole_call_seconds_extrapolated", rerun_call_s}};
+  out["kv_cache"] = {{"seconds", cached_s},
+                     {"tokens", cached_tokens},
+                     {"seconds_per_token", cached_per_token_s},
+                     {"gflop_per_token", cached_total_flops / cached_tokens / 1e9},
+                     {"gflops", cached_gflops_s}};
+  out["rerun"] = {
+      {"timed_tokens", o.rerun_tokens},
+      {"seconds", rerun_s},
+      {"seconds_per_token", rerun_per_token_s},
+      {"gflop_per_token", rerun_timed_flops / static_cast<double>(o.rerun_tokens) / 1e9},
+      {"gflops", rerun_gflops_s},
+      {"whole_call_seconds_extrapolated", rerun_call_s}};
   out["speedup_per_token_at_first_tokens"] = rerun_per_token_s / cached_per_token_s;
   out["speedup_whole_call_extrapolated"] = rerun_call_s / cached_s;
   out["same_first_tokens"] = same_first_tokens;

@@ -47,10 +47,10 @@
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/model/clip_model.h"
-#include "bench_common.h"
-#include "bench_flops.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
+#include "bench_common.h"
+#include "bench_flops.h"
 
 #ifndef BBPT_SHARED_ASSETS_DIR
 #define BBPT_SHARED_ASSETS_DIR ""
@@ -238,8 +238,9 @@ int main(int argc, char** argv) {
   std::printf(
       "CPU: %s, %u logical CPUs\nlibtorch intra-op threads: %d; OPENBLAS_NUM_THREADS=%s "
       "(OpenBLAS keeps its own pool)\nmatmul %ldx%ldx%ld fp32: %.1f GFLOP/s (practical peak)\n",
-      cpuinfo_field("model name").c_str(), std::thread::hardware_concurrency(), torch::get_num_threads(),
-      openblas_threads ? openblas_threads : "unset", n, n, n, peak_gflops);
+      cpuinfo_field("model name").c_str(), std::thread::hardware_concurrency(),
+      torch::get_num_threads(), openblas_threads ? openblas_threads : "unset", n, n, n,
+      peak_gflops);
   std::printf(
       "ViT-B/16-sized CLIP, random weights; image batch %ld at %ldx%ld = %.0f GFLOP "
       "(official: encoded in chunks of %ld); ZIP M = %ld, %ld parameters, %ld settings per step\n",

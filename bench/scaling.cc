@@ -22,9 +22,9 @@
 //   2 ranks  a QueryGroup over the world: 5 chunks per rank.
 // Each variant runs 1 untimed warm-up step, then S timed steps (--steps; by default chosen per
 // class count to keep the run short), the two variants alternating step by step (each step starts
-// after a world barrier; its time is rank 0's, from there to the end of its tell), so that load from
-// other processes that comes and goes hits both alike. Both start from the same theta, seeds and
-// batches, so the final theta (and every step's results) must be bitwise identical: the bench
+// after a world barrier; its time is rank 0's, from there to the end of its tell), so that load
+// from other processes that comes and goes hits both alike. Both start from the same theta, seeds
+// and batches, so the final theta (and every step's results) must be bitwise identical: the bench
 // checks it.
 //
 // Threads: 1 libtorch thread and 1 OpenBLAS thread per rank (openblas_set_num_threads looked up at
@@ -74,10 +74,10 @@
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
 #include "bbpt/model/clip_model.h"
+#include "bbpt/model/cpu_threads.h"
 #include "bbpt/optim/spsa.h"
 #include "bbpt/prompt/zip_prompt.h"
 #include "bbpt/tokenizer/clip_tokenizer.h"
-#include "bbpt/model/cpu_threads.h"
 #include "bench_common.h"
 #include "bench_flops.h"
 
@@ -90,11 +90,11 @@ namespace {
 using namespace bbpt::bench;  // text_flops, vit_b16_config, Clock, machine facts
 
 constexpr int kThreadsPerRank = 1;
-constexpr int64_t kBatchSize = 128;      // B images per query (ZIP's batch size)
-constexpr int64_t kTrainItems = 1280;    // synthetic feature cache: 10 batches per epoch
-constexpr int64_t kViews = 2;            // augmented views per item in the cache
-constexpr int64_t kQueryChunk = 1;       // query_chunk: one query per chunk
-constexpr int64_t kResultWidth = 2;      // (loss, accuracy) per query
+constexpr int64_t kBatchSize = 128;    // B images per query (ZIP's batch size)
+constexpr int64_t kTrainItems = 1280;  // synthetic feature cache: 10 batches per epoch
+constexpr int64_t kViews = 2;          // augmented views per item in the cache
+constexpr int64_t kQueryChunk = 1;     // query_chunk: one query per chunk
+constexpr int64_t kResultWidth = 2;    // (loss, accuracy) per query
 constexpr uint64_t kPromptSeed = 1, kOptimizerSeed = 5, kBatchSeed = 2, kViewSeed = 3;
 
 struct BenchOptions {
@@ -137,7 +137,8 @@ BenchOptions parse_options(int argc, char** argv) {
     } else if (flag == "--classes") {
       o.class_counts.clear();
       std::stringstream list(value());
-      for (std::string item; std::getline(list, item, ',');) o.class_counts.push_back(std::stoll(item));
+      for (std::string item; std::getline(list, item, ',');)
+        o.class_counts.push_back(std::stoll(item));
     } else if (flag == "--help" || flag == "-h") {
       o.help = true;
     } else {
@@ -188,10 +189,12 @@ class Variant {
     if (group_.is_leader()) message = optimizer_.step_message();
     group_.broadcast(message);
     const int64_t queries = optimizer_.num_queries_per_step();  // 2q
-    const bbpt::dist::StepWork work{queries, kQueryChunk, kResultWidth, bbpt::dist::Balancing::kStatic};
+    const bbpt::dist::StepWork work{queries, kQueryChunk, kResultWidth,
+                                    bbpt::dist::Balancing::kStatic};
     auto values = group_.evaluate(work, [&](int64_t first, int64_t count) {
       const auto settings = optimizer_.columns_from_message(message, first, count);  // [N, count]
-      return setup_.engine.score(batch, setup_.zip.contexts(settings_to_tensor(settings))).interleaved();
+      return setup_.engine.score(batch, setup_.zip.contexts(settings_to_tensor(settings)))
+          .interleaved();
     });
     const auto results = bbpt::eval::QueryResults::from_interleaved(values);
     if (group_.is_leader()) {
@@ -226,7 +229,8 @@ class Variant {
  private:
   static Eigen::VectorXd initial_theta(const StepSetup& setup) {
     const auto& theta0 = setup.zip.initial_parameters();
-    return Eigen::Map<const Eigen::VectorXd>(theta0.data(), static_cast<Eigen::Index>(theta0.size()));
+    return Eigen::Map<const Eigen::VectorXd>(theta0.data(),
+                                             static_cast<Eigen::Index>(theta0.size()));
   }
   static bbpt::optim::SpsaOptions spsa_options() {
     bbpt::optim::SpsaOptions o;  // ZIP's defaults: q = 5, intrinsic clipping
@@ -242,7 +246,8 @@ class Variant {
   std::vector<std::vector<double>> step_results_;
 };
 
-// Every world rank's numbers of the variant (this rank's in mine.per_rank[0], or none) on every rank.
+// Every world rank's numbers of the variant (this rank's in mine.per_rank[0], or none) on every
+// rank.
 std::vector<RankNumbers> gather_rank_numbers(const bbpt::comm::Communicator& world,
                                              const VariantResult* mine) {
   const RankNumbers zero;
@@ -297,7 +302,8 @@ int run(int argc, char** argv) {
   const auto tokenizer = bbpt::tokenizer::ClipTokenizer::from_file(
       bbpt::assets::locate_asset(bbpt::assets::kClipVocabAsset, asset_options));
 
-  // The same random model on every rank: same seed, same initialisation order (bench/query_throughput).
+  // The same random model on every rank: same seed, same initialisation order
+  // (bench/query_throughput).
   torch::manual_seed(0);
   const auto config = vit_b16_config();
   bbpt::model::ClipModel model(config);
@@ -327,10 +333,9 @@ int run(int argc, char** argv) {
         "gathered and %ld B broadcast; wire bytes at 2 ranks (flat tree): %ld\n",
         cpuinfo_field("model name").c_str(), std::thread::hardware_concurrency(),
         cpuinfo_field("cpu cores").c_str(), cpuinfo_field("siblings").c_str(), world.size(),
-        host_text.c_str(),
-        torch::get_num_threads(), kThreadsPerRank, blas_threads_set ? "found" : "NOT found",
-        num_context, num_params, queries, kBatchSize, kQueryChunk, chunks, message_bytes,
-        result_bytes, result_bytes, wire_bytes_2);
+        host_text.c_str(), torch::get_num_threads(), kThreadsPerRank,
+        blas_threads_set ? "found" : "NOT found", num_context, num_params, queries, kBatchSize,
+        kQueryChunk, chunks, message_bytes, result_bytes, result_bytes, wire_bytes_2);
     if (!two_ranks) {
       std::printf("world size 1 (not started with mpirun -np 2): only the 1-rank variant runs\n");
     }
@@ -353,7 +358,8 @@ int run(int argc, char** argv) {
     torch::manual_seed(static_cast<uint64_t>(num_classes));
     auto features = torch::randn({kTrainItems, kViews, config.embed_dim});
     auto labels = torch::randint(0, num_classes, {kTrainItems}, torch::kLong);
-    const auto tokens = placeholder_tokens(tokenizer, num_classes, num_context, config.context_length);
+    const auto tokens =
+        placeholder_tokens(tokenizer, num_classes, num_context, config.context_length);
     auto prompts = model->prepare_context_prompts(tokens, num_context);
     const int64_t positions = prompts.prefix.size(1) + num_context + prompts.suffix.size(1);
     bbpt::eval::ContextQueryEngine engine(model, prompts, features, labels, kBatchSize, kBatchSeed,
@@ -409,7 +415,8 @@ int run(int argc, char** argv) {
     }
     if (!leader) continue;
 
-    const double base_steps_per_s = static_cast<double>(variants[0].timed_steps) / variants[0].seconds;
+    const double base_steps_per_s =
+        static_cast<double>(variants[0].timed_steps) / variants[0].seconds;
     for (const VariantResult& v : variants) {
       const double steps = static_cast<double>(v.timed_steps);
       const double step_s = v.seconds / steps;
@@ -430,10 +437,11 @@ int run(int argc, char** argv) {
         bytes_text += (r ? "," : "") + std::to_string(std::llround(bytes_per_rank.back()));
       }
       const int64_t wire = v.ranks > 1 ? (v.ranks - 1) * (8 + message_bytes + 2 * result_bytes) : 0;
-      std::printf("%7ld %5d %8d %5ld %8.3f %8.3f %9.3f %8.1f %7.2fx %5.1f%% %8.3f %8.4f %8.4f %11s %7ld\n",
-                  num_classes, v.ranks, kThreadsPerRank, v.timed_steps, step_s, steps_per_s,
-                  static_cast<double>(queries) * steps_per_s, flops_per_step * steps_per_s / 1e9,
-                  speed_up, 100.0 * efficiency, compute, comm, other, bytes_text.c_str(), wire);
+      std::printf(
+          "%7ld %5d %8d %5ld %8.3f %8.3f %9.3f %8.1f %7.2fx %5.1f%% %8.3f %8.4f %8.4f %11s %7ld\n",
+          num_classes, v.ranks, kThreadsPerRank, v.timed_steps, step_s, steps_per_s,
+          static_cast<double>(queries) * steps_per_s, flops_per_step * steps_per_s / 1e9, speed_up,
+          100.0 * efficiency, compute, comm, other, bytes_text.c_str(), wire);
       rows.push_back({{"classes", num_classes},
                       {"ranks", v.ranks},
                       {"threads_per_rank", kThreadsPerRank},
@@ -467,27 +475,30 @@ int run(int argc, char** argv) {
       }
       identical = theta_same && results_same;
       double max_diff = 0;
-      for (size_t i = 0; i < variants[0].final_theta.size() && i < variants[1].final_theta.size(); ++i) {
-        max_diff = std::max(max_diff, std::abs(variants[0].final_theta[i] - variants[1].final_theta[i]));
+      for (size_t i = 0; i < variants[0].final_theta.size() && i < variants[1].final_theta.size();
+           ++i) {
+        max_diff =
+            std::max(max_diff, std::abs(variants[0].final_theta[i] - variants[1].final_theta[i]));
       }
       std::ostringstream text;
       text << "final theta after " << 1 + timed_steps << " steps "
            << (theta_same ? "bitwise equal" : "DIFFERS") << " (max |diff| " << max_diff
-           << "), every step's 10 (loss, accuracy) pairs " << (results_same ? "bitwise equal" : "DIFFER");
+           << "), every step's 10 (loss, accuracy) pairs "
+           << (results_same ? "bitwise equal" : "DIFFER");
       what = text.str();
-      checks.push_back({{"classes", num_classes},
-                        {"steps_compared", 1 + timed_steps},
-                        {"final_theta_identical", theta_same},
-                        {"step_results_identical", results_same},
-                        {"max_abs_theta_difference", max_diff},
-                        {"identical", identical},
-                        {"last_step_losses", bbpt::eval::QueryResults::from_interleaved(
-                                                 variants[0].step_results.back())
-                                                 .losses}});
+      checks.push_back(
+          {{"classes", num_classes},
+           {"steps_compared", 1 + timed_steps},
+           {"final_theta_identical", theta_same},
+           {"step_results_identical", results_same},
+           {"max_abs_theta_difference", max_diff},
+           {"identical", identical},
+           {"last_step_losses",
+            bbpt::eval::QueryResults::from_interleaved(variants[0].step_results.back()).losses}});
     }
     all_identical = all_identical && identical;
-    std::printf("%7s identical: %s (%s)\n", "", variants.size() == 2 ? (identical ? "yes" : "no") : "n/a",
-                what.c_str());
+    std::printf("%7s identical: %s (%s)\n", "",
+                variants.size() == 2 ? (identical ? "yes" : "no") : "n/a", what.c_str());
     std::fflush(stdout);
   }
 
@@ -508,10 +519,13 @@ int run(int argc, char** argv) {
           {"openblas_set_num_threads_found", blas_threads_set},
           {"load_average_at_start", load_at_start},
           {"load_average_at_end", load_average()}}},
-        {"model", "ViT-B/16-sized CLIP (text tower 12 x 512, 8 heads, E = 512), random weights N(0, 0.02^2), "
-                  "LayerNorm identity, logit scale 100"},
+        {"model",
+         "ViT-B/16-sized CLIP (text tower 12 x 512, 8 heads, E = 512), random weights N(0, "
+         "0.02^2), "
+         "LayerNorm identity, logit scale 100"},
         {"class_prompts", "\"X X X X X X X X class <c>.\", CLIP tokenizer, truncated at the EOT"},
-        {"feature_cache", {{"items", kTrainItems}, {"views", kViews}, {"embed_dim", config.embed_dim}}},
+        {"feature_cache",
+         {{"items", kTrainItems}, {"views", kViews}, {"embed_dim", config.embed_dim}}},
         {"batch_size", kBatchSize},
         {"queries_per_step", queries},
         {"query_chunk", kQueryChunk},
@@ -521,9 +535,11 @@ int run(int argc, char** argv) {
         {"num_context", num_context},
         {"message_bytes", message_bytes},
         {"result_bytes", result_bytes},
-        {"wire_bytes_formula", "(P - 1) (8 + 8 (1 + N) + 2 * 8 * 2K): size header + [k, theta] broadcast, "
-                               "gather of the K x 2 result slots to rank 0, broadcast of their sums"},
-        {"groupstats_bytes_note", "application payload counted as a flat tree, without the 8-byte size header"},
+        {"wire_bytes_formula",
+         "(P - 1) (8 + 8 (1 + N) + 2 * 8 * 2K): size header + [k, theta] broadcast, "
+         "gather of the K x 2 result slots to rank 0, broadcast of their sums"},
+        {"groupstats_bytes_note",
+         "application payload counted as a flat tree, without the 8-byte size header"},
         {"flops_counted", "K (C text_flops(L) + 2 B C E), bench_flops.h"},
         {"rows", rows},
         {"checks", checks},

@@ -55,7 +55,8 @@ double sum_of_trial_times(const std::string& dir) {
 int count_results(const std::string& dir) {
   int n = 0;
   if (!fs::exists(dir + "/trials")) return 0;
-  for (const auto& entry : fs::directory_iterator(dir + "/trials")) n += fs::exists(entry.path() / "result.json");
+  for (const auto& entry : fs::directory_iterator(dir + "/trials"))
+    n += fs::exists(entry.path() / "result.json");
   return n;
 }
 
@@ -84,18 +85,20 @@ int main(int argc, char** argv) {
   fs::remove_all(root);
   fs::create_directories(root);
   const std::string sweep = (root / "tiny.yaml").string();
-  std::ofstream(sweep) << "name: tiny\nmodel: " << kModel
-                       << "\nset: {dataset: fmnist, shots: 1, views: 0, budget: 10, eval_every: 0}\n"
-                       << "grid: {seed: {range: [1, " << trials + 1 << "]}}\nmethods: {zip: {}}\n"
-                       << "executors: {slurm: {merge_job: false, time: '00:10:00'}}\n";
+  std::ofstream(sweep)
+      << "name: tiny\nmodel: " << kModel
+      << "\nset: {dataset: fmnist, shots: 1, views: 0, budget: 10, eval_every: 0}\n"
+      << "grid: {seed: {range: [1, " << trials + 1 << "]}}\nmethods: {zip: {}}\n"
+      << "executors: {slurm: {merge_job: false, time: '00:10:00'}}\n";
   std::vector<Row> rows;
 
   // Warm the test split's feature cache and the page cache with one trial of another seed, so that
   // the first executor measured does not pay for them.
   const std::string warm = (root / "warm.yaml").string();
-  std::ofstream(warm) << "name: warm\nmodel: " << kModel
-                      << "\nset: {dataset: fmnist, shots: 1, views: 0, budget: 10, eval_every: 0, seed: 100000}\n"
-                      << "methods: {zip: {}}\n";
+  std::ofstream(warm)
+      << "name: warm\nmodel: " << kModel
+      << "\nset: {dataset: fmnist, shots: 1, views: 0, budget: 10, eval_every: 0, seed: 100000}\n"
+      << "methods: {zip: {}}\n";
   run_here(bbpt_command({"sweep", "run", warm, "--dir", (root / "warm").string()}), 600);
 
   {
@@ -118,9 +121,10 @@ int main(int argc, char** argv) {
     for (const int per_task : {1, 10}) {
       const std::string dir = (root / ("slurm" + std::to_string(per_task))).string();
       const auto start = Clock::now();
-      const auto r = slurm.run(bbpt_command({"sweep", "run", sweep, "--dir", dir, "--executor", "slurm", "--throttle", "2",
-                                     "--trials-per-task", std::to_string(per_task)}),
-                               120);
+      const auto r = slurm.run(
+          bbpt_command({"sweep", "run", sweep, "--dir", dir, "--executor", "slurm", "--throttle",
+                        "2", "--trials-per-task", std::to_string(per_task)}),
+          120);
       if (r.exit_code != 0) {
         std::cerr << "slurm submission failed: " << r.out << r.err << slurm.log_tail() << "\n";
         return 1;
@@ -128,7 +132,8 @@ int main(int argc, char** argv) {
       while (count_results(dir) < trials && seconds_since(start) < 3600) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
-      Row row{"slurm array %2, " + std::to_string(per_task) + " trial(s)/task", trials, 2, seconds_since(start), 0};
+      Row row{"slurm array %2, " + std::to_string(per_task) + " trial(s)/task", trials, 2,
+              seconds_since(start), 0};
       row.trial_s = sum_of_trial_times(dir);
       rows.push_back(row);
     }
@@ -136,20 +141,27 @@ int main(int argc, char** argv) {
     std::cerr << "no Slurm here (" << why << "): local executor only\n";
   }
 
-  std::cout << std::left << std::setw(34) << "executor" << std::right << std::setw(8) << "trials" << std::setw(10)
-            << "wall s" << std::setw(14) << "sum trial s" << std::setw(18) << "overhead/trial s" << "\n";
+  std::cout << std::left << std::setw(34) << "executor" << std::right << std::setw(8) << "trials"
+            << std::setw(10) << "wall s" << std::setw(14) << "sum trial s" << std::setw(18)
+            << "overhead/trial s"
+            << "\n";
   Json results = Json::array();
   for (const auto& r : rows) {
-    std::cout << std::left << std::setw(34) << r.executor << std::right << std::setw(8) << r.trials << std::fixed
-              << std::setprecision(1) << std::setw(10) << r.wall_s << std::setw(14) << r.trial_s << std::setprecision(3)
-              << std::setw(18) << r.overhead_per_trial_s() << "\n";
-    results.push_back({{"executor", r.executor}, {"trials", r.trials}, {"concurrency", r.concurrency},
-                       {"wall_s", r.wall_s}, {"sum_trial_s", r.trial_s},
+    std::cout << std::left << std::setw(34) << r.executor << std::right << std::setw(8) << r.trials
+              << std::fixed << std::setprecision(1) << std::setw(10) << r.wall_s << std::setw(14)
+              << r.trial_s << std::setprecision(3) << std::setw(18) << r.overhead_per_trial_s()
+              << "\n";
+    results.push_back({{"executor", r.executor},
+                       {"trials", r.trials},
+                       {"concurrency", r.concurrency},
+                       {"wall_s", r.wall_s},
+                       {"sum_trial_s", r.trial_s},
                        {"overhead_per_trial_s", r.overhead_per_trial_s()}});
   }
   Json doc;
   doc["benchmark"] = "sweep_overhead";
-  doc["trial"] = "zip, 10 queries, 1 shot, views 0, no test curve; golden tiny CLIP; fmnist; --threads 1";
+  doc["trial"] =
+      "zip, 10 queries, 1 shot, views 0, no test curve; golden tiny CLIP; fmnist; --threads 1";
   doc["cpu"] = bbpt::bench::cpuinfo_field("model name");
   doc["cores"] = std::thread::hardware_concurrency();
   doc["load_average"] = bbpt::bench::load_average();

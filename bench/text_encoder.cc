@@ -107,8 +107,10 @@ int main(int argc, char** argv) {
   for (auto& p : model->parameters()) p.normal_(0.0, 0.02);
   model->eval();
 
-  std::printf("libtorch intra-op threads: %d (OpenBLAS uses its own pool)\nmatmul %ldx%ldx%ld fp32: %.1f GFLOP/s (practical peak)\n",
-              torch::get_num_threads(), n, n, n, peak_gflops);
+  std::printf(
+      "libtorch intra-op threads: %d (OpenBLAS uses its own pool)\nmatmul %ldx%ldx%ld fp32: %.1f "
+      "GFLOP/s (practical peak)\n",
+      torch::get_num_threads(), n, n, n, peak_gflops);
   std::printf("%8s %-18s %10s %10s %10s %10s %8s %10s\n", "classes", "variant", "positions", "ms",
               "prompts/s", "GFLOP/s", "of peak", "time/def");
   std::fflush(stdout);
@@ -119,22 +121,24 @@ int main(int argc, char** argv) {
   nlohmann::json rows = nlohmann::json::array();
   for (int64_t num_classes : options.class_counts) {
     const auto tokens = class_tokens(num_classes, options.num_context);
-    auto context = torch::randn({1, options.num_context, config.transformer_width}) * 0.02;  // [K=1, M, W]
+    auto context =
+        torch::randn({1, options.num_context, config.transformer_width}) * 0.02;  // [K=1, M, W]
     double default_s = 0;
     for (const Variant& variant : variants) {
       model->truncate_text = variant.truncate;
       model->cpu_chunk_bytes = variant.chunk ? default_chunk_bytes : 0;
       const auto prompts = model->prepare_context_prompts(tokens, options.num_context);
-      const int64_t positions = prompts.prefix.size(1) + options.num_context + prompts.suffix.size(1);
-      const double seconds =
-          time_per_call([&] { (void)model->encode_contexts(prompts, context); }, options.min_seconds);
+      const int64_t positions =
+          prompts.prefix.size(1) + options.num_context + prompts.suffix.size(1);
+      const double seconds = time_per_call([&] { (void)model->encode_contexts(prompts, context); },
+                                           options.min_seconds);
       if (default_s == 0) default_s = seconds;
       // FLOPs actually computed (all prompts padded to the batch's longest).
       const double flops = static_cast<double>(num_classes) * text_flops(positions, config);
       const double gflops = flops / seconds / 1e9;
-      std::printf("%8ld %-18s %10ld %10.1f %10.1f %10.1f %7.1f%% %9.2fx\n", num_classes, variant.name,
-                  positions, seconds * 1e3, num_classes / seconds, gflops, 100.0 * gflops / peak_gflops,
-                  seconds / default_s);
+      std::printf("%8ld %-18s %10ld %10.1f %10.1f %10.1f %7.1f%% %9.2fx\n", num_classes,
+                  variant.name, positions, seconds * 1e3, num_classes / seconds, gflops,
+                  100.0 * gflops / peak_gflops, seconds / default_s);
       std::fflush(stdout);
       rows.push_back({{"classes", num_classes},
                       {"variant", variant.name},

@@ -28,9 +28,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", BBPT_VERSION);
   app.add_option("--device", context.global.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--assets", context.global.assets_dir,
-                 "Folder with bpe_simple_vocab_16e6.txt.gz etc. (else $BBPT_ASSETS, ../shared/assets, "
-                 "download)");
+  app.add_option(
+      "--assets", context.global.assets_dir,
+      "Folder with bpe_simple_vocab_16e6.txt.gz etc. (else $BBPT_ASSETS, ../shared/assets, "
+      "download)");
   app.add_option("--cache-dir", context.global.cache_dir,
                  "Root of bbpt's caches (default $XDG_CACHE_HOME/bbpt or ~/.cache/bbpt)");
   app.add_option("--threads", context.global.num_threads, "CPU threads for libtorch (0: default)")

@@ -2,9 +2,8 @@
 // Implements the shared CLI context: environment, asset lookup options, runtime settings.
 #include "cli_context.h"
 
-
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -24,10 +23,16 @@ Environment read_environment() {
   env.bbpt_assets = getenv_or_empty("BBPT_ASSETS");
   const std::string xdg = getenv_or_empty("XDG_CACHE_HOME");
   const std::string home = getenv_or_empty("HOME");
-  env.default_cache = !xdg.empty() ? xdg + "/bbpt" : !home.empty() ? home + "/.cache/bbpt" : ".cache/bbpt";
-  env.checkout_assets =
-      std::filesystem::path(BBPT_SOURCE_DIR).parent_path().append("shared").append("assets").string();
-  // Open MPI (mpirun), PMIx (Open MPI 5, srun --mpi=pmix), PMI-1/2 (MPICH, Intel MPI, srun --mpi=pmi2).
+  env.default_cache = !xdg.empty()    ? xdg + "/bbpt"
+                      : !home.empty() ? home + "/.cache/bbpt"
+                                      : ".cache/bbpt";
+  env.checkout_assets = std::filesystem::path(BBPT_SOURCE_DIR)
+                            .parent_path()
+                            .append("shared")
+                            .append("assets")
+                            .string();
+  // Open MPI (mpirun), PMIx (Open MPI 5, srun --mpi=pmix), PMI-1/2 (MPICH, Intel MPI, srun
+  // --mpi=pmi2).
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
     if (!getenv_or_empty(name).empty()) env.mpi_launched = true;
   }
@@ -35,7 +40,7 @@ Environment read_environment() {
   const std::string array_job = getenv_or_empty("SLURM_ARRAY_JOB_ID");
   const std::string array_task = getenv_or_empty("SLURM_ARRAY_TASK_ID");
   env.slurm_job = !array_job.empty() && !array_task.empty() ? array_job + "_" + array_task
-                                                             : getenv_or_empty("SLURM_JOB_ID");
+                                                            : getenv_or_empty("SLURM_JOB_ID");
   return env;
 }
 
@@ -67,10 +72,11 @@ int CliContext::share_cores(int ranks_on_node) const {
 void CliContext::apply_runtime_settings() const {
   if (global.num_threads > 0) model::set_cpu_threads(global.num_threads);
   const std::string& level = global.log_level;
-  BBPT_CHECK(level == "debug" || level == "info" || level == "warning" || level == "error", ConfigError,
-             "--log-level: '" << level << "' is not a level (expected debug, info, warning or error)");
-  core::set_log_level(level == "debug"   ? core::LogLevel::kDebug
-                      : level == "info"  ? core::LogLevel::kInfo
+  BBPT_CHECK(
+      level == "debug" || level == "info" || level == "warning" || level == "error", ConfigError,
+      "--log-level: '" << level << "' is not a level (expected debug, info, warning or error)");
+  core::set_log_level(level == "debug"     ? core::LogLevel::kDebug
+                      : level == "info"    ? core::LogLevel::kInfo
                       : level == "warning" ? core::LogLevel::kWarn
                                            : core::LogLevel::kError);
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "bbpt/assets/asset_locator.h"
@@ -48,7 +47,9 @@ struct CliContext {
   /// Set by a command that ran but whose result is a failure (e.g. model check over tolerance).
   int exit_code = 0;
 
-  std::string cache_root() const { return global.cache_dir.empty() ? env.default_cache : global.cache_dir; }
+  std::string cache_root() const {
+    return global.cache_dir.empty() ? env.default_cache : global.cache_dir;
+  }
   assets::AssetOptions asset_options() const;
   /// data_dir and configs_dir with their defaults applied, for data::open_dataset and friends.
   data::DataOptions data_options() const;

@@ -27,7 +27,8 @@ void run_features(FeaturesCommandOptions options, const CliContext& context) {
   auto clip = model::load_clip(options.model_path, load);
   const std::string model_fingerprint = core::sha256_file(options.model_path);
   const auto dataset = data::open_image_folder(options.dataset, options.split);
-  const auto result = features::load_or_build_features(clip, model_fingerprint, dataset, options.cache);
+  const auto result =
+      features::load_or_build_features(clip, model_fingerprint, dataset, options.cache);
   const auto& h = result.set.header;
   std::cout << "cache: " << result.path << "\n"
             << "outcome: " << features::to_string(result.outcome)
@@ -41,7 +42,8 @@ void run_features(FeaturesCommandOptions options, const CliContext& context) {
 }  // namespace
 
 void add_features_command(CLI::App& app, CliContext& context) {
-  auto* cmd = app.add_subcommand("features", "Compute or reuse the frozen image features of a split");
+  auto* cmd =
+      app.add_subcommand("features", "Compute or reuse the frozen image features of a split");
   auto options = std::make_shared<FeaturesCommandOptions>();
   cmd->add_option("--model", options->model_path, "CLIP checkpoint")->required();
   cmd->add_option("--dataset", options->dataset, "ImageFolder dataset root")->required();
@@ -53,10 +55,12 @@ void add_features_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--seed", options->cache.seed, "Seed of the augmented views")
       ->capture_default_str()
       ->check(seed_validator());
-  cmd->add_option("--batch-size", options->cache.batch_size, "Images per forward")->capture_default_str();
+  cmd->add_option("--batch-size", options->cache.batch_size, "Images per forward")
+      ->capture_default_str();
   cmd->add_option("--feature-cache", options->cache.cache_dir,
                   "Feature cache folder (default <cache-dir>/features)");
-  cmd->add_flag("--rebuild", options->cache.force_rebuild, "Recompute even if a valid cache exists");
+  cmd->add_flag("--rebuild", options->cache.force_rebuild,
+                "Recompute even if a valid cache exists");
   options->cache.cache_dir.clear();
   cmd->callback([&context, options] {
     context.apply_runtime_settings();

@@ -15,7 +15,8 @@ std::string text_of(const nlohmann::json& config, const std::string& key) {
   return it != config.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-/// `key='value'` with YAML's single-quote escaping, so that RunConfig::set reads the value back as is.
+/// `key='value'` with YAML's single-quote escaping, so that RunConfig::set reads the value back as
+/// is.
 std::string assignment(const std::string& key, const std::string& value) {
   std::string quoted;
   for (const char c : value) quoted += c == '\'' ? std::string("''") : std::string(1, c);
@@ -50,8 +51,9 @@ std::vector<std::string> resolve_outside_inputs(nlohmann::json& config) {
 }
 
 void resolve_outside_inputs(run::RunRequest& request) {
-  run::RunConfig read = request.config_path.empty() ? run::RunConfig::empty()
-                                                    : run::RunConfig::from_file(request.config_path);
+  run::RunConfig read = request.config_path.empty()
+                            ? run::RunConfig::empty()
+                            : run::RunConfig::from_file(request.config_path);
   for (const auto& assignment : request.overrides) read.set(assignment);
   nlohmann::json config = nlohmann::json::object();  // the values as written (text)
   for (const auto& [key, text] : read.texts()) config[key] = text;

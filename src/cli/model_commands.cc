@@ -40,8 +40,8 @@ int run_check(const ModelCheckOptions& options, const GlobalOptions& global) {
     std::printf("%-20s %14.6e %14.6e\n", r.name.c_str(), r.max_abs_err, r.rel_err);
     all_ok = all_ok && r.rel_err <= options.max_rel_err;
   }
-  std::printf("%s: every rel_err %s %.0e\n", all_ok ? "PASS" : "FAIL", all_ok ? "<=" : "not <=",
-              options.max_rel_err);
+  std::printf("%s: every rel_err %s %.0e\n", all_ok ? "PASS" : "FAIL",
+              all_ok ? "<=" : "not <=", options.max_rel_err);
   return all_ok ? 0 : 1;
 }
 
@@ -54,7 +54,9 @@ void add_model_commands(CLI::App& app, CliContext& context) {
   auto* inspect = model_cmd->add_subcommand(
       "inspect", "Print the configuration inferred from a checkpoint, one 'key: value' per line");
   auto inspect_path = std::make_shared<std::string>();
-  inspect->add_option("path", *inspect_path, "Checkpoint (OpenAI TorchScript .pt or torch.save state dict)")
+  inspect
+      ->add_option("path", *inspect_path,
+                   "Checkpoint (OpenAI TorchScript .pt or torch.save state dict)")
       ->required();
   inspect->callback([&context, inspect_path] {
     context.apply_runtime_settings();
@@ -62,11 +64,14 @@ void add_model_commands(CLI::App& app, CliContext& context) {
   });
 
   auto* check = model_cmd->add_subcommand(
-      "check", "Recompute the outputs of a reference file and print max_abs_err and rel_err of each");
+      "check",
+      "Recompute the outputs of a reference file and print max_abs_err and rel_err of each");
   auto options = std::make_shared<ModelCheckOptions>();
   check->add_option("--model", options->model_path, "Checkpoint to load")->required();
-  check->add_option("--reference", options->reference_path,
-                    "Reference outputs (TorchScript module with buffers, see shared/assets/README.md)")
+  check
+      ->add_option(
+          "--reference", options->reference_path,
+          "Reference outputs (TorchScript module with buffers, see shared/assets/README.md)")
       ->required();
   check->add_option("--max-rel-err", options->max_rel_err, "Tolerance on every rel_err")
       ->capture_default_str();

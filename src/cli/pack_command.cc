@@ -42,10 +42,11 @@ void run_pack(const PackCommandOptions& options, CliContext& context) {
     return request;
   };
   const auto report = [&](const sweep::PackedSummary& s) {
-    std::cout << options.out_dir << ": " << s.trials << " trials: " << s.already_done << " done before, "
-              << s.finished << " finished now, " << s.failed << " failed now, " << s.skipped_failed
-              << " failed before (not retried; --retry-failed runs them)";
-    if (s.stopped > 0) std::cout << "; " << s.stopped << " stopped by a signal (run the same command to continue)";
+    std::cout << options.out_dir << ": " << s.trials << " trials: " << s.already_done
+              << " done before, " << s.finished << " finished now, " << s.failed << " failed now, "
+              << s.skipped_failed << " failed before (not retried; --retry-failed runs them)";
+    if (s.stopped > 0)
+      std::cout << "; " << s.stopped << " stopped by a signal (run the same command to continue)";
     std::cout << "\n";
     if (s.stopped > 0) context.exit_code = 75;
   };
@@ -56,7 +57,8 @@ void run_pack(const PackCommandOptions& options, CliContext& context) {
   }
   with_mpi_world(context, options.mpi, [&](comm::Communicator* world) {
     base.device = rank_device(base.device, *world);
-    const auto summary = sweep::run_packed(trials, options.out_dir, make_request, world, options.packed);
+    const auto summary =
+        sweep::run_packed(trials, options.out_dir, make_request, world, options.packed);
     if (world->rank() == 0) report(summary);
   });
 }
@@ -65,25 +67,32 @@ void run_pack(const PackCommandOptions& options, CliContext& context) {
 
 void add_pack_command(CLI::App& app, CliContext& context) {
   auto options = std::make_shared<PackCommandOptions>();
-  auto* cmd = app.add_subcommand(
-      "pack",
-      "Run many trials in one MPI allocation: `mpirun -np N bbpt pack --trials T.jsonl --out DIR`. Rank 0 "
-      "schedules and writes DIR/results.jsonl; the other ranks run trials in groups of --ranks-per-trial, each "
-      "into DIR/trials/<id>/. A failed trial is recorded with its reason and the rest go on; rerunning the same "
-      "command runs only what is not done. T.jsonl: one {\"id\", \"config\", \"dataset\", \"seed\", \"shots\", "
-      "\"set\": [\"key=value\"]} per line.");
+  auto* cmd = app.add_subcommand("pack",
+                                 "Run many trials in one MPI allocation: `mpirun -np N bbpt pack "
+                                 "--trials T.jsonl --out DIR`. Rank 0 "
+                                 "schedules and writes DIR/results.jsonl; the other ranks run "
+                                 "trials in groups of --ranks-per-trial, each "
+                                 "into DIR/trials/<id>/. A failed trial is recorded with its "
+                                 "reason and the rest go on; rerunning the same "
+                                 "command runs only what is not done. T.jsonl: one {\"id\", "
+                                 "\"config\", \"dataset\", \"seed\", \"shots\", "
+                                 "\"set\": [\"key=value\"]} per line.");
   cmd->add_option("--trials", options->trials_path, "Trial list, one JSON object per line")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", options->out_dir, "Output directory (trials/<id>/ and results.jsonl)")->required();
-  cmd->add_option("--model", options->model_path, "CLIP checkpoint (default: the embedded default model)");
+  cmd->add_option("--out", options->out_dir, "Output directory (trials/<id>/ and results.jsonl)")
+      ->required();
+  cmd->add_option("--model", options->model_path,
+                  "CLIP checkpoint (default: the embedded default model)");
   cmd->add_option("--ranks-per-trial", options->packed.ranks_per_trial,
                   "Ranks that run one trial together (its queries split over them)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--retry-failed", options->packed.retry_failed, "Run again the trials recorded as failed");
-  cmd->add_option("--silence-limit", options->packed.silence_limit_s,
-                  "Seconds a busy group may report nothing (no step, no result) before the job ends")
+  cmd->add_flag("--retry-failed", options->packed.retry_failed,
+                "Run again the trials recorded as failed");
+  cmd->add_option(
+         "--silence-limit", options->packed.silence_limit_s,
+         "Seconds a busy group may report nothing (no step, no result) before the job ends")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   add_mpi_options(*cmd, options->mpi);

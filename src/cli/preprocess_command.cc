@@ -27,16 +27,19 @@ void run_preprocess(const PreprocessOptions& options) {
   std::vector<float> chw = image::preprocess_image_file(options.image_path, transform);
   const int64_t r = options.resolution;
   const double mean = model::save_image_tensor(chw, r, options.out_path);
-  std::cout << options.out_path << ": [1, 3, " << r << ", " << r << "] float32, mean " << mean << "\n";
+  std::cout << options.out_path << ": [1, 3, " << r << ", " << r << "] float32, mean " << mean
+            << "\n";
 }
 
 }  // namespace
 
 void add_preprocess_command(CLI::App& app, CliContext& context) {
-  auto* cmd = app.add_subcommand("preprocess", "Apply CLIP's eval transform to one image and save it");
+  auto* cmd =
+      app.add_subcommand("preprocess", "Apply CLIP's eval transform to one image and save it");
   auto options = std::make_shared<PreprocessOptions>();
   cmd->add_option("--image", options->image_path, "JPEG or PNG file")->required();
-  cmd->add_option("--resolution", options->resolution, "Output side in pixels")->capture_default_str();
+  cmd->add_option("--resolution", options->resolution, "Output side in pixels")
+      ->capture_default_str();
   cmd->add_option("--out", options->out_path, "Output .pt file (torch.save format)")->required();
   cmd->callback([&context, options] {
     context.apply_runtime_settings();

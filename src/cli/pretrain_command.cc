@@ -41,11 +41,12 @@ void print_progress(const pretrain::PretrainLogRecord& r, int64_t total_steps) {
   const double eta = r.elapsed_s / fraction - r.elapsed_s;
   const int width = 30, filled = static_cast<int>(fraction * width);
   const bool tty = isatty(fileno(stderr)) != 0;
-  std::fprintf(stderr, "%spretrain [%s%s] %5.1f%% step %ld/%ld loss %.4f lr %.2e scale %.1f %.0f img/s "
+  std::fprintf(stderr,
+               "%spretrain [%s%s] %5.1f%% step %ld/%ld loss %.4f lr %.2e scale %.1f %.0f img/s "
                "elapsed %s ETA %s%s",
                tty ? "\r" : "", std::string(static_cast<size_t>(filled), '#').c_str(),
-               std::string(static_cast<size_t>(width - filled), '.').c_str(), 100.0 * fraction, r.step,
-               total_steps, r.loss, r.learning_rate, r.logit_scale, r.images_per_second,
+               std::string(static_cast<size_t>(width - filled), '.').c_str(), 100.0 * fraction,
+               r.step, total_steps, r.loss, r.learning_rate, r.logit_scale, r.images_per_second,
                format_duration(r.elapsed_s).c_str(), format_duration(eta).c_str(),
                tty && r.step < total_steps ? "" : "\n");
   std::fflush(stderr);
@@ -63,24 +64,24 @@ void run_pretrain(const PretrainCommandOptions& options, const CliContext& conte
 
   std::vector<pretrain::PretrainData> datasets;
   for (const auto& d : config.datasets) {
-    datasets.push_back(pretrain::load_pretrain_data(d, data_options, tokenizer, config.model.image_resolution,
-                                                    config.model.context_length));
+    datasets.push_back(pretrain::load_pretrain_data(
+        d, data_options, tokenizer, config.model.image_resolution, config.model.context_length));
   }
   nlohmann::json log_lines = nlohmann::json::array();
   std::string log_text;
-  auto clip = pretrain::train_clip(config, datasets, tokenizer.vocab_size(),
-                                   [&](const pretrain::PretrainLogRecord& r) {
-                                     print_progress(r, config.train.steps);
-                                     log_text += nlohmann::json{{"step", r.step},
-                                                                {"dataset", r.dataset},
-                                                                {"loss", r.loss},
-                                                                {"lr", r.learning_rate},
-                                                                {"logit_scale", r.logit_scale},
-                                                                {"images_per_second", r.images_per_second},
-                                                                {"elapsed_s", r.elapsed_s}}
-                                                     .dump() +
-                                                 "\n";
-                                   });
+  auto clip = pretrain::train_clip(
+      config, datasets, tokenizer.vocab_size(), [&](const pretrain::PretrainLogRecord& r) {
+        print_progress(r, config.train.steps);
+        log_text += nlohmann::json{{"step", r.step},
+                                   {"dataset", r.dataset},
+                                   {"loss", r.loss},
+                                   {"lr", r.learning_rate},
+                                   {"logit_scale", r.logit_scale},
+                                   {"images_per_second", r.images_per_second},
+                                   {"elapsed_s", r.elapsed_s}}
+                        .dump() +
+                    "\n";
+      });
   model::save_state_dict(clip, options.out_path);
   core::write_file_atomic(options.out_path + ".log.jsonl", log_text);
 
@@ -93,8 +94,10 @@ void run_pretrain(const PretrainCommandOptions& options, const CliContext& conte
     const auto test = data::open_dataset(d.name, "test", data_options);
     const auto description = data::describe_dataset(d.name, data_options);
     const auto cached = features::load_or_build_features(clip, fingerprint, *test, cache);
-    const auto classes = eval::class_text_features(clip, tokenizer, description.class_names, description.templates);
-    const auto result = eval::evaluate_zero_shot(cached.set.features.select(1, 0), cached.set.labels, classes);
+    const auto classes =
+        eval::class_text_features(clip, tokenizer, description.class_names, description.templates);
+    const auto result =
+        eval::evaluate_zero_shot(cached.set.features.select(1, 0), cached.set.labels, classes);
     std::cout << "zero-shot " << d.name << " test (" << description.templates.size()
               << "-template ensemble): " << 100.0 * result.accuracy() << "%\n";
     zero_shot[d.name] = result.accuracy();
@@ -111,11 +114,14 @@ void run_pretrain(const PretrainCommandOptions& options, const CliContext& conte
 }  // namespace
 
 void add_pretrain_command(CLI::App& app, CliContext& context) {
-  auto* cmd = app.add_subcommand("pretrain", "Train the small CLIP used as the embedded default model");
+  auto* cmd =
+      app.add_subcommand("pretrain", "Train the small CLIP used as the embedded default model");
   auto options = std::make_shared<PretrainCommandOptions>();
-  cmd->add_option("--config", options->config_path, "YAML config, e.g. configs/pretrain/default.yaml")
+  cmd->add_option("--config", options->config_path,
+                  "YAML config, e.g. configs/pretrain/default.yaml")
       ->required();
-  cmd->add_option("--out", options->out_path, "Checkpoint to write (OpenAI layout state dict)")->required();
+  cmd->add_option("--out", options->out_path, "Checkpoint to write (OpenAI layout state dict)")
+      ->required();
   cmd->add_flag("--force", options->force, "Retrain even if --out exists");
   cmd->callback([&context, options] {
     context.apply_runtime_settings();

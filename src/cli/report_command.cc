@@ -35,9 +35,11 @@ std::string python_interpreter() {
 }
 
 [[noreturn]] void run_report(const ReportOptions& options) {
-  const std::string script = env_or("BBPT_ANALYSIS_DIR", BBPT_SOURCE_DIR "/analysis") + "/report.py";
+  const std::string script =
+      env_or("BBPT_ANALYSIS_DIR", BBPT_SOURCE_DIR "/analysis") + "/report.py";
   BBPT_CHECK(std::filesystem::exists(script), ConfigError,
-             script << " not found: bbpt report runs the analysis of the source checkout; set BBPT_ANALYSIS_DIR "
+             script << " not found: bbpt report runs the analysis of the source checkout; set "
+                       "BBPT_ANALYSIS_DIR "
                        "to the checkout's analysis/ folder");
   std::vector<std::string> argv = {python_interpreter(), script, options.store};
   if (!options.out.empty()) argv.insert(argv.end(), {"--out", options.out});
@@ -47,25 +49,28 @@ std::string python_interpreter() {
   for (auto& a : argv) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
   ::execvp(c_argv[0], c_argv.data());
-  BBPT_THROW(Error, "cannot start " << argv[0] << " (" << std::strerror(errno)
-                                    << "): install Debian's python3, python3-pandas and python3-matplotlib "
-                                       "(bash scripts/install_deps.sh), or set BBPT_PYTHON");
+  BBPT_THROW(Error, "cannot start "
+                        << argv[0] << " (" << std::strerror(errno)
+                        << "): install Debian's python3, python3-pandas and python3-matplotlib "
+                           "(bash scripts/install_deps.sh), or set BBPT_PYTHON");
 }
 
 }  // namespace
 
 void add_report_command(CLI::App& app, CliContext& /*context*/) {
   auto options = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand(
-      "report",
-      "Write DIR/report/report.md for a sweep store: test accuracy (mean ± std over seeds; Markdown, LaTeX, "
-      "CSV), curves against queries (PNG, PDF) and query efficiency. Reads the store; works on partial sweeps");
+  auto* cmd = app.add_subcommand("report",
+                                 "Write DIR/report/report.md for a sweep store: test accuracy "
+                                 "(mean ± std over seeds; Markdown, LaTeX, "
+                                 "CSV), curves against queries (PNG, PDF) and query efficiency. "
+                                 "Reads the store; works on partial sweeps");
   cmd->add_option("store", options->store, "The sweep's store, e.g. sweeps/demo")->required();
   cmd->add_option("--out", options->out, "Report folder (default STORE/report)");
   cmd->add_option("--points", options->points, "Grid points of the curves (default 100)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--window", options->window,
-                  "Trailing smoothing window of the curves, as a fraction of the largest budget (default 0.05)")
+                  "Trailing smoothing window of the curves, as a fraction of the largest budget "
+                  "(default 0.05)")
       ->check(CLI::Range(1e-6, 1.0));
   cmd->callback([options]() { run_report(*options); });
 }

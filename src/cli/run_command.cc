@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// `bbpt run --config configs/methods/<m>.yaml --dataset D --seed S [--shots K] [--set k=v ...] --out DIR`:
-// one trial of a method (run_trial.h). Resumes from DIR's checkpoint; a finished DIR is not rerun.
-// Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`) the N ranks
-// run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If any rank
-// fails, the whole job ends (no rank waits for a dead peer). SIGTERM, SIGINT or SIGUSR2 (Slurm's
-// preemption warning; mpirun passes USR2 on to every rank) checkpoint the trial at the end of the
-// current step and exit 75; the same command continues it bit for bit.
+// `bbpt run --config configs/methods/<m>.yaml --dataset D --seed S [--shots K] [--set k=v ...]
+// --out DIR`: one trial of a method (run_trial.h). Resumes from DIR's checkpoint; a finished DIR is
+// not rerun. Under an MPI launcher (`mpirun -np N bbpt run ...`, `srun --mpi=pmix bbpt run ...`)
+// the N ranks run the trial together: rank 0 leads and writes DIR, all ranks evaluate queries. If
+// any rank fails, the whole job ends (no rank waits for a dead peer). SIGTERM, SIGINT or SIGUSR2
+// (Slurm's preemption warning; mpirun passes USR2 on to every rank) checkpoint the trial at the end
+// of the current step and exit 75; the same command continues it bit for bit.
 #include <iostream>
 
 #include "bbpt/comm/communicator.h"
@@ -34,7 +34,8 @@ struct RunCommandOptions {
   MpiOptions mpi;
 };
 
-/// Exit status of a run stopped by a signal after its checkpoint (as `bbpt sweep run`: EX_TEMPFAIL).
+/// Exit status of a run stopped by a signal after its checkpoint (as `bbpt sweep run`:
+/// EX_TEMPFAIL).
 constexpr int kExitStopped = 75;
 
 /// Prints the outcome of the trial; returns the exit status.
@@ -51,10 +52,10 @@ int print_summary(const RunCommandOptions& options, const run::RunSummary& summa
   } else if (summary.resumed) {
     std::cout << "resumed from step " << summary.resumed_from_step << "\n";
   }
-  std::cout << r["method"].get<std::string>() << " on " << r["dataset"].get<std::string>() << " seed "
-            << r["seed"] << ": test accuracy " << 100.0 * r["test_acc"].get<double>() << "% ("
-            << r["queries_used"] << " queries, " << r["steps"] << " steps, train loss " << r["train_loss"]
-            << ")\n";
+  std::cout << r["method"].get<std::string>() << " on " << r["dataset"].get<std::string>()
+            << " seed " << r["seed"] << ": test accuracy " << 100.0 * r["test_acc"].get<double>()
+            << "% (" << r["queries_used"] << " queries, " << r["steps"] << " steps, train loss "
+            << r["train_loss"] << ")\n";
   return 0;
 }
 
@@ -92,28 +93,36 @@ void add_run_command(CLI::App& app, CliContext& context) {
   auto options = std::make_shared<RunCommandOptions>();
   std::string methods;
   for (const auto& m : run::method_names()) methods += (methods.empty() ? "" : ", ") + m;
-  auto* cmd = app.add_subcommand(
-      "run",
-      "Run one trial of a prompt-tuning method (" + methods +
-          ") and write DIR/{config.json, few_shot.json, metrics.jsonl, checkpoint.bin, result.json}. "
-          "An interrupted run resumes from its checkpoint and continues bit for bit; SIGTERM, SIGINT or SIGUSR2 "
-          "checkpoint it at the end of the current step and exit 75. "
-          "spsa-gc is BlackVIP's optimizer applied to the text prompt: BlackVIP's visual coordinator needs a "
-          "pretrained MAE encoder, which is not available here. llm-opt, ipo and glov ask an OpenAI-compatible "
-          "endpoint ($BBPT_LLM_BASE_URL, $BBPT_LLM_MODEL; docs/llm.md); glov runs without its hidden-state "
-          "guidance, which an HTTP endpoint cannot give.");
+  auto* cmd =
+      app.add_subcommand("run", "Run one trial of a prompt-tuning method (" + methods +
+                                    ") and write DIR/{config.json, few_shot.json, metrics.jsonl, "
+                                    "checkpoint.bin, result.json}. "
+                                    "An interrupted run resumes from its checkpoint and continues "
+                                    "bit for bit; SIGTERM, SIGINT or SIGUSR2 "
+                                    "checkpoint it at the end of the current step and exit 75. "
+                                    "spsa-gc is BlackVIP's optimizer applied to the text prompt: "
+                                    "BlackVIP's visual coordinator needs a "
+                                    "pretrained MAE encoder, which is not available here. llm-opt, "
+                                    "ipo and glov ask an OpenAI-compatible "
+                                    "endpoint ($BBPT_LLM_BASE_URL, $BBPT_LLM_MODEL; docs/llm.md); "
+                                    "glov runs without its hidden-state "
+                                    "guidance, which an HTTP endpoint cannot give.");
   cmd->add_option("--config", options->config_path, "Method config, e.g. configs/methods/zip.yaml")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--dataset", options->dataset, "Dataset name (fmnist, mnist, cifar10, coop:<Name>, ...)")
+  cmd->add_option("--dataset", options->dataset,
+                  "Dataset name (fmnist, mnist, cifar10, coop:<Name>, ...)")
       ->required();
   cmd->add_option("--seed", options->seed, "Trial seed (few-shot sample, prompt init, optimizer)")
       ->capture_default_str();
   cmd->add_option("--shots", options->shots, "Training images per class")->capture_default_str();
-  cmd->add_option("--set", options->overrides, "Override a config key: --set budget=1000 (repeatable)");
+  cmd->add_option("--set", options->overrides,
+                  "Override a config key: --set budget=1000 (repeatable)");
   cmd->add_option("--out", options->out_dir, "Run directory")->required();
-  cmd->add_option("--model", options->model_path, "CLIP checkpoint (default: the embedded default model)");
-  cmd->add_option("--progress-every", options->progress_every, "Progress line every N steps (0: quiet)")
+  cmd->add_option("--model", options->model_path,
+                  "CLIP checkpoint (default: the embedded default model)");
+  cmd->add_option("--progress-every", options->progress_every,
+                  "Progress line every N steps (0: quiet)")
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
   cmd->add_flag("--force", options->force,

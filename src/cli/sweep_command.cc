@@ -62,16 +62,21 @@ std::string default_dir(const sweep::Sweep& s) { return "sweeps/" + s.name; }
 std::vector<std::string> task_command(const CliContext& context, int threads) {
   std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string()};
   const auto& g = context.global;
-  argv.insert(argv.end(), {"--cache-dir", fs::absolute(context.cache_root()).string(), "--device", g.device,
-                           "--log-level", g.log_level, "--threads", std::to_string(threads)});
+  argv.insert(argv.end(),
+              {"--cache-dir", fs::absolute(context.cache_root()).string(), "--device", g.device,
+               "--log-level", g.log_level, "--threads", std::to_string(threads)});
   const auto data = context.data_options();
-  if (!data.configs_dir.empty()) argv.insert(argv.end(), {"--configs", fs::absolute(data.configs_dir).string()});
-  if (!data.data_dir.empty()) argv.insert(argv.end(), {"--data-dir", fs::absolute(data.data_dir).string()});
-  if (!g.assets_dir.empty()) argv.insert(argv.end(), {"--assets", fs::absolute(g.assets_dir).string()});
+  if (!data.configs_dir.empty())
+    argv.insert(argv.end(), {"--configs", fs::absolute(data.configs_dir).string()});
+  if (!data.data_dir.empty())
+    argv.insert(argv.end(), {"--data-dir", fs::absolute(data.data_dir).string()});
+  if (!g.assets_dir.empty())
+    argv.insert(argv.end(), {"--assets", fs::absolute(g.assets_dir).string()});
   return argv;
 }
 
-/// `base` (from the sweep file or executor.json) with the Slurm options given as flags in their place.
+/// `base` (from the sweep file or executor.json) with the Slurm options given as flags in their
+/// place.
 sweep::SlurmOptions with_given_slurm_flags(sweep::SlurmOptions base, const ExecutorOptions& o) {
   const auto& flags = o.slurm;
   if (o.given("--partition")) base.partition = flags.partition;
@@ -95,17 +100,20 @@ void apply_sweep_defaults(const sweep::Sweep& s, ExecutorOptions& o) {
                                ? s.executor_origins.at(std::string(executor) + "." + key)
                                : s.file;
     BBPT_CHECK(v.is_number_integer() && v.get<int64_t>() >= 1, ConfigError,
-               at << ": executors." << executor << "." << key << ": expected an integer >= 1, got " << v.dump());
+               at << ": executors." << executor << "." << key << ": expected an integer >= 1, got "
+                  << v.dump());
     into = static_cast<int>(v.get<int64_t>());
   };
   for (const auto& [executor, options] : s.executors.items()) {
     for (const auto& [key, value] : options.items()) {
-      const std::string at = s.executor_origins.count(executor + "." + key) ? s.executor_origins.at(executor + "." + key)
-                                                                              : s.file;
+      const std::string at = s.executor_origins.count(executor + "." + key)
+                                 ? s.executor_origins.at(executor + "." + key)
+                                 : s.file;
       BBPT_CHECK(executor == "slurm" || (executor == "local" && key == "jobs") ||
                      (executor == "mpi" && key == "ranks_per_trial"),
                  ConfigError,
-                 at << ": executors." << executor << "." << key << ": unknown key (local: jobs; mpi: ranks_per_trial)");
+                 at << ": executors." << executor << "." << key
+                    << ": unknown key (local: jobs; mpi: ranks_per_trial)");
     }
   }
   if (!o.given("--jobs")) read_int("local", "jobs", o.jobs);
@@ -119,14 +127,16 @@ void print_plan(const sweep::Sweep& s, std::ostream& out) {
     dataset_width = std::max(dataset_width, t.dataset.size() + 2);
   }
   const auto m_w = static_cast<int>(method_width), d_w = static_cast<int>(dataset_width);
-  out << std::left << std::setw(6) << "#" << std::setw(18) << "id" << std::setw(m_w) << "method" << std::setw(d_w)
-      << "dataset" << std::setw(6) << "seed" << "overrides\n";
+  out << std::left << std::setw(6) << "#" << std::setw(18) << "id" << std::setw(m_w) << "method"
+      << std::setw(d_w) << "dataset" << std::setw(6) << "seed"
+      << "overrides\n";
   std::map<std::string, int> per_method, per_dataset;
   for (const auto& t : s.trials) {
     Json shown = t.overrides;
     for (const char* k : {"dataset", "seed"}) shown.erase(k);
-    out << std::setw(6) << t.index << std::setw(18) << t.id << std::setw(m_w) << t.method << std::setw(d_w) << t.dataset
-        << std::setw(6) << t.seed << (shown.empty() ? "" : shown.dump()) << "\n";
+    out << std::setw(6) << t.index << std::setw(18) << t.id << std::setw(m_w) << t.method
+        << std::setw(d_w) << t.dataset << std::setw(6) << t.seed
+        << (shown.empty() ? "" : shown.dump()) << "\n";
     ++per_method[t.method];
     ++per_dataset[t.dataset];
   }
@@ -139,7 +149,9 @@ void print_plan(const sweep::Sweep& s, std::ostream& out) {
 
 /// DIR/executor.json: the executor and the resolved options of the last run, which `resume` uses
 /// (flags given to resume still win).
-void save_executor_settings(const sweep::SweepStore& store, const std::string& executor, const ExecutorOptions& o) {
+void save_executor_settings(const sweep::SweepStore& store,
+                            const std::string& executor,
+                            const ExecutorOptions& o) {
   if (o.dry_run) return;
   Json j;
   j["executor"] = executor;
@@ -156,18 +168,25 @@ std::string load_executor_settings(const std::string& dir, ExecutorOptions& o) {
   const auto j = Json::parse(core::read_file(path));
   const std::string saved = j.value("executor", "local");
   if (!o.given("--jobs")) o.jobs = j.value("jobs", o.jobs);
-  if (!o.given("--ranks-per-trial")) o.packed.ranks_per_trial = j.value("ranks_per_trial", o.packed.ranks_per_trial);
-  if (j.contains("slurm")) o.slurm = with_given_slurm_flags(sweep::slurm_options_from(Json{{"slurm", j["slurm"]}}, {}), o);
+  if (!o.given("--ranks-per-trial"))
+    o.packed.ranks_per_trial = j.value("ranks_per_trial", o.packed.ranks_per_trial);
+  if (j.contains("slurm"))
+    o.slurm = with_given_slurm_flags(sweep::slurm_options_from(Json{{"slurm", j["slurm"]}}, {}), o);
   return o.executor.empty() ? saved : o.executor;
 }
 
-void report(const sweep::ExecutorSummary& summary, const sweep::SweepStore& store, CliContext& context) {
+void report(const sweep::ExecutorSummary& summary,
+            const sweep::SweepStore& store,
+            CliContext& context) {
   std::cout << store.dir() << ": " << sweep::describe(summary) << "\n";
   context.exit_code = sweep::exit_status(summary);
 }
 
-void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::PlannedTrial>& plan,
-                  const ExecutorOptions& o, const CliContext& context, sweep::ExecutorSummary& summary) {
+void run_on_slurm(const sweep::SweepStore& store,
+                  const std::vector<sweep::PlannedTrial>& plan,
+                  const ExecutorOptions& o,
+                  const CliContext& context,
+                  sweep::ExecutorSummary& summary) {
   const auto queued = sweep::slurm_states(store);
   std::vector<sweep::PlannedTrial> to_run;
   for (auto& t : sweep::trials_to_run(store, plan, o.retry_failed, summary)) {
@@ -183,10 +202,12 @@ void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::Plann
   }
   const auto command = task_command(context, o.slurm.cpus_per_task);
   // Several arrays when one would exceed max_array_size tasks (sites cap MaxArraySize).
-  const size_t per_array = static_cast<size_t>(o.slurm.max_array_size) * static_cast<size_t>(o.slurm.trials_per_task);
+  const size_t per_array =
+      static_cast<size_t>(o.slurm.max_array_size) * static_cast<size_t>(o.slurm.trials_per_task);
   for (size_t first = 0; first < to_run.size(); first += per_array) {
-    const std::vector<sweep::PlannedTrial> part(to_run.begin() + static_cast<std::ptrdiff_t>(first),
-                                                to_run.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_array, to_run.size())));
+    const std::vector<sweep::PlannedTrial> part(
+        to_run.begin() + static_cast<std::ptrdiff_t>(first),
+        to_run.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_array, to_run.size())));
     auto array = sweep::write_array(store, part, o.slurm, command);
     if (o.dry_run) {
       std::cout << core::read_file(array.script_path) << "\n# sbatch --test-only:\n";
@@ -205,14 +226,18 @@ void run_on_slurm(const sweep::SweepStore& store, const std::vector<sweep::Plann
     }
     sweep::submit(store, array, o.slurm, command);
     summary.submitted += static_cast<int64_t>(part.size());
-    std::cout << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, " << part.size()
-              << " trials)" << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id) << "; script "
-              << array.script_path << "\n";
+    std::cout << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, "
+              << part.size() << " trials)"
+              << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id)
+              << "; script " << array.script_path << "\n";
   }
   if (!o.dry_run) std::cout << "follow it with: bbpt sweep status " << store.dir() << "\n";
 }
 
-void run_on_mpi(const std::string& file, const std::string& dir_flag, const ExecutorOptions& o, CliContext& context) {
+void run_on_mpi(const std::string& file,
+                const std::string& dir_flag,
+                const ExecutorOptions& o,
+                CliContext& context) {
   with_mpi_world(context, o.mpi, [&](comm::Communicator* world) {
     std::string dir = dir_flag;
     std::string plan_text;  // rank 0's choice of trials, as manifest lines
@@ -228,8 +253,10 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
       if (file.empty()) load_executor_settings(dir, options);
       const sweep::SweepStore store(dir);
       save_executor_settings(store, "mpi", options);
-      for (const auto& t : sweep::trials_to_run(store, store.read_manifest(), o.retry_failed, summary)) {
-        store.prepare(t.id);  // a damaged result aside, a retried failure's record gone: packed mode sees a fresh trial
+      for (const auto& t :
+           sweep::trials_to_run(store, store.read_manifest(), o.retry_failed, summary)) {
+        store.prepare(t.id);  // a damaged result aside, a retried failure's record gone: packed
+                              // mode sees a fresh trial
         plan_text += sweep::to_json(t).dump() + "\n";
       }
     }
@@ -238,7 +265,8 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
     std::vector<int64_t> ranks = {options.packed.ranks_per_trial};
     world->broadcast(ranks, 0);
     options.packed.ranks_per_trial = static_cast<int>(ranks[0]);
-    options.packed.retry_failed = true;  // the store already chose what runs (results.jsonl's old failures included)
+    options.packed.retry_failed =
+        true;  // the store already chose what runs (results.jsonl's old failures included)
     const sweep::SweepStore store(dir);
     std::map<std::string, sweep::PlannedTrial> planned;
     std::vector<sweep::TrialEntry> entries;
@@ -284,10 +312,14 @@ void run_on_mpi(const std::string& file, const std::string& dir_flag, const Exec
 }
 
 /// `sweep run FILE` (plan, then run) and `sweep resume DIR` (run the last plan).
-void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOptions o, CliContext& context) {
+void run_sweep(const std::string& file,
+               const std::string& dir_flag,
+               ExecutorOptions o,
+               CliContext& context) {
   if (o.executor == "mpi" || (o.executor.empty() && context.env.mpi_launched)) {
     BBPT_CHECK(context.env.mpi_launched, ConfigError,
-               "--executor mpi runs under an MPI launcher: mpirun -np N bbpt sweep run ... --executor mpi (or "
+               "--executor mpi runs under an MPI launcher: mpirun -np N bbpt sweep run ... "
+               "--executor mpi (or "
                "srun --mpi=pmix in an allocation); rank 0 schedules, the others run trials");
     run_on_mpi(file, dir_flag, o, context);
     return;
@@ -309,9 +341,11 @@ void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOpt
   }
   const sweep::SweepStore store(dir);
   // run FILE: the executor asked for (local by default); resume: the last run's, with its options.
-  const std::string executor = file.empty() ? load_executor_settings(dir, o) : (o.executor.empty() ? "local" : o.executor);
+  const std::string executor =
+      file.empty() ? load_executor_settings(dir, o) : (o.executor.empty() ? "local" : o.executor);
   BBPT_CHECK(executor == "local" || executor == "slurm", ConfigError,
-             dir << " last ran on the " << executor << " executor: resume it under the MPI launcher (mpirun -np N bbpt "
+             dir << " last ran on the " << executor
+                 << " executor: resume it under the MPI launcher (mpirun -np N bbpt "
                  << "sweep resume " << dir << "), or pass --executor local|slurm");
   save_executor_settings(store, executor, o);
   const auto plan = store.read_manifest();
@@ -323,7 +357,8 @@ void run_sweep(const std::string& file, const std::string& dir_flag, ExecutorOpt
     sweep::LocalOptions local;
     local.jobs = o.jobs;
     const int cores = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-    const int threads = context.global.num_threads > 0 ? context.global.num_threads : std::max(1, cores / o.jobs);
+    const int threads =
+        context.global.num_threads > 0 ? context.global.num_threads : std::max(1, cores / o.jobs);
     local.task_command = task_command(context, threads);
     sweep::run_local(store, to_run, local, summary);
   }
@@ -345,21 +380,25 @@ void print_status(const sweep::SweepStore& store, bool merge) {
   for (const auto& t : plan) {
     const auto s = store.status(t.id);
     std::string state = sweep::to_string(s.state);
-    if (s.state != sweep::TrialState::kDone && s.state != sweep::TrialState::kRunning && queued.count(t.id)) {
+    if (s.state != sweep::TrialState::kDone && s.state != sweep::TrialState::kRunning &&
+        queued.count(t.id)) {
       state = queued.at(t.id) == "RUNNING" ? "running" : "queued";
     }
     ++table[{t.method, t.dataset}][state];
     ++totals[state];
-    if (s.state == sweep::TrialState::kFailed) failures.push_back(t.id + " " + t.method + " " + t.dataset + " seed " +
-                                                                   std::to_string(t.seed) + ": " + s.reason);
+    if (s.state == sweep::TrialState::kFailed)
+      failures.push_back(t.id + " " + t.method + " " + t.dataset + " seed " +
+                         std::to_string(t.seed) + ": " + s.reason);
   }
-  const std::vector<std::string> states = {"done", "running", "queued", "interrupted", "failed", "pending"};
+  const std::vector<std::string> states = {"done",        "running", "queued",
+                                           "interrupted", "failed",  "pending"};
   std::cout << std::left << std::setw(16) << "method" << std::setw(12) << "dataset";
   for (const auto& st : states) std::cout << std::setw(12) << st;
   std::cout << "\n";
   for (const auto& [key, counts] : table) {
     std::cout << std::setw(16) << key.first << std::setw(12) << key.second;
-    for (const auto& st : states) std::cout << std::setw(12) << (counts.count(st) ? counts.at(st) : 0);
+    for (const auto& st : states)
+      std::cout << std::setw(12) << (counts.count(st) ? counts.at(st) : 0);
     std::cout << "\n";
   }
   std::cout << std::setw(28) << "all";
@@ -368,16 +407,21 @@ void print_status(const sweep::SweepStore& store, bool merge) {
   for (const auto& f : failures) std::cout << "failed: " << f << "\n";
   if (merge) {
     const auto m = store.merge();
-    std::cout << "merged " << m.trials << " trial directories into " << store.dir() << "/results.{sqlite,csv} ("
-              << m.updated << " rows changed)\n";
+    std::cout << "merged " << m.trials << " trial directories into " << store.dir()
+              << "/results.{sqlite,csv} (" << m.updated << " rows changed)\n";
   }
 }
 
 /// `sweep task`: trials of the store in this process, one after another (what a local trial process
 /// and a Slurm array task run). Exit 75 when a stop request checkpointed a trial; under Slurm a
 /// USR2 warning also requeues the task.
-void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::string& list, int64_t index,
-               int64_t per_task, const MpiOptions& mpi, CliContext& context) {
+void run_tasks(const std::string& dir,
+               std::vector<std::string> ids,
+               const std::string& list,
+               int64_t index,
+               int64_t per_task,
+               const MpiOptions& mpi,
+               CliContext& context) {
   const sweep::SweepStore store(dir);
   if (!list.empty()) {
     std::vector<std::string> all;
@@ -386,9 +430,10 @@ void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::
       if (!id.empty()) all.push_back(id);
     }
     BBPT_CHECK(index >= 0 && index * per_task < static_cast<int64_t>(all.size()), ConfigError,
-               "--index " << index << " x --per-task " << per_task << " is past the " << all.size() << " trials of "
-                          << list);
-    for (int64_t i = index * per_task; i < std::min<int64_t>((index + 1) * per_task, all.size()); ++i) {
+               "--index " << index << " x --per-task " << per_task << " is past the " << all.size()
+                          << " trials of " << list);
+    for (int64_t i = index * per_task; i < std::min<int64_t>((index + 1) * per_task, all.size());
+         ++i) {
       ids.push_back(all[static_cast<size_t>(i)]);
     }
   }
@@ -403,7 +448,8 @@ void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::
     const bool distributed = world != nullptr && world->size() > 1;
     bool stopped = false, failed = false;
     for (const auto& id : ids) {
-      BBPT_CHECK(plan.count(id), ConfigError, id << ": not a trial of the plan in " << dir << "/manifest.jsonl");
+      BBPT_CHECK(plan.count(id), ConfigError,
+                 id << ": not a trial of the plan in " << dir << "/manifest.jsonl");
       // Done before a requeue: skip. A distributed trial decides that in run_trial instead, on the
       // leader, so that every rank takes the same path.
       if (!distributed && store.status(id).state == sweep::TrialState::kDone) continue;
@@ -411,22 +457,24 @@ void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::
       task.group = distributed ? world : nullptr;
       task.log_to_trial_dir = leader;
       const auto outcome = sweep::run_planned_trial(store, plan.at(id), base, task);
-      if (leader) std::cerr << "bbpt sweep task: " << id << ": " << outcome.status
-                            << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
+      if (leader)
+        std::cerr << "bbpt sweep task: " << id << ": " << outcome.status
+                  << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
       failed = failed || outcome.status == "failed";
-      std::vector<int64_t> stop = {leader && (outcome.status == "stopped" || core::stop_requested()) ? 1 : 0};
+      std::vector<int64_t> stop = {
+          leader && (outcome.status == "stopped" || core::stop_requested()) ? 1 : 0};
       if (distributed) world->broadcast(stop, 0);  // the leader's decision, for every rank
       if (stop[0] != 0) {
         stopped = true;
         break;
       }
     }
-    // An array task warned of its end puts itself back in the queue; the requeued task skips what is
-    // done and resumes the checkpointed trial.
+    // An array task warned of its end puts itself back in the queue; the requeued task skips what
+    // is done and resumes the checkpointed trial.
     if (stopped && leader && requeue && core::preemption_warning_received()) {
       const auto answer = sweep::requeue(context.env.slurm_job);
-      std::cerr << "bbpt sweep task: requeue " << context.env.slurm_job << (answer.empty() ? ": done" : ": " + answer)
-                << "\n";
+      std::cerr << "bbpt sweep task: requeue " << context.env.slurm_job
+                << (answer.empty() ? ": done" : ": " + answer) << "\n";
     }
     context.exit_code = stopped ? 75 : failed ? 1 : 0;
   };
@@ -438,46 +486,57 @@ void run_tasks(const std::string& dir, std::vector<std::string> ids, const std::
 }
 
 void add_executor_options(CLI::App& cmd, ExecutorOptions& o) {
-  cmd.add_option("--executor", o.executor, "local (trial processes here), mpi (under mpirun/srun: packed), slurm (job arrays)")
+  cmd.add_option(
+         "--executor", o.executor,
+         "local (trial processes here), mpi (under mpirun/srun: packed), slurm (job arrays)")
       ->check(CLI::IsMember({"local", "mpi", "slurm"}));
-  o.flags["--jobs"] = cmd.add_option("--jobs,-j", o.jobs, "local: trials at a time")->check(CLI::PositiveNumber);
+  o.flags["--jobs"] =
+      cmd.add_option("--jobs,-j", o.jobs, "local: trials at a time")->check(CLI::PositiveNumber);
   cmd.add_flag("--retry-failed", o.retry_failed, "Run again the trials that failed");
-  cmd.add_flag("--dry-run", o.dry_run, "Print the plan (slurm: the script and sbatch --test-only's answer); run nothing");
+  cmd.add_flag("--dry-run", o.dry_run,
+               "Print the plan (slurm: the script and sbatch --test-only's answer); run nothing");
   o.flags["--ranks-per-trial"] =
-      cmd.add_option("--ranks-per-trial", o.packed.ranks_per_trial, "mpi: ranks per trial")->check(CLI::PositiveNumber);
-  cmd.add_option("--silence-limit", o.packed.silence_limit_s, "mpi: seconds a busy group may stay silent")
+      cmd.add_option("--ranks-per-trial", o.packed.ranks_per_trial, "mpi: ranks per trial")
+          ->check(CLI::PositiveNumber);
+  cmd.add_option("--silence-limit", o.packed.silence_limit_s,
+                 "mpi: seconds a busy group may stay silent")
       ->capture_default_str();
   add_mpi_options(cmd, o.mpi);
   o.flags["--partition"] = cmd.add_option("--partition", o.slurm.partition, "slurm: partition");
   o.flags["--account"] = cmd.add_option("--account", o.slurm.account, "slurm: account");
   o.flags["--time"] = cmd.add_option("--time", o.slurm.time, "slurm: time limit per array task");
-  o.flags["--throttle"] =
-      cmd.add_option("--throttle", o.slurm.throttle, "slurm: array tasks at once (%throttle; 0: no cap)");
+  o.flags["--throttle"] = cmd.add_option("--throttle", o.slurm.throttle,
+                                         "slurm: array tasks at once (%throttle; 0: no cap)");
   o.flags["--trials-per-task"] = cmd.add_option("--trials-per-task", o.slurm.trials_per_task,
                                                 "slurm: trials each array task runs in turn")
                                      ->check(CLI::PositiveNumber);
-  o.flags["--gpus-per-task"] = cmd.add_option("--gpus-per-task", o.slurm.gpus_per_task, "slurm: GPUs per rank");
-  o.flags["--cpus-per-task"] =
-      cmd.add_option("--cpus-per-task", o.slurm.cpus_per_task, "slurm: CPUs per rank (also its thread count)");
+  o.flags["--gpus-per-task"] =
+      cmd.add_option("--gpus-per-task", o.slurm.gpus_per_task, "slurm: GPUs per rank");
+  o.flags["--cpus-per-task"] = cmd.add_option("--cpus-per-task", o.slurm.cpus_per_task,
+                                              "slurm: CPUs per rank (also its thread count)");
 }
 
 }  // namespace
 
 void add_sweep_command(CLI::App& app, CliContext& context) {
   auto* sweep_cmd = app.add_subcommand(
-      "sweep", "Grids of trials (jobs/*.yaml): plan, run (local, mpi or slurm), status, resume, merge");
+      "sweep",
+      "Grids of trials (jobs/*.yaml): plan, run (local, mpi or slurm), status, resume, merge");
   sweep_cmd->require_subcommand(1);
 
   struct PlanArgs {
     std::string file, model;
   };
   auto plan_args = std::make_shared<PlanArgs>();
-  auto* plan = sweep_cmd->add_subcommand("plan", "Print a sweep file's trials (id, method, dataset, seed, overrides) and counts");
+  auto* plan = sweep_cmd->add_subcommand(
+      "plan", "Print a sweep file's trials (id, method, dataset, seed, overrides) and counts");
   plan->add_option("file", plan_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
-  plan->add_option("--model", plan_args->model, "CLIP checkpoint for every trial (replaces the file's model:)");
+  plan->add_option("--model", plan_args->model,
+                   "CLIP checkpoint for every trial (replaces the file's model:)");
   plan->callback([plan_args, &context]() {
     context.apply_runtime_settings();
-    print_plan(sweep::load_sweep(plan_args->file, plan_options(context, plan_args->model)), std::cout);
+    print_plan(sweep::load_sweep(plan_args->file, plan_options(context, plan_args->model)),
+               std::cout);
   });
 
   struct RunArgs {
@@ -485,12 +544,15 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
     ExecutorOptions executor;
   };
   auto run_args = std::make_shared<RunArgs>();
-  auto* run = sweep_cmd->add_subcommand(
-      "run", "Plan a sweep into DIR (default sweeps/<name>) and run what is not done. Growing the grid and running "
-             "again runs only the new trials. Exit status 75: stopped by a signal (run again to continue)");
+  auto* run = sweep_cmd->add_subcommand("run",
+                                        "Plan a sweep into DIR (default sweeps/<name>) and run "
+                                        "what is not done. Growing the grid and running "
+                                        "again runs only the new trials. Exit status 75: stopped "
+                                        "by a signal (run again to continue)");
   run->add_option("file", run_args->file, "Sweep file")->required()->check(CLI::ExistingFile);
   run->add_option("--dir", run_args->dir, "Sweep directory (default sweeps/<name>)");
-  run->add_option("--model", run_args->executor.model, "CLIP checkpoint for every trial (replaces the file's model:)");
+  run->add_option("--model", run_args->executor.model,
+                  "CLIP checkpoint for every trial (replaces the file's model:)");
   add_executor_options(*run, run_args->executor);
   run->callback([run_args, &context]() {
     context.apply_runtime_settings();
@@ -499,10 +561,14 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
   });
 
   auto resume_args = std::make_shared<RunArgs>();
-  auto* resume = sweep_cmd->add_subcommand(
-      "resume", "Run what is not done of DIR's plan (interrupted trials continue from their checkpoints), with the "
-                "executor it last ran on unless --executor says otherwise");
-  resume->add_option("dir", resume_args->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  auto* resume =
+      sweep_cmd->add_subcommand("resume",
+                                "Run what is not done of DIR's plan (interrupted trials continue "
+                                "from their checkpoints), with the "
+                                "executor it last ran on unless --executor says otherwise");
+  resume->add_option("dir", resume_args->dir, "Sweep directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   add_executor_options(*resume, resume_args->executor);
   resume->callback([resume_args, &context]() {
     context.apply_runtime_settings();
@@ -512,16 +578,23 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
 
   auto status_dir = std::make_shared<std::string>();
   auto no_merge = std::make_shared<bool>(false);
-  auto* status = sweep_cmd->add_subcommand(
-      "status", "Done / running / queued / interrupted / failed (with reasons) / pending per method and dataset; "
-                "merges the results unless --no-merge");
-  status->add_option("dir", *status_dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  auto* status = sweep_cmd->add_subcommand("status",
+                                           "Done / running / queued / interrupted / failed (with "
+                                           "reasons) / pending per method and dataset; "
+                                           "merges the results unless --no-merge");
+  status->add_option("dir", *status_dir, "Sweep directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   status->add_flag("--no-merge", *no_merge, "Do not update results.sqlite and results.csv");
-  status->callback([status_dir, no_merge]() { print_status(sweep::SweepStore(*status_dir), !*no_merge); });
+  status->callback(
+      [status_dir, no_merge]() { print_status(sweep::SweepStore(*status_dir), !*no_merge); });
 
   auto merge_dir = std::make_shared<std::string>();
-  auto* merge = sweep_cmd->add_subcommand("merge", "Merge the trial directories into results.sqlite and results.csv");
-  merge->add_option("dir", *merge_dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  auto* merge = sweep_cmd->add_subcommand(
+      "merge", "Merge the trial directories into results.sqlite and results.csv");
+  merge->add_option("dir", *merge_dir, "Sweep directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   merge->callback([merge_dir]() {
     const auto m = sweep::SweepStore(*merge_dir).merge();
     std::cout << "merged " << m.trials << " trials (" << m.updated << " rows changed)\n";
@@ -534,20 +607,28 @@ void add_sweep_command(CLI::App& app, CliContext& context) {
     MpiOptions mpi;
   };
   auto task_args = std::make_shared<TaskArgs>();
-  auto* task = sweep_cmd->add_subcommand(
-      "task", "Run trials of DIR's plan in this process (what the executors start; exit 75: checkpointed on a signal)");
-  task->add_option("dir", task_args->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
+  auto* task = sweep_cmd->add_subcommand("task",
+                                         "Run trials of DIR's plan in this process (what the "
+                                         "executors start; exit 75: checkpointed on a signal)");
+  task->add_option("dir", task_args->dir, "Sweep directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   task->add_option("--trial", task_args->ids, "Trial ids");
-  auto* list = task->add_option("--list", task_args->list, "File of trial ids, one per line")->check(CLI::ExistingFile);
-  task->add_option("--index", task_args->index, "With --list: run trials index*K .. index*K+K-1")->needs(list);
-  task->add_option("--per-task", task_args->per_task, "K")->capture_default_str()->check(CLI::PositiveNumber);
+  auto* list = task->add_option("--list", task_args->list, "File of trial ids, one per line")
+                   ->check(CLI::ExistingFile);
+  task->add_option("--index", task_args->index, "With --list: run trials index*K .. index*K+K-1")
+      ->needs(list);
+  task->add_option("--per-task", task_args->per_task, "K")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   add_mpi_options(*task, task_args->mpi);
   task->callback([task_args, &context]() {
     context.apply_runtime_settings();
     core::install_stop_handlers();
-    BBPT_CHECK(!task_args->ids.empty() || !task_args->list.empty(), ConfigError, "sweep task: give --trial or --list");
-    run_tasks(task_args->dir, task_args->ids, task_args->list, std::max<int64_t>(task_args->index, 0),
-              task_args->per_task, task_args->mpi, context);
+    BBPT_CHECK(!task_args->ids.empty() || !task_args->list.empty(), ConfigError,
+               "sweep task: give --trial or --list");
+    run_tasks(task_args->dir, task_args->ids, task_args->list,
+              std::max<int64_t>(task_args->index, 0), task_args->per_task, task_args->mpi, context);
   });
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `bbpt tokenize --json IN`: IN holds {"texts": [...]}; prints {"tokens": [[...], ...]} with SOT/EOT,
-// truncated to the context length with EOT kept last, no padding.
+// `bbpt tokenize --json IN`: IN holds {"texts": [...]}; prints {"tokens": [[...], ...]} with
+// SOT/EOT, truncated to the context length with EOT kept last, no padding.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -25,14 +25,16 @@ void run_tokenize(const TokenizeOptions& options, const CliContext& context) {
     BBPT_THROW(IoError, options.json_path << ": not valid JSON (" << e.what() << ")");
   }
   BBPT_CHECK(input.is_object() && input.contains("texts") && input["texts"].is_array(), ConfigError,
-             options.json_path << ": field 'texts' must be a list of strings, e.g. {\"texts\": [\"a photo\"]}");
+             options.json_path
+                 << ": field 'texts' must be a list of strings, e.g. {\"texts\": [\"a photo\"]}");
   const auto vocab = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
   const auto clip_tokenizer = tokenizer::ClipTokenizer::from_file(vocab);
   nlohmann::json tokens = nlohmann::json::array();
   for (size_t i = 0; i < input["texts"].size(); ++i) {
     const auto& text = input["texts"][i];
     BBPT_CHECK(text.is_string(), ConfigError,
-               options.json_path << ": texts[" << i << "] is " << text.type_name() << ", expected a string");
+               options.json_path << ": texts[" << i << "] is " << text.type_name()
+                                 << ", expected a string");
     tokens.push_back(clip_tokenizer.tokenize(text.get<std::string>(), options.context_length));
   }
   std::cout << nlohmann::json{{"tokens", tokens}}.dump() << "\n";

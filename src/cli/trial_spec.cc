@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "trial_spec.h"
 
-
 #include <iostream>
 #include <optional>
 
@@ -15,7 +14,8 @@ namespace bbpt::cli {
 
 run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path) {
   run::TrialSpec trial;
-  trial.model_path = model_path.empty() ? context.cache_root() + "/models/bbpt-clip-default.pt" : model_path;
+  trial.model_path =
+      model_path.empty() ? context.cache_root() + "/models/bbpt-clip-default.pt" : model_path;
   trial.device = context.global.device;
   trial.data = context.data_options();
   trial.feature_cache_dir = context.cache_root() + "/features";
@@ -33,18 +33,22 @@ std::string rank_device(const std::string& device, const comm::Communicator& wor
 }
 
 void add_mpi_options(CLI::App& command, MpiOptions& options) {
-  command.add_option("--comm-timeout", options.comm_timeout_s,
-                     "Under mpirun/srun: seconds a rank may wait for another before the job ends")
+  command
+      .add_option("--comm-timeout", options.comm_timeout_s,
+                  "Under mpirun/srun: seconds a rank may wait for another before the job ends")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command.add_option("--collective", options.collective,
-                     "Under mpirun/srun: backend of the reductions across a trial's ranks (mpi, or nccl with one GPU "
-                     "per rank)")
+  command
+      .add_option("--collective", options.collective,
+                  "Under mpirun/srun: backend of the reductions across a trial's ranks (mpi, or "
+                  "nccl with one GPU "
+                  "per rank)")
       ->capture_default_str()
       ->check(CLI::IsMember({"mpi", "nccl"}));
 }
 
-void with_mpi_world(const CliContext& context, const MpiOptions& options,
+void with_mpi_world(const CliContext& context,
+                    const MpiOptions& options,
                     const std::function<void(comm::Communicator*)>& body) {
   comm::set_wait_timeout(options.comm_timeout_s);
   const auto backend = comm::parse_collective_backend(options.collective);
@@ -55,8 +59,9 @@ void with_mpi_world(const CliContext& context, const MpiOptions& options,
     if (backend != comm::CollectiveBackend::kMpi) world->use_collective(backend);
     const int threads = context.share_cores(world->local_size());
     if (world->rank() == 0 && world->size() > 1) {
-      std::cerr << "bbpt: " << world->size() << " ranks (" << world->local_size() << " on this node, " << threads
-                << " threads each), collective " << options.collective << "\n";
+      std::cerr << "bbpt: " << world->size() << " ranks (" << world->local_size()
+                << " on this node, " << threads << " threads each), collective "
+                << options.collective << "\n";
     }
     body(&*world);
   } catch (const ConfigError& e) {

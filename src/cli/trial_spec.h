@@ -19,8 +19,8 @@ namespace bbpt::cli {
 /// vocabulary from the CLI context; dataset, seed and shots are left to the caller.
 run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path);
 
-/// The device of this rank: `--device cuda` (no index) under an MPI launcher means one GPU per rank,
-/// cuda:<node-local rank mod GPU count>; anything else is used as given.
+/// The device of this rank: `--device cuda` (no index) under an MPI launcher means one GPU per
+/// rank, cuda:<node-local rank mod GPU count>; anything else is used as given.
 std::string rank_device(const std::string& device, const comm::Communicator& world);
 
 /// Options of a command that may run under an MPI launcher.
@@ -37,7 +37,8 @@ void add_mpi_options(CLI::App& command, MpiOptions& options);
 /// the world communicator (nullptr otherwise). Sets the wait timeout, the collective backend and
 /// each rank's share of the node's cores. Any exception on any rank ends every rank of the job
 /// (exit status 2 for a configuration error, 1 otherwise): no rank waits for a failed one.
-void with_mpi_world(const CliContext& context, const MpiOptions& options,
+void with_mpi_world(const CliContext& context,
+                    const MpiOptions& options,
                     const std::function<void(comm::Communicator*)>& body);
 
 }  // namespace bbpt::cli

@@ -121,8 +121,8 @@ void Communicator::barrier() const {
 
 void Communicator::broadcast(void* data, std::size_t bytes, int root) const {
   MPI_Request request = MPI_REQUEST_NULL;
-  BBPT_MPI_CHECK(MPI_Ibcast(data, detail::checked_int(bytes, "broadcast"), MPI_BYTE, root, impl_->comm,
-                            &request));
+  BBPT_MPI_CHECK(MPI_Ibcast(data, detail::checked_int(bytes, "broadcast"), MPI_BYTE, root,
+                            impl_->comm, &request));
   BBPT_MPI_WAIT(request, "MPI_Ibcast in broadcast");
 }
 
@@ -175,7 +175,8 @@ std::vector<double> Communicator::allgather(const std::vector<double>& mine) con
   const int count = detail::checked_int(mine.size(), "allgather");
   std::vector<int> counts(static_cast<std::size_t>(size()));
   MPI_Request request = MPI_REQUEST_NULL;
-  BBPT_MPI_CHECK(MPI_Iallgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, impl_->comm, &request));
+  BBPT_MPI_CHECK(
+      MPI_Iallgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, impl_->comm, &request));
   BBPT_MPI_WAIT(request, "MPI_Iallgather in allgather sizes");
   std::vector<int> displs(counts.size() + 1, 0);
   for (std::size_t r = 0; r < counts.size(); ++r) {
@@ -191,10 +192,13 @@ std::vector<double> Communicator::allgather(const std::vector<double>& mine) con
 
 namespace {
 
-void send_raw(const void* data, std::size_t count, MPI_Datatype type, int dest, int tag, MPI_Comm comm) {
+void send_raw(
+    const void* data, std::size_t count, MPI_Datatype type, int dest, int tag, MPI_Comm comm) {
   MPI_Request request = MPI_REQUEST_NULL;
-  BBPT_MPI_CHECK(MPI_Isend(data, detail::checked_int(count, "send"), type, dest, tag, comm, &request));
-  const std::string what = "MPI_Isend to rank " + std::to_string(dest) + " with tag " + std::to_string(tag);
+  BBPT_MPI_CHECK(
+      MPI_Isend(data, detail::checked_int(count, "send"), type, dest, tag, comm, &request));
+  const std::string what =
+      "MPI_Isend to rank " + std::to_string(dest) + " with tag " + std::to_string(tag);
   BBPT_MPI_WAIT(request, what.c_str());
 }
 
@@ -203,13 +207,16 @@ void send_raw(const void* data, std::size_t count, MPI_Datatype type, int dest, 
 template <class Container>
 int receive_raw(Container& out, MPI_Datatype type, int source, int tag, MPI_Comm comm) {
   const std::string what = "MPI_Iprobe for a message with tag " + std::to_string(tag) + " from " +
-                           (source == Communicator::kAnySource ? std::string("any rank") : "rank " + std::to_string(source));
-  MPI_Status status = detail::wait_probe(comm, source == Communicator::kAnySource ? MPI_ANY_SOURCE : source, tag,
-                                         what.c_str(), __FILE__, __LINE__);
+                           (source == Communicator::kAnySource ? std::string("any rank")
+                                                               : "rank " + std::to_string(source));
+  MPI_Status status =
+      detail::wait_probe(comm, source == Communicator::kAnySource ? MPI_ANY_SOURCE : source, tag,
+                         what.c_str(), __FILE__, __LINE__);
   int count = 0;
   BBPT_MPI_CHECK(MPI_Get_count(&status, type, &count));
   out.resize(static_cast<std::size_t>(count));
-  BBPT_MPI_CHECK(MPI_Recv(out.data(), count, type, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE));
+  BBPT_MPI_CHECK(
+      MPI_Recv(out.data(), count, type, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE));
   return status.MPI_SOURCE;
 }
 

@@ -34,7 +34,8 @@ void MpiCollective::allreduce_sum(double* data, std::size_t count) {
   for (std::size_t begin = 0; begin < count; begin += kChunk) {
     const int n = static_cast<int>(std::min(kChunk, count - begin));
     MPI_Request request = MPI_REQUEST_NULL;
-    BBPT_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + begin, n, MPI_DOUBLE, MPI_SUM, comm_, &request));
+    BBPT_MPI_CHECK(
+        MPI_Iallreduce(MPI_IN_PLACE, data + begin, n, MPI_DOUBLE, MPI_SUM, comm_, &request));
     BBPT_MPI_WAIT(request, "MPI_Iallreduce in allreduce_sum");
   }
 }
@@ -46,8 +47,8 @@ void MpiCollective::ordered_allreduce_sum(double* data, std::size_t count) {
     const std::size_t n = std::min(kChunk, count - begin);
     const int n_int = static_cast<int>(n);
     MPI_Request request = MPI_REQUEST_NULL;
-    BBPT_MPI_CHECK(MPI_Igather(data + begin, n_int, MPI_DOUBLE, gathered.data(), n_int, MPI_DOUBLE, 0, comm_,
-                               &request));
+    BBPT_MPI_CHECK(MPI_Igather(data + begin, n_int, MPI_DOUBLE, gathered.data(), n_int, MPI_DOUBLE,
+                               0, comm_, &request));
     BBPT_MPI_WAIT(request, "MPI_Igather in ordered_allreduce_sum");
     if (rank_ == 0) sum_in_rank_order(gathered.data(), size_, n, data + begin);
     BBPT_MPI_CHECK(MPI_Ibcast(data + begin, n_int, MPI_DOUBLE, 0, comm_, &request));

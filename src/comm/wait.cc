@@ -71,7 +71,8 @@ void abort_job(const std::string& message, int code) {
 
 namespace detail {
 
-void wait_request(MPI_Request& request, const char* what, const char* file, int line, MPI_Status* status) {
+void wait_request(
+    MPI_Request& request, const char* what, const char* file, int line, MPI_Status* status) {
   PollPacer pacer;
   for (;;) {
     int done = 0;
@@ -82,7 +83,8 @@ void wait_request(MPI_Request& request, const char* what, const char* file, int 
   }
 }
 
-MPI_Status wait_probe(MPI_Comm comm, int source, int tag, const char* what, const char* file, int line) {
+MPI_Status wait_probe(
+    MPI_Comm comm, int source, int tag, const char* what, const char* file, int line) {
   PollPacer pacer;
   for (;;) {
     int found = 0;

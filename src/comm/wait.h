@@ -5,7 +5,8 @@
 
 #include <mpi.h>
 
-#define BBPT_MPI_WAIT(request, what) ::bbpt::comm::detail::wait_request((request), (what), __FILE__, __LINE__)
+#define BBPT_MPI_WAIT(request, what) \
+  ::bbpt::comm::detail::wait_request((request), (what), __FILE__, __LINE__)
 
 namespace bbpt::comm::detail {
 
@@ -13,11 +14,15 @@ namespace bbpt::comm::detail {
 /// that compute, until it completes; `status` (may be MPI_STATUS_IGNORE) gets its status. Throws
 /// CommError "<host:rank>: <what> failed at comm/<file>:<line>: no answer within T s ..." when
 /// wait_timeout() passes first, or the MPI error of the request.
-void wait_request(MPI_Request& request, const char* what, const char* file, int line,
+void wait_request(MPI_Request& request,
+                  const char* what,
+                  const char* file,
+                  int line,
                   MPI_Status* status = MPI_STATUS_IGNORE);
 
 /// Polls MPI_Iprobe(source, tag) until a message is there (same timeout and sleeps); returns its
 /// status (source, tag, count).
-MPI_Status wait_probe(MPI_Comm comm, int source, int tag, const char* what, const char* file, int line);
+MPI_Status wait_probe(
+    MPI_Comm comm, int source, int tag, const char* what, const char* file, int line);
 
 }  // namespace bbpt::comm::detail

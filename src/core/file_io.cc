@@ -65,9 +65,11 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   // Unique per process and per call, so concurrent writers (processes or threads) never share a
   // temporary; a crash leaves only a *.tmp.* file, never a partial `path`.
   static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  const std::string tmp =
+      path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  BBPT_CHECK(fd >= 0, IoError, tmp << ": cannot open for writing (check the directory exists and is writable)");
+  BBPT_CHECK(fd >= 0, IoError,
+             tmp << ": cannot open for writing (check the directory exists and is writable)");
   size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
@@ -75,7 +77,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     if (n <= 0) break;
     written += static_cast<size_t>(n);
   }
-  // fsync before the rename: after a power loss the file is either the old one or the whole new one.
+  // fsync before the rename: after a power loss the file is either the old one or the whole new
+  // one.
   const bool ok = written == bytes.size() && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {

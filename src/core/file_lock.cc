@@ -17,7 +17,8 @@ namespace {
 
 int open_lock_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  BBPT_CHECK(fd >= 0, IoError, path << ": cannot create the lock file (" << std::strerror(errno) << ")");
+  BBPT_CHECK(fd >= 0, IoError,
+             path << ": cannot create the lock file (" << std::strerror(errno) << ")");
   return fd;
 }
 
@@ -36,14 +37,16 @@ FileLock FileLock::wait(const std::string& path) {
 
 std::optional<FileLock> FileLock::try_for(const std::string& path, double patience_s) {
   const int fd = open_lock_file(path);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(patience_s);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(patience_s);
   for (;;) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return FileLock(fd);
     const int error = errno;
     if (error != EWOULDBLOCK) {
       ::close(fd);
-      BBPT_THROW(IoError, path << ": cannot lock (" << std::strerror(error)
-                               << "); the file system must support flock (Lustre: mount with -o flock)");
+      BBPT_THROW(IoError,
+                 path << ": cannot lock (" << std::strerror(error)
+                      << "); the file system must support flock (Lustre: mount with -o flock)");
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       ::close(fd);

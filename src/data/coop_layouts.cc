@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -85,7 +85,8 @@ std::vector<std::string> list_nohidden(const fs::path& dir) {
   }
   const int error = errno;
   closedir(handle);
-  BBPT_CHECK(error == 0, IoError, dir.string() << ": listing failed (" << std::strerror(error) << ")");
+  BBPT_CHECK(error == 0, IoError,
+             dir.string() << ": listing failed (" << std::strerror(error) << ")");
   return names;
 }
 
@@ -136,7 +137,8 @@ void append_folder_items(const fs::path& root,
                          std::vector<CoopSplitItem>& items) {
   for (size_t label = 0; label < folders.size(); ++label) {
     for (auto& file : list_nohidden(root / folders[label])) {
-      items.push_back({prefix + folders[label] + "/" + file, static_cast<int>(label), names[label]});
+      items.push_back(
+          {prefix + folders[label] + "/" + file, static_cast<int>(label), names[label]});
     }
   }
 }
@@ -203,8 +205,8 @@ CoopSplit read_svhn(const fs::path& dir, const std::string& split_name) {
     split.class_names = categories;
     for (size_t label = 0; label < categories.size(); ++label) {
       for (auto& file : list_nohidden(dir / "test" / categories[label])) {
-        split.test.push_back({"test/" + categories[label] + "/" + file, static_cast<int>(label),
-                              categories[label]});
+        split.test.push_back(
+            {"test/" + categories[label] + "/" + file, static_cast<int>(label), categories[label]});
       }
     }
     return split;
@@ -265,7 +267,8 @@ CoopSplit read_coop_layout(const std::string& layout,
   result.path = dataset_dir;
   if (layout == "fgvc_aircraft") {
     result.class_names = read_lines(dir / "variants.txt");
-    result.items(split) = read_fgvc_split(dir / ("images_variant_" + split + ".txt"), result.class_names);
+    result.items(split) =
+        read_fgvc_split(dir / ("images_variant_" + split + ".txt"), result.class_names);
     return result;
   }
   const ClassList classes = read_classnames(dir / "classnames.txt");
@@ -279,16 +282,16 @@ CoopSplit read_coop_layout(const std::string& layout,
     }
     for (const auto& folder : list_nohidden(root)) {
       BBPT_CHECK(expected.count(folder) != 0, IoError,
-                 (root / folder).string() << ": class folder '" << folder
-                                          << "' is not a label 0.." << classes.keys.size() - 1);
+                 (root / folder).string() << ": class folder '" << folder << "' is not a label 0.."
+                                          << classes.keys.size() - 1);
     }
     if (split == "val") return result;
     std::vector<std::string> folders;
     for (size_t label = 0; label < classes.keys.size(); ++label) {
       const std::string folder = std::to_string(label);
-      BBPT_CHECK(fs::is_directory(root / folder), IoError,
-                 root.string() << ": no class folder '" << folder << "' (" << classes.names[label]
-                               << ")");
+      BBPT_CHECK(
+          fs::is_directory(root / folder), IoError,
+          root.string() << ": no class folder '" << folder << "' (" << classes.names[label] << ")");
       folders.push_back(folder);
     }
     append_folder_items(root, "", folders, classes.names, result.test);

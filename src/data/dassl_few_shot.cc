@@ -35,8 +35,8 @@ std::vector<int64_t> draw_dassl_few_shot(const std::vector<int>& labels,
     for (const size_t p : positions) drawn.push_back(items[p]);
     if (!enough) {
       notes.push_back(what + " class " + std::to_string(class_order[c]) + " has " +
-                      std::to_string(items.size()) + " items, fewer than " +
-                      std::to_string(shots) + ": drew " + std::to_string(shots) +
+                      std::to_string(items.size()) + " items, fewer than " + std::to_string(shots) +
+                      ": drew " + std::to_string(shots) +
                       " with replacement (Dassl's repeat=True)");
     }
   }

@@ -244,7 +244,8 @@ PrepareResult prepare_coop(const PrepareOptions& options) {
   for (const auto& coop_name : coop_dataset_names(options.configs_dir)) {
     const DatasetConfig config =
         load_dataset_config(dataset_config_path(options.configs_dir, "coop:" + coop_name));
-    if (!config.layout.empty()) continue;  // folder layouts: the user's own copy, nothing to install
+    if (!config.layout.empty())
+      continue;  // folder layouts: the user's own copy, nothing to install
     const fs::path dataset_dir = coop_root / config.dataset_dir;
     const fs::path target = dataset_dir / config.split_file;
     if (!layout::has_coop_images(dataset_dir / config.image_dir, config.split_file)) {

@@ -50,8 +50,8 @@ std::vector<int64_t> read_index_list(const Json& root,
     BBPT_CHECK(value.is_number_integer(), IoError,
                path << ": field " << field << "[" << i << "] = " << value.dump()
                     << " is not an integer; expected a train-split index");
-    const bool in_range = value.is_number_unsigned() &&
-                          value.get<uint64_t>() < static_cast<uint64_t>(num_items);
+    const bool in_range =
+        value.is_number_unsigned() && value.get<uint64_t>() < static_cast<uint64_t>(num_items);
     BBPT_CHECK(in_range, IoError,
                path << ": field " << field << "[" << i << "] = " << value.dump()
                     << " is out of range; expected an index in [0, " << num_items
@@ -77,13 +77,13 @@ std::string read_choice(const Json& root,
                         const std::vector<std::string>& allowed) {
   if (!root.contains(field)) return fallback;
   const Json& value = root.at(field);
-  const bool ok = value.is_string() &&
-                  std::find(allowed.begin(), allowed.end(), value.get<std::string>()) != allowed.end();
+  const bool ok = value.is_string() && std::find(allowed.begin(), allowed.end(),
+                                                 value.get<std::string>()) != allowed.end();
   std::string expected;
   for (const auto& a : allowed) expected += (expected.empty() ? "\"" : ", \"") + a + "\"";
-  BBPT_CHECK(ok, IoError,
-             path << ": field '" << field << "' = " << value.dump() << "; expected one of "
-                  << expected);
+  BBPT_CHECK(
+      ok, IoError,
+      path << ": field '" << field << "' = " << value.dump() << "; expected one of " << expected);
   return value.get<std::string>();
 }
 
@@ -150,13 +150,10 @@ std::string few_shot_file_name(int shots, uint64_t seed) {
 
 void write_few_shot_file(const std::string& path, const FewShotSplit& split) {
   // One key per line and each index list on a single line: a 16-shot ImageNet file stays readable.
-  std::vector<std::pair<std::string, Json>> fields = {{"dataset", split.dataset},
-                                                      {"sampler", split.sampler},
-                                                      {"shots", split.shots},
-                                                      {"seed", split.seed},
-                                                      {"val_split", split.val_split},
-                                                      {"train", split.train},
-                                                      {"val", split.val}};
+  std::vector<std::pair<std::string, Json>> fields = {
+      {"dataset", split.dataset}, {"sampler", split.sampler},     {"shots", split.shots},
+      {"seed", split.seed},       {"val_split", split.val_split}, {"train", split.train},
+      {"val", split.val}};
   if (!split.notes.empty()) fields.emplace_back("notes", split.notes);
   std::string text = "{\n";
   for (size_t i = 0; i < fields.size(); ++i) {
@@ -215,7 +212,7 @@ FewShotSplit read_few_shot_file(const std::string& path,
   std::vector<char>* unique = dassl ? nullptr : &seen;
   split.train = read_index_list(root, path, "train", num_train_items, "train", unique);
   const bool val_in_train = split.val_split == "train";
-  const size_t num_val_bound = val_in_train                 ? num_train_items
+  const size_t num_val_bound = val_in_train               ? num_train_items
                                : split.val_split == "val" ? num_val_items
                                                           : 0;
   split.val = read_index_list(root, path, "val", num_val_bound, split.val_split, unique);

@@ -17,7 +17,8 @@ namespace {
 
 bool has_image_extension(const fs::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
@@ -71,15 +72,16 @@ image::Image ImageFolderDataset::load_image(size_t index) const {
 ImageFolderDataset open_image_folder(const std::string& dataset, const std::string& split) {
   std::error_code ec;
   const fs::path root(dataset);
-  const std::string base_name = root.filename().empty() ? root.parent_path().filename().string()
-                                                        : root.filename().string();
+  const std::string base_name =
+      root.filename().empty() ? root.parent_path().filename().string() : root.filename().string();
   if (!split.empty() && fs::is_directory(root / split, ec)) {
     return ImageFolderDataset((root / split).string(), base_name + "-" + split);
   }
-  BBPT_CHECK(split.empty(), ConfigError,
-             "--split " << split << ": " << (root / split).string()
-                        << " is not a directory (expected the dataset folder to hold one folder per "
-                           "split, e.g. train/ and test/)");
+  BBPT_CHECK(
+      split.empty(), ConfigError,
+      "--split " << split << ": " << (root / split).string()
+                 << " is not a directory (expected the dataset folder to hold one folder per "
+                    "split, e.g. train/ and test/)");
   return ImageFolderDataset(dataset, base_name);
 }
 

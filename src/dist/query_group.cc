@@ -21,7 +21,9 @@ int64_t num_chunks(const StepWork& work) { return (work.items + work.chunk - 1) 
 class Stopwatch {
  public:
   explicit Stopwatch(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
-  ~Stopwatch() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  ~Stopwatch() {
+    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
   Stopwatch(const Stopwatch&) = delete;
   Stopwatch& operator=(const Stopwatch&) = delete;
 
@@ -32,13 +34,16 @@ class Stopwatch {
 
 void check_work(const StepWork& work) {
   BBPT_CHECK(work.items >= 0 && work.chunk >= 1 && work.width >= 1, ConfigError,
-             "step work of " << work.items << " items in chunks of " << work.chunk << " with " << work.width
+             "step work of " << work.items << " items in chunks of " << work.chunk << " with "
+                             << work.width
                              << " values each: need items >= 0, query_chunk >= 1, width >= 1");
 }
 
 }  // namespace
 
-std::string to_string(Balancing balancing) { return balancing == Balancing::kStatic ? "static" : "dynamic"; }
+std::string to_string(Balancing balancing) {
+  return balancing == Balancing::kStatic ? "static" : "dynamic";
+}
 
 Balancing parse_balancing(const std::string& name) {
   if (name == "static") return Balancing::kStatic;
@@ -82,7 +87,9 @@ void QueryGroup::broadcast(std::string& bytes) {
   count_broadcast(stats_, bytes, rank(), size());
 }
 
-std::vector<double> QueryGroup::run_chunk(const StepWork& work, int64_t c, const ChunkEvaluator& evaluate_chunk) {
+std::vector<double> QueryGroup::run_chunk(const StepWork& work,
+                                          int64_t c,
+                                          const ChunkEvaluator& evaluate_chunk) {
   const int64_t first = c * work.chunk;
   const int64_t count = std::min(work.chunk, work.items - first);
   std::vector<double> values;
@@ -91,14 +98,16 @@ std::vector<double> QueryGroup::run_chunk(const StepWork& work, int64_t c, const
     values = evaluate_chunk(first, count);
   }
   BBPT_CHECK(static_cast<int64_t>(values.size()) == count * work.width, ConfigError,
-             "chunk evaluator returned " << values.size() << " values for items [" << first << ", " << first + count
-                                         << "), expected " << count * work.width);
+             "chunk evaluator returned " << values.size() << " values for items [" << first << ", "
+                                         << first + count << "), expected " << count * work.width);
   ++stats_.chunks_evaluated;
   return values;
 }
 
-std::optional<std::vector<double>> QueryGroup::try_chunk(const StepWork& work, int64_t c,
-                                                         const ChunkEvaluator& evaluate_chunk, std::string& failure) {
+std::optional<std::vector<double>> QueryGroup::try_chunk(const StepWork& work,
+                                                         int64_t c,
+                                                         const ChunkEvaluator& evaluate_chunk,
+                                                         std::string& failure) {
   if (!failure.empty()) return std::nullopt;
   try {
     return run_chunk(work, c, evaluate_chunk);
@@ -114,11 +123,13 @@ void QueryGroup::raise_if_failed(int failed_rank, const std::string& failure) {
   if (failed_rank < 0) return;
   std::string reason = rank() == failed_rank ? failure : std::string();
   if (distributed()) comm_->broadcast(reason, failed_rank);
-  throw GroupEvaluationFailed((distributed() ? "rank " + std::to_string(failed_rank) + " failed: " : std::string()) +
-                              reason);
+  throw GroupEvaluationFailed(
+      (distributed() ? "rank " + std::to_string(failed_rank) + " failed: " : std::string()) +
+      reason);
 }
 
-std::vector<double> QueryGroup::evaluate(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
+std::vector<double> QueryGroup::evaluate(const StepWork& work,
+                                         const ChunkEvaluator& evaluate_chunk) {
   check_work(work);
   ++stats_.steps;
   if (!distributed()) {
@@ -134,7 +145,8 @@ std::vector<double> QueryGroup::evaluate(const StepWork& work, const ChunkEvalua
                                               : evaluate_dynamic(work, evaluate_chunk);
 }
 
-std::vector<double> QueryGroup::evaluate_static(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
+std::vector<double> QueryGroup::evaluate_static(const StepWork& work,
+                                                const ChunkEvaluator& evaluate_chunk) {
   // -0.0 everywhere but my slots: the exact additive identity, so the ordered sum reproduces each
   // item's value bit for bit whoever computed it.
   // One more slot per rank after the items: 1 where that rank's evaluator failed.
@@ -169,7 +181,8 @@ std::vector<double> QueryGroup::evaluate_static(const StepWork& work, const Chun
   return slots;
 }
 
-std::vector<double> QueryGroup::evaluate_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk) {
+std::vector<double> QueryGroup::evaluate_dynamic(const StepWork& work,
+                                                 const ChunkEvaluator& evaluate_chunk) {
   std::vector<double> results;
   std::string failure;
   if (is_leader()) {
@@ -185,16 +198,17 @@ std::vector<double> QueryGroup::evaluate_dynamic(const StepWork& work, const Chu
   return results;
 }
 
-std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk,
+std::vector<double> QueryGroup::lead_dynamic(const StepWork& work,
+                                             const ChunkEvaluator& evaluate_chunk,
                                              std::string& failure) {
   const int64_t chunks = num_chunks(work);
   const auto step = static_cast<double>(stats_.steps);
   std::vector<double> results(static_cast<size_t>(work.items * work.width));
-  int64_t next = 0;            // next chunk to hand out
+  int64_t next = 0;              // next chunk to hand out
   int64_t outstanding = chunks;  // chunks whose results are not here yet
-  int stopped = 0;              // workers told "no more"
+  int stopped = 0;               // workers told "no more"
   const int workers = size() - 1;
-  int failed_rank = -1;         // the lowest rank whose evaluator failed (-1: none)
+  int failed_rank = -1;  // the lowest rank whose evaluator failed (-1: none)
   const auto fail = [&](int r) {
     failed_rank = failed_rank < 0 ? r : std::min(failed_rank, r);
     outstanding -= chunks - next;  // hand out nothing more: only chunks at workers are awaited
@@ -210,8 +224,9 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
   // its results...]. Reply: [step, chunk or -1].
   const auto answer = [&](const comm::Communicator::Received& request) {
     BBPT_CHECK(request.values.size() >= 2 && request.values[0] == step, CommError,
-               comm_->where() << ": rank " << request.source << " sent a request for step " << request.values.at(0)
-                              << " during step " << step << "; the ranks disagree about the step sequence");
+               comm_->where() << ": rank " << request.source << " sent a request for step "
+                              << request.values.at(0) << " during step " << step
+                              << "; the ranks disagree about the step sequence");
     stats_.bytes_received += static_cast<int64_t>(request.values.size() * sizeof(double));
     const auto done = static_cast<int64_t>(request.values[1]);
     if (done >= 0) store(done, request.values.data() + 2);
@@ -231,7 +246,8 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
   while (outstanding > 0 || stopped < workers) {
     {
       Stopwatch watch(stats_.comm_s);
-      while (const auto source = comm_->poll(kTagRequest)) answer(comm_->receive(*source, kTagRequest));
+      while (const auto source = comm_->poll(kTagRequest))
+        answer(comm_->receive(*source, kTagRequest));
     }
     if (next < chunks) {
       const int64_t c = next++;
@@ -251,7 +267,9 @@ std::vector<double> QueryGroup::lead_dynamic(const StepWork& work, const ChunkEv
   return results;
 }
 
-void QueryGroup::follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure) {
+void QueryGroup::follow_dynamic(const StepWork& work,
+                                const ChunkEvaluator& evaluate_chunk,
+                                std::string& failure) {
   const auto step = static_cast<double>(stats_.steps);
   std::vector<double> request = {step, -1.0};
   for (;;) {
@@ -264,8 +282,8 @@ void QueryGroup::follow_dynamic(const StepWork& work, const ChunkEvaluator& eval
       stats_.bytes_received += static_cast<int64_t>(reply.size() * sizeof(double));
     }
     BBPT_CHECK(reply.size() == 2 && reply[0] == step, CommError,
-               comm_->where() << ": the leader answered for step " << reply.at(0) << " during step " << step
-                              << "; the ranks disagree about the step sequence");
+               comm_->where() << ": the leader answered for step " << reply.at(0) << " during step "
+                              << step << "; the ranks disagree about the step sequence");
     const auto c = static_cast<int64_t>(reply[1]);
     if (c < 0) return;
     const auto values = try_chunk(work, c, evaluate_chunk, failure);

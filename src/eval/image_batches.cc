@@ -67,7 +67,8 @@ ImageBatch load_eval_images(const data::ImageDataset& dataset,
   std::vector<std::vector<float>> pixels;
   std::vector<int64_t> labels;
   for (const int64_t item : items) {
-    pixels.push_back(image::apply_eval_transform(dataset.load_image(static_cast<size_t>(item)), transform));
+    pixels.push_back(
+        image::apply_eval_transform(dataset.load_image(static_cast<size_t>(item)), transform));
     labels.push_back(dataset.label(static_cast<size_t>(item)));
   }
   batch.images = stack_chw(pixels, options.resolution);

@@ -47,16 +47,16 @@ torch::Tensor per_setting_loss(const torch::Tensor& logits,
   TORCH_CHECK(logits.dim() == 3 && labels.dim() == 1 && labels.size(0) == logits.size(1),
               "logits must be [K, B, C] and labels [B], got ", logits.sizes(), " and ",
               labels.sizes());
-  auto log_p = torch::log_softmax(logits, -1);                               // [K, B, C]
-  auto index = labels.view({1, -1, 1}).expand({logits.size(0), -1, 1});      // [K, B, 1]
-  auto log_py = log_p.gather(2, index).squeeze(2);                           // [K, B]
-  if (kind == LossKind::kCrossEntropy) return (-log_py).mean(1);            // [K]
-  auto weight = (1.0 - log_py.exp()).pow(focal_gamma);                       // [K, B]
-  return (-(weight * log_py)).mean(1);                                       // [K]
+  auto log_p = torch::log_softmax(logits, -1);                           // [K, B, C]
+  auto index = labels.view({1, -1, 1}).expand({logits.size(0), -1, 1});  // [K, B, 1]
+  auto log_py = log_p.gather(2, index).squeeze(2);                       // [K, B]
+  if (kind == LossKind::kCrossEntropy) return (-log_py).mean(1);         // [K]
+  auto weight = (1.0 - log_py.exp()).pow(focal_gamma);                   // [K, B]
+  return (-(weight * log_py)).mean(1);                                   // [K]
 }
 
 torch::Tensor per_setting_accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
-  auto predicted = logits.argmax(-1);                                   // [K, B]
+  auto predicted = logits.argmax(-1);                                    // [K, B]
   return predicted.eq(labels.view({1, -1})).to(torch::kDouble).mean(1);  // [K]
 }
 
@@ -104,9 +104,9 @@ FeatureBatch ContextQueryEngine::batch(int64_t step) const {
   }
   const auto device = features_.device();
   auto items = torch::tensor(out.indices, torch::kLong).to(device);  // [B]
-  auto view = torch::tensor(view_of, torch::kLong).to(device);      // [B]
-  out.image_features = features_.index({items, view});             // [B, E]
-  out.labels = labels_.index({items});                              // [B]
+  auto view = torch::tensor(view_of, torch::kLong).to(device);       // [B]
+  out.image_features = features_.index({items, view});               // [B, E]
+  out.labels = labels_.index({items});                               // [B]
   return out;
 }
 
@@ -130,7 +130,9 @@ torch::Tensor ContextQueryEngine::logits(const FeatureBatch& batch,
   return scale * torch::matmul(batch.image_features.unsqueeze(0), class_features.transpose(1, 2));
 }
 
-QueryResults ContextQueryEngine::score(const FeatureBatch& batch, const torch::Tensor& contexts, LossKind kind) {
+QueryResults ContextQueryEngine::score(const FeatureBatch& batch,
+                                       const torch::Tensor& contexts,
+                                       LossKind kind) {
   torch::NoGradGuard no_grad;
   return summarize_queries(logits(batch, class_features(contexts)), batch.labels, kind);
 }
@@ -157,7 +159,8 @@ std::vector<double> QueryResults::interleaved() const {
 }
 
 QueryResults QueryResults::from_interleaved(const std::vector<double>& values) {
-  TORCH_CHECK(values.size() % 2 == 0, "QueryResults: ", values.size(), " interleaved values is odd");
+  TORCH_CHECK(values.size() % 2 == 0, "QueryResults: ", values.size(),
+              " interleaved values is odd");
   QueryResults results;
   for (size_t i = 0; i < values.size(); i += 2) {
     results.losses.push_back(values[i]);
@@ -166,7 +169,8 @@ QueryResults QueryResults::from_interleaved(const std::vector<double>& values) {
   return results;
 }
 
-torch::Tensor ContextQueryEngine::context_loss(const FeatureBatch& batch, const torch::Tensor& context) {
+torch::Tensor ContextQueryEngine::context_loss(const FeatureBatch& batch,
+                                               const torch::Tensor& context) {
   TORCH_CHECK(context.dim() == 2, "context must be [M, W], got ", context.sizes());
   auto logits = this->logits(batch, class_features(context.unsqueeze(0)));  // [1, B, C]
   return torch::nn::functional::cross_entropy(logits[0], batch.labels);
@@ -186,9 +190,8 @@ double accuracy_of(const torch::Tensor& image_features,
     const int64_t rows = std::min<int64_t>(4096, n - first);
     auto image = image_features.narrow(0, first, rows).to(classes.device(), torch::kFloat);
     auto predicted = torch::matmul(image, classes.t()).argmax(-1);  // [rows]
-    correct += predicted.eq(labels.narrow(0, first, rows).to(predicted.device()))
-                   .sum()
-                   .item<int64_t>();
+    correct +=
+        predicted.eq(labels.narrow(0, first, rows).to(predicted.device())).sum().item<int64_t>();
   }
   return static_cast<double>(correct) / static_cast<double>(n);
 }

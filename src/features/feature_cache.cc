@@ -77,7 +77,8 @@ std::string mismatch_reason(const FeatureHeader& cached, const FeatureHeader& wa
            "mtime, ctime or inode differ)";
   }
   if (cached.preprocessing != wanted.preprocessing) {
-    return "preprocessing changed ('" + cached.preprocessing + "' -> '" + wanted.preprocessing + "')";
+    return "preprocessing changed ('" + cached.preprocessing + "' -> '" + wanted.preprocessing +
+           "')";
   }
   if (cached.class_names != wanted.class_names) return "class names changed";
   return "";
@@ -87,10 +88,14 @@ std::string mismatch_reason(const FeatureHeader& cached, const FeatureHeader& wa
 
 std::string to_string(CacheOutcome outcome) {
   switch (outcome) {
-    case CacheOutcome::kReused: return "reused";
-    case CacheOutcome::kBuilt: return "built";
-    case CacheOutcome::kRebuiltStale: return "rebuilt (stale)";
-    case CacheOutcome::kRebuiltCorrupt: return "rebuilt (corrupt)";
+    case CacheOutcome::kReused:
+      return "reused";
+    case CacheOutcome::kBuilt:
+      return "built";
+    case CacheOutcome::kRebuiltStale:
+      return "rebuilt (stale)";
+    case CacheOutcome::kRebuiltCorrupt:
+      return "rebuilt (corrupt)";
   }
   return "?";
 }
@@ -101,7 +106,8 @@ std::string describe_preprocessing(int64_t resolution,
                                    torch::Dtype compute_dtype) {
   std::ostringstream out;
   if (views == 0) {
-    out << "eval:resolution=" << resolution << ",resize=pil-bicubic-short-side,crop=center,norm=clip";
+    out << "eval:resolution=" << resolution
+        << ",resize=pil-bicubic-short-side,crop=center,norm=clip";
   } else {
     out << "train:resolution=" << resolution
         << ",random-resized-crop(0.08-1,3/4-4/3,pil-bicubic),hflip=0.5,norm=clip,views=" << views
@@ -232,17 +238,20 @@ FeatureSet read_feature_file(const std::string& path) {
              path << ": feature cache truncated inside its header");
   FeatureSet set;
   try {
-    set.header = header_from_json(nlohmann::json::parse(bytes.substr(kPreambleBytes, header_bytes)));
+    set.header =
+        header_from_json(nlohmann::json::parse(bytes.substr(kPreambleBytes, header_bytes)));
   } catch (const nlohmann::json::exception& e) {
     BBPT_THROW(IoError, path << ": feature cache header is not valid JSON (" << e.what() << ")");
   }
   const FeatureHeader& h = set.header;
-  const size_t feature_bytes = static_cast<size_t>(h.num_images * h.num_views * h.embed_dim) * sizeof(float);
+  const size_t feature_bytes =
+      static_cast<size_t>(h.num_images * h.num_views * h.embed_dim) * sizeof(float);
   const size_t label_bytes = static_cast<size_t>(h.num_images) * sizeof(int32_t);
   const size_t payload_offset = kPreambleBytes + header_bytes;
   BBPT_CHECK(bytes.size() == payload_offset + feature_bytes + label_bytes, IoError,
-             path << ": feature cache has " << bytes.size() - payload_offset << " payload bytes, header says "
-                  << feature_bytes + label_bytes << " (truncated or corrupt)");
+             path << ": feature cache has " << bytes.size() - payload_offset
+                  << " payload bytes, header says " << feature_bytes + label_bytes
+                  << " (truncated or corrupt)");
   const std::string_view payload(bytes.data() + payload_offset, feature_bytes + label_bytes);
   BBPT_CHECK(core::sha256_hex(payload) == h.payload_sha256, IoError,
              path << ": feature cache payload fails its SHA-256 check (corrupt)");

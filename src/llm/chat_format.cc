@@ -16,7 +16,8 @@ nlohmann::json messages_json(const std::vector<ChatMessage>& messages) {
       continue;
     }
     nlohmann::json parts = nlohmann::json::array({{{"type", "text"}, {"text", m.content}}});
-    for (const auto& url : m.image_urls) parts.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
+    for (const auto& url : m.image_urls)
+      parts.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
     out.push_back({{"role", m.role}, {"content", parts}});
   }
   return out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Implements sampling, KV-cached generation with a shared prefill, the official full re-run, and
 // GLOV's steering vector.
-// ref: https://github.com/huggingface/transformers/blob/v4.45.0/src/transformers/generation/logits_process.py
+// ref:
+// https://github.com/huggingface/transformers/blob/v4.45.0/src/transformers/generation/logits_process.py
 //      (TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 #include "bbpt/lm/generation.h"
 
@@ -24,28 +25,33 @@ bool is_stop(const std::vector<int64_t>& stop, int64_t id) {
   return std::find(stop.begin(), stop.end(), id) != stop.end();
 }
 
-void check_options(const LlamaModel& model, const std::vector<int64_t>& prompt_ids, const GenerationOptions& options,
+void check_options(const LlamaModel& model,
+                   const std::vector<int64_t>& prompt_ids,
+                   const GenerationOptions& options,
                    const Guidance& guidance) {
   BBPT_CHECK(!prompt_ids.empty(), ConfigError, "generation needs at least one prompt token");
   BBPT_CHECK(options.max_new_tokens >= 1, ConfigError,
              "max_new_tokens is " << options.max_new_tokens << ", expected at least 1");
   BBPT_CHECK(options.num_samples >= 1, ConfigError,
              "num_samples is " << options.num_samples << ", expected at least 1");
-  BBPT_CHECK(options.top_k >= 0, ConfigError, "top_k is " << options.top_k << ", expected >= 0 (0 turns it off)");
+  BBPT_CHECK(options.top_k >= 0, ConfigError,
+             "top_k is " << options.top_k << ", expected >= 0 (0 turns it off)");
   BBPT_CHECK(options.top_p > 0 && options.top_p <= 1, ConfigError,
              "top_p is " << options.top_p << ", expected a value in (0, 1]");
   if (guidance.active()) {
     BBPT_CHECK(guidance.layer < model.config().num_layers, ConfigError,
                "guidance layer " << guidance.layer << " is outside the model's layers 0.."
                                  << model.config().num_layers - 1);
-    BBPT_CHECK(guidance.vector.dim() == 1 && guidance.vector.size(0) == model.config().hidden_size, ConfigError,
+    BBPT_CHECK(guidance.vector.dim() == 1 && guidance.vector.size(0) == model.config().hidden_size,
+               ConfigError,
                "guidance vector has shape " << guidance.vector.sizes() << ", expected ["
                                             << model.config().hidden_size << "]");
   }
 }
 
 torch::Tensor ids_tensor(const std::vector<int64_t>& ids, int64_t begin, int64_t end) {
-  return torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end), torch::kInt64).view({1, -1});
+  return torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end), torch::kInt64)
+      .view({1, -1});
 }
 
 // The offset at the n-th generated token of a call (n = 1, 2, ...).
@@ -75,12 +81,15 @@ std::string to_string(GuidanceSchedule schedule) {
 GuidanceSchedule parse_guidance_schedule(const std::string& text, const std::string& field) {
   if (text == "constant") return GuidanceSchedule::kConstant;
   if (text == "official") return GuidanceSchedule::kOfficialCompound;
-  BBPT_THROW(ConfigError, field << " is '" << text
-                                << "', expected 'constant' (alpha * v at every token, the paper) or 'official' "
-                                   "(alpha^n * v, GLOV's code)");
+  BBPT_THROW(ConfigError,
+             field << " is '" << text
+                   << "', expected 'constant' (alpha * v at every token, the paper) or 'official' "
+                      "(alpha^n * v, GLOV's code)");
 }
 
-int64_t sample_next_id(const torch::Tensor& logits, const GenerationOptions& options, core::Rng& rng) {
+int64_t sample_next_id(const torch::Tensor& logits,
+                       const GenerationOptions& options,
+                       core::Rng& rng) {
   torch::Tensor scores = logits.to(torch::kCPU, torch::kFloat32).contiguous();  // [V]
   const int64_t V = scores.size(0);
   if (options.temperature <= 0) {
@@ -118,7 +127,9 @@ int64_t sample_next_id(const torch::Tensor& logits, const GenerationOptions& opt
   return last_nonzero;
 }
 
-Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_ids, const GenerationOptions& options,
+Generation generate(const LlamaModel& model,
+                    const std::vector<int64_t>& prompt_ids,
+                    const GenerationOptions& options,
                     const Guidance& guidance) {
   check_options(model, prompt_ids, options, guidance);
   torch::NoGradGuard no_grad;
@@ -139,9 +150,11 @@ Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_
   auto decode = [&](const std::vector<int64_t>& rows, int64_t n0) {
     const int64_t B = static_cast<int64_t>(rows.size());
     std::vector<core::Rng> streams;
-    for (int64_t r : rows) streams.emplace_back(options.seed, static_cast<uint64_t>(options.first_sample_index + r));
+    for (int64_t r : rows)
+      streams.emplace_back(options.seed, static_cast<uint64_t>(options.first_sample_index + r));
     KvCache cache = prefix.expand(B, capacity);
-    torch::Tensor logits = model.forward(last_prompt_id.expand({B, 1}).contiguous(), cache, offset_at(guidance, n0 + 1));
+    torch::Tensor logits = model.forward(last_prompt_id.expand({B, 1}).contiguous(), cache,
+                                         offset_at(guidance, n0 + 1));
     std::vector<int64_t> active(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) active[i] = static_cast<int64_t>(i);
     for (int64_t t = 1;; ++t) {
@@ -150,7 +163,8 @@ Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_
       for (size_t a = 0; a < active.size(); ++a) {
         const int64_t local = active[a];
         const auto sample = static_cast<size_t>(rows[static_cast<size_t>(local)]);
-        const int64_t id = sample_next_id(logits[static_cast<int64_t>(a)], options, streams[static_cast<size_t>(local)]);
+        const int64_t id = sample_next_id(logits[static_cast<int64_t>(a)], options,
+                                          streams[static_cast<size_t>(local)]);
         ++out.generated_tokens;
         if (is_stop(stop, id)) {
           out.stopped[sample] = true;
@@ -164,9 +178,11 @@ Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_
         }
       }
       if (still_active.empty()) return t;
-      if (keep_rows.size() != active.size()) cache.select_rows(torch::tensor(keep_rows, torch::kInt64));
+      if (keep_rows.size() != active.size())
+        cache.select_rows(torch::tensor(keep_rows, torch::kInt64));
       active = still_active;
-      logits = model.forward(torch::tensor(next_ids, torch::kInt64).view({-1, 1}), cache, offset_at(guidance, n0 + t + 1));
+      logits = model.forward(torch::tensor(next_ids, torch::kInt64).view({-1, 1}), cache,
+                             offset_at(guidance, n0 + t + 1));
     }
   };
 
@@ -181,8 +197,10 @@ Generation generate(const LlamaModel& model, const std::vector<int64_t>& prompt_
   return out;
 }
 
-Generation generate_full_rerun(const LlamaModel& model, const std::vector<int64_t>& prompt_ids,
-                               const GenerationOptions& options, const Guidance& guidance) {
+Generation generate_full_rerun(const LlamaModel& model,
+                               const std::vector<int64_t>& prompt_ids,
+                               const GenerationOptions& options,
+                               const Guidance& guidance) {
   check_options(model, prompt_ids, options, guidance);
   torch::NoGradGuard no_grad;
   const std::vector<int64_t> stop = stop_ids_of(model, options);
@@ -198,7 +216,8 @@ Generation generate_full_rerun(const LlamaModel& model, const std::vector<int64_
     for (int64_t t = 0; t < options.max_new_tokens; ++t) {
       const int64_t length = static_cast<int64_t>(sequence.size());
       KvCache cache = model.new_cache(1, length);
-      const torch::Tensor logits = model.forward(ids_tensor(sequence, 0, length), cache, offset_at(guidance, ++counter));
+      const torch::Tensor logits =
+          model.forward(ids_tensor(sequence, 0, length), cache, offset_at(guidance, ++counter));
       const int64_t id = sample_next_id(logits[0], options, stream);
       ++out.generated_tokens;
       if (is_stop(stop, id)) {
@@ -212,16 +231,20 @@ Generation generate_full_rerun(const LlamaModel& model, const std::vector<int64_
   return out;
 }
 
-torch::Tensor steering_vector(const LlamaModel& model, const std::vector<int64_t>& plus_ids,
-                              const std::vector<int64_t>& minus_ids, int64_t layer) {
+torch::Tensor steering_vector(const LlamaModel& model,
+                              const std::vector<int64_t>& plus_ids,
+                              const std::vector<int64_t>& minus_ids,
+                              int64_t layer) {
   BBPT_CHECK(plus_ids.size() == minus_ids.size() && !plus_ids.empty(), ConfigError,
              "steering vector: P+ has " << plus_ids.size() << " tokens and P- " << minus_ids.size()
                                         << "; pad them to one length first");
   BBPT_CHECK(layer >= 0 && layer < model.config().num_layers, ConfigError,
-             "guidance layer " << layer << " is outside the model's layers 0.." << model.config().num_layers - 1);
+             "guidance layer " << layer << " is outside the model's layers 0.."
+                               << model.config().num_layers - 1);
   const int64_t T = static_cast<int64_t>(plus_ids.size());
   auto mean_at = [&](const std::vector<int64_t>& ids) {
-    return model.hidden_states(ids_tensor(ids, 0, T))[static_cast<size_t>(layer + 1)][0].mean(0);  // [D]
+    return model.hidden_states(ids_tensor(ids, 0, T))[static_cast<size_t>(layer + 1)][0].mean(
+        0);  // [D]
   };
   return (mean_at(plus_ids) - mean_at(minus_ids)).to(torch::kCPU);
 }

@@ -3,7 +3,9 @@
 // named by model.safetensors.index.json) and llama2.c legacy .bin checkpoints (interleaved RoPE,
 // permuted to rotate-half on load).
 // ref: https://github.com/karpathy/llama2.c/blob/master/run.c (memory_map_weights)
-// ref: https://github.com/huggingface/transformers/blob/v4.45.0/src/transformers/models/llama/convert_llama_weights_to_hf.py (permute)
+// ref:
+// https://github.com/huggingface/transformers/blob/v4.45.0/src/transformers/models/llama/convert_llama_weights_to_hf.py
+// (permute)
 #include <sys/stat.h>
 
 #include <cstring>
@@ -31,9 +33,12 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 
 torch::Dtype torch_dtype(TensorDType dtype) {
   switch (dtype) {
-    case TensorDType::kF32: return torch::kFloat32;
-    case TensorDType::kF16: return torch::kFloat16;
-    case TensorDType::kBF16: return torch::kBFloat16;
+    case TensorDType::kF32:
+      return torch::kFloat32;
+    case TensorDType::kF16:
+      return torch::kFloat16;
+    case TensorDType::kBF16:
+      return torch::kBFloat16;
   }
   return torch::kFloat32;
 }
@@ -55,30 +60,36 @@ class HfTensorSource {
       BBPT_CHECK(parsed.contains("weight_map") && parsed.at("weight_map").is_object(), IoError,
                  index_path_ << ": field 'weight_map' is missing or not an object");
       for (const auto& [name, file] : parsed.at("weight_map").items()) {
-        BBPT_CHECK(file.is_string(), IoError, index_path_ << ": weight_map['" << name << "'] is " << file.dump());
+        BBPT_CHECK(file.is_string(), IoError,
+                   index_path_ << ": weight_map['" << name << "'] is " << file.dump());
         const fs::path shard = dir / file.get<std::string>();
         BBPT_CHECK(fs::is_regular_file(shard), IoError,
-                   index_path_ << ": weight_map names shard '" << file.get<std::string>() << "' (for '" << name
-                               << "'), which is missing from " << dir.string());
+                   index_path_ << ": weight_map names shard '" << file.get<std::string>()
+                               << "' (for '" << name << "'), which is missing from "
+                               << dir.string());
         weight_map_[name] = shard.string();
       }
     } else {
-      BBPT_CHECK(fs::is_regular_file(single), IoError,
-                 dir.string() << ": neither model.safetensors nor model.safetensors.index.json; expected a Hugging "
-                                 "Face Llama checkpoint directory");
+      BBPT_CHECK(
+          fs::is_regular_file(single), IoError,
+          dir.string()
+              << ": neither model.safetensors nor model.safetensors.index.json; expected a Hugging "
+                 "Face Llama checkpoint directory");
     }
     single_path_ = single.string();
   }
 
   bool contains(const std::string& name) {
-    if (!index_path_.empty()) return weight_map_.count(name) > 0 && file(weight_map_.at(name)).contains(name);
+    if (!index_path_.empty())
+      return weight_map_.count(name) > 0 && file(weight_map_.at(name)).contains(name);
     return file(single_path_).contains(name);
   }
 
   const TensorEntry& entry(const std::string& name) {
     if (!index_path_.empty()) {
       auto it = weight_map_.find(name);
-      BBPT_CHECK(it != weight_map_.end(), ModelError, index_path_ << ": weight_map has no tensor '" << name << "'");
+      BBPT_CHECK(it != weight_map_.end(), ModelError,
+                 index_path_ << ": weight_map has no tensor '" << name << "'");
       return file(it->second).at(name);
     }
     return file(single_path_).at(name);
@@ -101,26 +112,33 @@ class HfTensorSource {
   std::map<std::string, std::unique_ptr<SafetensorsFile>> open_;
 };
 
-torch::Tensor load_hf_tensor(HfTensorSource& source, const std::string& name, const std::vector<int64_t>& shape,
+torch::Tensor load_hf_tensor(HfTensorSource& source,
+                             const std::string& name,
+                             const std::vector<int64_t>& shape,
                              const LlamaLoadOptions& options) {
   const TensorEntry& entry = source.entry(name);
   BBPT_CHECK(entry.shape == shape, ModelError,
-             source.file_of(name) << ": tensor '" << name << "' has shape " << shape_string(entry.shape)
-                                  << " but config.json implies " << shape_string(shape));
+             source.file_of(name) << ": tensor '" << name << "' has shape "
+                                  << shape_string(entry.shape) << " but config.json implies "
+                                  << shape_string(shape));
   // from_blob views the mapping; .to(copy=true) makes the one copy, converted, on the device.
-  const torch::Tensor view = torch::from_blob(const_cast<std::byte*>(entry.data), entry.shape,
-                                              torch::TensorOptions().dtype(torch_dtype(entry.dtype)));
+  const torch::Tensor view =
+      torch::from_blob(const_cast<std::byte*>(entry.data), entry.shape,
+                       torch::TensorOptions().dtype(torch_dtype(entry.dtype)));
   return view.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true);
 }
 
 LlamaModel load_hf(const fs::path& dir, const LlamaLoadOptions& options) {
   const fs::path config_path = dir / "config.json";
-  BBPT_CHECK(fs::is_regular_file(config_path), IoError,
-             dir.string() << ": no config.json; expected a Hugging Face Llama checkpoint directory");
-  LlamaConfig config = parse_hf_config(config_path.string(), (dir / "generation_config.json").string());
+  BBPT_CHECK(
+      fs::is_regular_file(config_path), IoError,
+      dir.string() << ": no config.json; expected a Hugging Face Llama checkpoint directory");
+  LlamaConfig config =
+      parse_hf_config(config_path.string(), (dir / "generation_config.json").string());
   HfTensorSource source(dir);
   const int64_t D = config.hidden_size, F = config.intermediate_size, V = config.vocab_size;
-  const int64_t qd = config.num_heads * config.head_dim, kvd = config.num_kv_heads * config.head_dim;
+  const int64_t qd = config.num_heads * config.head_dim,
+                kvd = config.num_kv_heads * config.head_dim;
   LlamaWeights w;
   w.embed_tokens = load_hf_tensor(source, "model.embed_tokens.weight", {V, D}, options);
   for (int64_t i = 0; i < config.num_layers; ++i) {
@@ -137,16 +155,20 @@ LlamaModel load_hf(const fs::path& dir, const LlamaLoadOptions& options) {
     l.down_proj = load_hf_tensor(source, p + "mlp.down_proj.weight", {D, F}, options);
     w.layers.push_back(std::move(l));
   }
-  const std::string extra_layer = "model.layers." + std::to_string(config.num_layers) + ".input_layernorm.weight";
+  const std::string extra_layer =
+      "model.layers." + std::to_string(config.num_layers) + ".input_layernorm.weight";
   BBPT_CHECK(!source.contains(extra_layer), ModelError,
-             source.file_of(extra_layer) << ": holds layer " << config.num_layers << " but config.json says "
-                                         << config.num_layers << " layers (num_hidden_layers)");
+             source.file_of(extra_layer)
+                 << ": holds layer " << config.num_layers << " but config.json says "
+                 << config.num_layers << " layers (num_hidden_layers)");
   w.norm = load_hf_tensor(source, "model.norm.weight", {D}, options);
   if (config.tie_word_embeddings) {
     w.lm_head = w.embed_tokens;
   } else {
-    BBPT_CHECK(source.contains("lm_head.weight"), ModelError,
-               dir.string() << ": no tensor 'lm_head.weight' while config.json says tie_word_embeddings false");
+    BBPT_CHECK(
+        source.contains("lm_head.weight"), ModelError,
+        dir.string()
+            << ": no tensor 'lm_head.weight' while config.json says tie_word_embeddings false");
     w.lm_head = load_hf_tensor(source, "lm_head.weight", {V, D}, options);
   }
   config.layout = CheckpointLayout::kHuggingFace;
@@ -156,10 +178,11 @@ LlamaModel load_hf(const fs::path& dir, const LlamaLoadOptions& options) {
 // llama2.c's header: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len (int32).
 LlamaConfig llama2c_config(const std::string& path, const int32_t* header, size_t file_bytes) {
   for (int i = 0; i < 7; ++i) {
-    BBPT_CHECK(i == 5 || header[i] > 0, ModelError,
-               path << ": header field " << i << " is " << header[i]
-                    << "; expected a llama2.c checkpoint (dim, hidden_dim, n_layers, n_heads, n_kv_heads, "
-                       "vocab_size, seq_len)");
+    BBPT_CHECK(
+        i == 5 || header[i] > 0, ModelError,
+        path << ": header field " << i << " is " << header[i]
+             << "; expected a llama2.c checkpoint (dim, hidden_dim, n_layers, n_heads, n_kv_heads, "
+                "vocab_size, seq_len)");
   }
   LlamaConfig c;
   c.hidden_size = header[0];
@@ -170,21 +193,23 @@ LlamaConfig llama2c_config(const std::string& path, const int32_t* header, size_
   c.tie_word_embeddings = header[5] > 0;  // a negative vocab_size marks an untied classifier
   c.vocab_size = header[5] > 0 ? header[5] : -static_cast<int64_t>(header[5]);
   c.max_position_embeddings = header[6];
-  BBPT_CHECK(c.vocab_size > 0 && c.hidden_size % c.num_heads == 0 && c.num_heads % c.num_kv_heads == 0, ModelError,
-             path << ": inconsistent llama2.c header (dim " << c.hidden_size << ", heads " << c.num_heads
-                  << ", kv heads " << c.num_kv_heads << ", vocab " << header[5] << ")");
+  BBPT_CHECK(
+      c.vocab_size > 0 && c.hidden_size % c.num_heads == 0 && c.num_heads % c.num_kv_heads == 0,
+      ModelError,
+      path << ": inconsistent llama2.c header (dim " << c.hidden_size << ", heads " << c.num_heads
+           << ", kv heads " << c.num_kv_heads << ", vocab " << header[5] << ")");
   c.head_dim = c.hidden_size / c.num_heads;
   c.rope_theta = 10000.0;  // run.c hard-codes it
   c.rms_norm_eps = 1e-5;   // run.c's rmsnorm
   c.bos_id = 1;
   c.eos_ids = {1};  // run.c stops when the next token is BOS (1)
   c.layout = CheckpointLayout::kLlama2c;
-  const int64_t floats = c.num_parameters() +
-                         c.max_position_embeddings * c.head_dim;  // + the unused freq_cis tables
+  const int64_t floats =
+      c.num_parameters() + c.max_position_embeddings * c.head_dim;  // + the unused freq_cis tables
   const size_t expected = 7 * sizeof(int32_t) + static_cast<size_t>(floats) * sizeof(float);
   BBPT_CHECK(file_bytes == expected, ModelError,
-             path << ": " << file_bytes << " bytes, but its header (" << c.summary() << ") needs " << expected
-                  << ": truncated, or not a llama2.c legacy (version 0) checkpoint");
+             path << ": " << file_bytes << " bytes, but its header (" << c.summary() << ") needs "
+                  << expected << ": truncated, or not a llama2.c legacy (version 0) checkpoint");
   return c;
 }
 
@@ -227,7 +252,9 @@ LlamaModel load_llama2c(const std::string& path, const LlamaLoadOptions& options
   cursor += c.max_position_embeddings * c.head_dim;  // freq_cis_real and freq_cis_imag, unused
   const torch::Tensor wcls = c.tie_word_embeddings ? embed : take({c.vocab_size, D});
 
-  auto place = [&](const torch::Tensor& t) { return t.to(options.device, options.dtype, false, true); };
+  auto place = [&](const torch::Tensor& t) {
+    return t.to(options.device, options.dtype, false, true);
+  };
   LlamaWeights w;
   w.embed_tokens = place(embed);
   for (int64_t i = 0; i < L; ++i) {
@@ -254,8 +281,9 @@ LlamaModel LlamaModel::load(const std::string& path, const LlamaLoadOptions& opt
   const fs::path p(path);
   BBPT_CHECK(fs::exists(p), IoError, path << ": no such file or directory");
   if (fs::is_directory(p)) return load_hf(p, options);
-  BBPT_CHECK(p.extension() == ".bin", IoError,
-             path << ": expected a Hugging Face checkpoint directory or a llama2.c .bin checkpoint");
+  BBPT_CHECK(
+      p.extension() == ".bin", IoError,
+      path << ": expected a Hugging Face checkpoint directory or a llama2.c .bin checkpoint");
   return load_llama2c(path, options);
 }
 

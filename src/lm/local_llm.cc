@@ -23,8 +23,9 @@ constexpr size_t kFingerprintPrefixBytes = 16u << 20;
 std::string tokenizer_path_of(const LocalLlmOptions& options) {
   if (!options.tokenizer_path.empty()) return options.tokenizer_path;
   BBPT_CHECK(fs::is_directory(options.model_path), ConfigError,
-             options.model_path << ": a llama2.c checkpoint needs its tokenizer.bin (llm_tokenizer_path, or "
-                                   "--tokenizer)");
+             options.model_path
+                 << ": a llama2.c checkpoint needs its tokenizer.bin (llm_tokenizer_path, or "
+                    "--tokenizer)");
   return options.model_path;
 }
 
@@ -49,11 +50,13 @@ void hash_file_prefix(core::Sha256& hash, const fs::path& path, size_t limit) {
 }  // namespace
 
 torch::Device resolve_device(const std::string& device) {
-  if (device == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (device == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   try {
     const torch::Device d(device);
     BBPT_CHECK(!d.is_cuda() || torch::cuda::is_available(), ConfigError,
-               "device '" << device << "' asked for, but this process sees no CUDA device; use cpu or auto");
+               "device '" << device
+                          << "' asked for, but this process sees no CUDA device; use cpu or auto");
     return d;
   } catch (const c10::Error&) {
     BBPT_THROW(ConfigError, "device '" << device << "' is not one of auto, cpu, cuda, cuda:N");
@@ -63,7 +66,8 @@ torch::Device resolve_device(const std::string& device) {
 std::shared_ptr<const LocalLlm> LocalLlm::open(const LocalLlmOptions& options) {
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<const LocalLlm>> instances;
-  const std::string key = options.model_path + "\n" + options.tokenizer_path + "\n" + options.device;
+  const std::string key =
+      options.model_path + "\n" + options.tokenizer_path + "\n" + options.device;
   std::lock_guard<std::mutex> lock(mutex);
   if (auto existing = instances[key].lock()) return existing;
   auto created = std::make_shared<const LocalLlm>(options);
@@ -80,12 +84,14 @@ LocalLlm::LocalLlm(const LocalLlmOptions& options)
       }()),
       tokenizer_(tokenizer::load_llm_tokenizer(tokenizer_path_of(options))) {
   BBPT_CHECK(tokenizer_->vocab_size() <= model_.config().vocab_size, ConfigError,
-             tokenizer_path_of(options) << ": the tokenizer has " << tokenizer_->vocab_size()
-                                        << " ids but the model's vocabulary has " << model_.config().vocab_size
-                                        << ": they do not belong together");
+             tokenizer_path_of(options)
+                 << ": the tokenizer has " << tokenizer_->vocab_size()
+                 << " ids but the model's vocabulary has " << model_.config().vocab_size
+                 << ": they do not belong together");
   const fs::path config = fs::path(options.model_path) / "tokenizer_config.json";
   if (fs::is_directory(options.model_path) && fs::is_regular_file(config)) {
-    chat_ = std::make_unique<tokenizer::ChatTemplate>(tokenizer::ChatTemplate::from_tokenizer_config(config.string()));
+    chat_ = std::make_unique<tokenizer::ChatTemplate>(
+        tokenizer::ChatTemplate::from_tokenizer_config(config.string()));
   }
   // GLOV pads with the literal "<|eot_id|>"; other formats with their end-of-turn token, and
   // llama2.c models with their eos.
@@ -129,8 +135,12 @@ std::string LocalLlm::decode_generated(const std::vector<int64_t>& ids) const {
   return tokenizer_->decode(kept);
 }
 
-ChatCompletions LocalLlm::chat(const std::vector<tokenizer::ChatTurn>& messages, bool add_generation_prompt,
-                               const ChatSampling& sampling, int64_t count, uint64_t seed, int64_t first_index,
+ChatCompletions LocalLlm::chat(const std::vector<tokenizer::ChatTurn>& messages,
+                               bool add_generation_prompt,
+                               const ChatSampling& sampling,
+                               int64_t count,
+                               uint64_t seed,
+                               int64_t first_index,
                                const GuidanceTexts* guidance) const {
   GenerationOptions options;
   options.max_new_tokens = sampling.max_new_tokens;
@@ -143,11 +153,13 @@ ChatCompletions LocalLlm::chat(const std::vector<tokenizer::ChatTurn>& messages,
   options.stop_ids = stop_ids();
   Guidance steer;
   if (guidance != nullptr) {
-    steer = Guidance{guidance->layer, steering_vector(guidance->positive, guidance->negative, guidance->layer),
+    steer = Guidance{guidance->layer,
+                     steering_vector(guidance->positive, guidance->negative, guidance->layer),
                      guidance->alpha, guidance->schedule};
     if (guidance->max_new_tokens > 0) options.max_new_tokens = guidance->max_new_tokens;
   }
-  const Generation generation = generate(model_, encode_chat(messages, add_generation_prompt), options, steer);
+  const Generation generation =
+      generate(model_, encode_chat(messages, add_generation_prompt), options, steer);
   ChatCompletions out;
   for (const auto& ids : generation.new_ids) out.texts.push_back(decode_generated(ids));
   out.prompt_tokens = generation.prompt_tokens;
@@ -155,11 +167,14 @@ ChatCompletions LocalLlm::chat(const std::vector<tokenizer::ChatTurn>& messages,
   return out;
 }
 
-torch::Tensor LocalLlm::steering_vector(const std::string& positive, const std::string& negative,
+torch::Tensor LocalLlm::steering_vector(const std::string& positive,
+                                        const std::string& negative,
                                         int64_t layer) const {
   BBPT_CHECK(pad_id_ >= 0, ConfigError,
-             "guidance needs an end-of-turn or eos token to pad the templates with; this tokenizer has none");
-  std::vector<int64_t> plus = encode(positive, /*add_bos=*/true), minus = encode(negative, /*add_bos=*/true);
+             "guidance needs an end-of-turn or eos token to pad the templates with; this tokenizer "
+             "has none");
+  std::vector<int64_t> plus = encode(positive, /*add_bos=*/true),
+                       minus = encode(negative, /*add_bos=*/true);
   pad_to_equal_length(plus, minus, pad_id_);
   return lm::steering_vector(model_, plus, minus, layer);
 }
@@ -167,13 +182,15 @@ torch::Tensor LocalLlm::steering_vector(const std::string& positive, const std::
 std::string LocalLlm::fingerprint(const LocalLlmOptions& options) {
   core::Sha256 hash;
   const fs::path model(options.model_path);
-  BBPT_CHECK(fs::exists(model), IoError, options.model_path << ": no such file or directory (llm_model_path)");
+  BBPT_CHECK(fs::exists(model), IoError,
+             options.model_path << ": no such file or directory (llm_model_path)");
   std::vector<fs::path> files;
   if (fs::is_directory(model)) {
     for (const auto& entry : fs::directory_iterator(model)) {
       const std::string name = entry.path().filename().string();
-      if (entry.is_regular_file() && (name.size() > 5 && (name.rfind(".json") == name.size() - 5 ||
-                                                           name.rfind(".safetensors") == name.size() - 12))) {
+      if (entry.is_regular_file() &&
+          (name.size() > 5 && (name.rfind(".json") == name.size() - 5 ||
+                               name.rfind(".safetensors") == name.size() - 12))) {
         files.push_back(entry.path());
       }
     }

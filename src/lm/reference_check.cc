@@ -2,10 +2,9 @@
 // Implements the model-side reference checks of `bbpt lm check`.
 #include "bbpt/lm/reference_check.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "bbpt/core/error.h"
@@ -37,7 +36,10 @@ torch::Tensor to_tensor(const json& nested) {
   return torch::tensor(flat).view(shape);
 }
 
-LmCheckResult numeric(const std::string& name, const torch::Tensor& ours, const torch::Tensor& ref, double tolerance) {
+LmCheckResult numeric(const std::string& name,
+                      const torch::Tensor& ours,
+                      const torch::Tensor& ref,
+                      double tolerance) {
   LmCheckResult r;
   r.name = name;
   if (ours.sizes() != ref.sizes()) {
@@ -53,7 +55,9 @@ LmCheckResult numeric(const std::string& name, const torch::Tensor& ours, const 
   return r;
 }
 
-LmCheckResult exact(const std::string& name, const std::vector<int64_t>& ours, const std::vector<int64_t>& ref) {
+LmCheckResult exact(const std::string& name,
+                    const std::vector<int64_t>& ours,
+                    const std::vector<int64_t>& ref) {
   LmCheckResult r;
   r.name = name;
   r.passed = ours == ref;
@@ -63,7 +67,8 @@ LmCheckResult exact(const std::string& name, const std::vector<int64_t>& ours, c
     std::ostringstream detail;
     detail << "first difference at position " << i << " of " << ref.size() << " (ours "
            << (i < ours.size() ? std::to_string(ours[i]) : "end") << ", reference "
-           << (i < ref.size() ? std::to_string(ref[i]) : "end") << "; ours has " << ours.size() << " ids)";
+           << (i < ref.size() ? std::to_string(ref[i]) : "end") << "; ours has " << ours.size()
+           << " ids)";
     r.detail = detail.str();
   }
   return r;
@@ -71,12 +76,15 @@ LmCheckResult exact(const std::string& name, const std::vector<int64_t>& ours, c
 
 std::vector<int64_t> ids_of(const json& value) { return value.get<std::vector<int64_t>>(); }
 
-void check_hf_reference(const LlamaModel& model, const json& ref, const LmCheckOptions& options,
+void check_hf_reference(const LlamaModel& model,
+                        const json& ref,
+                        const LmCheckOptions& options,
                         std::vector<LmCheckResult>& out) {
   const json& forward = ref.at("forward");
   const std::vector<int64_t> ids = ids_of(forward.at("ids"));
   const torch::Tensor batch = torch::tensor(ids, torch::kInt64).view({1, -1});
-  out.push_back(numeric("logits", model.logits(batch)[0], to_tensor(forward.at("logits")), options.tolerance));
+  out.push_back(numeric("logits", model.logits(batch)[0], to_tensor(forward.at("logits")),
+                        options.tolerance));
   const std::vector<torch::Tensor> hidden = model.hidden_states(batch);
   const json& means = forward.at("hidden_states_mean");
   for (size_t i = 0; i < means.size() && i < hidden.size(); ++i) {
@@ -84,15 +92,17 @@ void check_hf_reference(const LlamaModel& model, const json& ref, const LmCheckO
                           to_tensor(means[i]), options.tolerance));
   }
   if (means.size() != hidden.size()) {
-    out.push_back({"hidden_states count", false, 0,
-                   std::to_string(hidden.size()) + " vs reference " + std::to_string(means.size())});
+    out.push_back(
+        {"hidden_states count", false, 0,
+         std::to_string(hidden.size()) + " vs reference " + std::to_string(means.size())});
   }
 
   const json& guidance = ref.at("guidance");
   const int64_t layer = guidance.at("layer").get<int64_t>();
-  const torch::Tensor vector =
-      steering_vector(model, ids_of(guidance.at("best_padded_ids")), ids_of(guidance.at("worst_padded_ids")), layer);
-  out.push_back(numeric("steering vector", vector, to_tensor(guidance.at("vector")), options.tolerance));
+  const torch::Tensor vector = steering_vector(model, ids_of(guidance.at("best_padded_ids")),
+                                               ids_of(guidance.at("worst_padded_ids")), layer);
+  out.push_back(
+      numeric("steering vector", vector, to_tensor(guidance.at("vector")), options.tolerance));
   GenerationOptions generation;
   generation.temperature = 0;
   generation.max_new_tokens = guidance.at("max_new_tokens").get<int64_t>();
@@ -102,21 +112,27 @@ void check_hf_reference(const LlamaModel& model, const json& ref, const LmCheckO
     Guidance g{layer, vector, greedy.at("alpha").get<double>(), GuidanceSchedule::kConstant};
     std::ostringstream name;
     name << "greedy ids, alpha " << g.alpha << " (KV cache)";
-    out.push_back(exact(name.str(), generate(model, prompt, generation, g).new_ids[0], ids_of(greedy.at("new_ids"))));
+    out.push_back(exact(name.str(), generate(model, prompt, generation, g).new_ids[0],
+                        ids_of(greedy.at("new_ids"))));
   }
 }
 
 // run.c -t 0 -n steps: positions 0..steps-1 run, the prompt included; stops when it produces BOS.
-void check_llama2c_reference(const LlamaModel& model, const json& ref, const LocalLlm* text_encoder,
+void check_llama2c_reference(const LlamaModel& model,
+                             const json& ref,
+                             const LocalLlm* text_encoder,
                              std::vector<LmCheckResult>& out) {
   for (const auto& c : ref.at("cases")) {
-    const std::vector<int64_t> prompt = text_encoder != nullptr
-                                            ? text_encoder->encode(c.at("prompt").get<std::string>(), /*add_bos=*/true)
-                                            : ids_of(c.at("prompt_ids"));
+    const std::vector<int64_t> prompt =
+        text_encoder != nullptr
+            ? text_encoder->encode(c.at("prompt").get<std::string>(), /*add_bos=*/true)
+            : ids_of(c.at("prompt_ids"));
     GenerationOptions generation;
     generation.temperature = 0;
-    generation.max_new_tokens = c.at("steps").get<int64_t>() - static_cast<int64_t>(prompt.size()) + 1;
-    generation.stop_ids = ref.contains("stop_ids") ? ids_of(ref.at("stop_ids")) : std::vector<int64_t>{1};
+    generation.max_new_tokens =
+        c.at("steps").get<int64_t>() - static_cast<int64_t>(prompt.size()) + 1;
+    generation.stop_ids =
+        ref.contains("stop_ids") ? ids_of(ref.at("stop_ids")) : std::vector<int64_t>{1};
     out.push_back(exact("greedy ids from \"" + c.at("prompt").get<std::string>() + "\"",
                         generate(model, prompt, generation).new_ids[0], ids_of(c.at("new_ids"))));
   }
@@ -132,14 +148,16 @@ json read_reference(const std::string& path) {
 
 }  // namespace
 
-std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm, const std::string& reference_path) {
+std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm,
+                                                             const std::string& reference_path) {
   const json ref = read_reference(reference_path);
   std::vector<LmCheckResult> out;
   try {
     if (ref.contains("tokenizer")) {
       for (const auto& item : ref.at("tokenizer")) {
         const std::string text = item.at("text").get<std::string>();
-        out.push_back(exact("ids of \"" + text + "\"", llm.encode(text, /*add_bos=*/true), ids_of(item.at("ids"))));
+        out.push_back(exact("ids of \"" + text + "\"", llm.encode(text, /*add_bos=*/true),
+                            ids_of(item.at("ids"))));
       }
     }
     if (ref.contains("chat")) {
@@ -159,12 +177,15 @@ std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm
         const std::vector<int64_t> ours = llm.encode(prompt, /*add_bos=*/true);
         const std::vector<int64_t> listed = ids_of(c.at("prompt_ids"));
         LmCheckResult r = exact("prompt ids of \"" + prompt + "\"", ours, listed);
-        const auto implied = c.at("steps").get<int64_t>() + 1 - static_cast<int64_t>(c.at("new_ids").size());
-        if (!r.passed && listed.size() < ours.size() && std::equal(listed.begin(), listed.end(), ours.begin()) &&
+        const auto implied =
+            c.at("steps").get<int64_t>() + 1 - static_cast<int64_t>(c.at("new_ids").size());
+        if (!r.passed && listed.size() < ours.size() &&
+            std::equal(listed.begin(), listed.end(), ours.begin()) &&
             implied == static_cast<int64_t>(ours.size())) {
           r.passed = true;
-          r.detail = "the reference lists " + std::to_string(listed.size()) + " ids, but its steps and " +
-                     std::to_string(c.at("new_ids").size()) + " new ids imply " + std::to_string(implied) +
+          r.detail = "the reference lists " + std::to_string(listed.size()) +
+                     " ids, but its steps and " + std::to_string(c.at("new_ids").size()) +
+                     " new ids imply " + std::to_string(implied) +
                      " prompt ids, which are these: it dropped the last ones";
         }
         out.push_back(r);
@@ -176,8 +197,10 @@ std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm
   return out;
 }
 
-std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model, const std::string& reference_path,
-                                                         const LmCheckOptions& options, const LocalLlm* text_encoder) {
+std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model,
+                                                         const std::string& reference_path,
+                                                         const LmCheckOptions& options,
+                                                         const LocalLlm* text_encoder) {
   const json ref = read_reference(reference_path);
   std::vector<LmCheckResult> out;
   try {
@@ -186,9 +209,11 @@ std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model
     } else if (ref.contains("cases")) {
       check_llama2c_reference(model, ref, text_encoder, out);
     } else {
-      BBPT_THROW(IoError, reference_path
-                              << ": neither a Hugging Face fixture reference (forward, guidance) nor a llama2.c "
-                                 "reference (cases)");
+      BBPT_THROW(
+          IoError,
+          reference_path
+              << ": neither a Hugging Face fixture reference (forward, guidance) nor a llama2.c "
+                 "reference (cases)");
     }
   } catch (const json::exception& e) {
     BBPT_THROW(IoError, reference_path << ": missing or malformed field (" << e.what() << ")");

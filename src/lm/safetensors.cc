@@ -24,10 +24,14 @@ using nlohmann::json;
 constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
 
 bool parse_dtype(const std::string& text, TensorDType& out) {
-  if (text == "F32") out = TensorDType::kF32;
-  else if (text == "F16") out = TensorDType::kF16;
-  else if (text == "BF16") out = TensorDType::kBF16;
-  else return false;
+  if (text == "F32")
+    out = TensorDType::kF32;
+  else if (text == "F16")
+    out = TensorDType::kF16;
+  else if (text == "BF16")
+    out = TensorDType::kBF16;
+  else
+    return false;
   return true;
 }
 
@@ -35,9 +39,12 @@ bool parse_dtype(const std::string& text, TensorDType& out) {
 
 std::string to_string(TensorDType dtype) {
   switch (dtype) {
-    case TensorDType::kF32: return "F32";
-    case TensorDType::kF16: return "F16";
-    case TensorDType::kBF16: return "BF16";
+    case TensorDType::kF32:
+      return "F32";
+    case TensorDType::kF16:
+      return "F16";
+    case TensorDType::kBF16:
+      return "BF16";
   }
   return "?";
 }
@@ -61,8 +68,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   mapping_bytes_ = static_cast<size_t>(info.st_size);
   if (mapping_bytes_ < 8) {
     ::close(fd);
-    BBPT_THROW(IoError, path << ": " << mapping_bytes_
-                             << " bytes, too short for a safetensors file (8-byte header length first)");
+    BBPT_THROW(IoError,
+               path << ": " << mapping_bytes_
+                    << " bytes, too short for a safetensors file (8-byte header length first)");
   }
   mapping_ = ::mmap(nullptr, mapping_bytes_, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
@@ -73,7 +81,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   try {
     const auto* bytes = static_cast<const std::byte*>(mapping_);
     uint64_t header_bytes = 0;
-    for (int i = 7; i >= 0; --i) header_bytes = (header_bytes << 8) | std::to_integer<uint64_t>(bytes[i]);
+    for (int i = 7; i >= 0; --i)
+      header_bytes = (header_bytes << 8) | std::to_integer<uint64_t>(bytes[i]);
     BBPT_CHECK(header_bytes <= kMaxHeaderBytes && header_bytes <= mapping_bytes_ - 8, IoError,
                path << ": header length " << header_bytes << " exceeds the file (" << mapping_bytes_
                     << " bytes): truncated, or not a safetensors file");
@@ -95,11 +104,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                  IoError, path << ": tensor '" << name << "' lacks dtype, shape or data_offsets");
       TensorEntry entry;
       entry.name = name;
-      const std::string dtype = meta.at("dtype").is_string() ? meta.at("dtype").get<std::string>() : meta.at("dtype").dump();
+      const std::string dtype = meta.at("dtype").is_string() ? meta.at("dtype").get<std::string>()
+                                                             : meta.at("dtype").dump();
       BBPT_CHECK(parse_dtype(dtype, entry.dtype), ModelError,
                  path << ": tensor '" << name << "' has dtype " << dtype
                       << ", which bbpt does not load (F32, F16 and BF16 are supported)");
-      BBPT_CHECK(meta.at("shape").is_array(), IoError, path << ": tensor '" << name << "' shape is not a list");
+      BBPT_CHECK(meta.at("shape").is_array(), IoError,
+                 path << ": tensor '" << name << "' shape is not a list");
       uint64_t numel = 1;
       for (const auto& d : meta.at("shape")) {
         BBPT_CHECK(d.is_number_integer() && d.get<int64_t>() >= 0, IoError,
@@ -114,25 +125,30 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       const json& offsets = meta.at("data_offsets");
       BBPT_CHECK(offsets.is_array() && offsets.size() == 2 && offsets[0].is_number_unsigned() &&
                      offsets[1].is_number_unsigned(),
-                 IoError, path << ": tensor '" << name << "' data_offsets " << offsets.dump()
-                               << " is not [begin, end]");
+                 IoError,
+                 path << ": tensor '" << name << "' data_offsets " << offsets.dump()
+                      << " is not [begin, end]");
       const uint64_t begin = offsets[0].get<uint64_t>();
       const uint64_t end = offsets[1].get<uint64_t>();
       BBPT_CHECK(begin <= end && end <= data_bytes, IoError,
                  path << ": tensor '" << name << "' data_offsets [" << begin << ", " << end
-                      << "] exceed the data section of " << data_bytes << " bytes: the file is truncated or its header lies");
+                      << "] exceed the data section of " << data_bytes
+                      << " bytes: the file is truncated or its header lies");
       entry.num_bytes = static_cast<size_t>(end - begin);
-      BBPT_CHECK(entry.num_bytes == static_cast<size_t>(entry.numel()) * element_bytes(entry.dtype), IoError,
-                 path << ": tensor '" << name << "' holds " << entry.num_bytes << " bytes but shape and dtype "
-                      << dtype << " need " << entry.numel() * static_cast<int64_t>(element_bytes(entry.dtype)));
+      BBPT_CHECK(entry.num_bytes == static_cast<size_t>(entry.numel()) * element_bytes(entry.dtype),
+                 IoError,
+                 path << ": tensor '" << name << "' holds " << entry.num_bytes
+                      << " bytes but shape and dtype " << dtype << " need "
+                      << entry.numel() * static_cast<int64_t>(element_bytes(entry.dtype)));
       entry.data = data + begin;
       ranges.emplace_back(begin, end);
       tensors_.emplace(name, std::move(entry));
     }
     std::sort(ranges.begin(), ranges.end());
     for (size_t i = 1; i < ranges.size(); ++i) {
-      BBPT_CHECK(ranges[i].first >= ranges[i - 1].second, IoError,
-                 path << ": tensors overlap at data offset " << ranges[i].first << ": the header lies");
+      BBPT_CHECK(
+          ranges[i].first >= ranges[i - 1].second, IoError,
+          path << ": tensors overlap at data offset " << ranges[i].first << ": the header lies");
     }
   } catch (...) {
     ::munmap(mapping_, mapping_bytes_);

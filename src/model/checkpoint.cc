@@ -49,8 +49,8 @@ CheckpointFormat detect_zip_format(const std::string& path) {
                path << ": zip archive without TorchScript code or data.pkl; " << kExpected);
     return CheckpointFormat::kStateDict;
   } catch (const c10::Error& e) {
-    BBPT_THROW(IoError, path << ": truncated or corrupt archive (" << first_line(e.what_without_backtrace())
-                             << "); " << kExpected);
+    BBPT_THROW(IoError, path << ": truncated or corrupt archive ("
+                             << first_line(e.what_without_backtrace()) << "); " << kExpected);
   }
 }
 
@@ -61,8 +61,8 @@ StateDict read_torchscript(const std::string& path) {
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error& e) {
-    BBPT_THROW(IoError, path << ": cannot load TorchScript archive (" << first_line(e.what_without_backtrace())
-                             << "); " << kExpected);
+    BBPT_THROW(IoError, path << ": cannot load TorchScript archive ("
+                             << first_line(e.what_without_backtrace()) << "); " << kExpected);
   }
   for (const auto& p : module.named_parameters(/*recurse=*/true)) add_entry(state, p.name, p.value);
   for (const auto& b : module.named_buffers(/*recurse=*/true)) add_entry(state, b.name, b.value);
@@ -83,7 +83,8 @@ void collect_tensors(const c10::IValue& value, const std::string& path, StateDic
   }
   for (const auto& item : dict) {
     if (!item.key().isString()) continue;
-    if (item.value().isTensor()) add_entry(state, item.key().toStringRef(), item.value().toTensor());
+    if (item.value().isTensor())
+      add_entry(state, item.key().toStringRef(), item.value().toTensor());
   }
 }
 
@@ -130,9 +131,10 @@ StateDict read_state_dict(const std::string& path) {
     BBPT_THROW(IoError, path << ": not a PyTorch archive (no zip header); " << kExpected);
   }
   const CheckpointFormat format = detect_zip_format(path);
-  StateDict state =
-      format == CheckpointFormat::kTorchScript ? read_torchscript(path) : read_pickled_state_dict(path);
-  BBPT_CHECK(!state.entries.empty(), ModelError, path << ": archive holds no tensors; " << kExpected);
+  StateDict state = format == CheckpointFormat::kTorchScript ? read_torchscript(path)
+                                                             : read_pickled_state_dict(path);
+  BBPT_CHECK(!state.entries.empty(), ModelError,
+             path << ": archive holds no tensors; " << kExpected);
   return state;
 }
 
@@ -140,14 +142,16 @@ torch::Device parse_device(const std::string& device) {
   BBPT_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0, ConfigError,
              "--device: '" << device << "' is not a device (expected cpu, cuda or cuda:N)");
   if (device == "cpu") return torch::kCPU;
-  BBPT_CHECK(torch::cuda::is_available(), ConfigError,
-             "--device " << device
-                         << ": CUDA is not available (libtorch built without CUDA, or no GPU visible); "
-                            "use --device cpu");
+  BBPT_CHECK(
+      torch::cuda::is_available(), ConfigError,
+      "--device " << device
+                  << ": CUDA is not available (libtorch built without CUDA, or no GPU visible); "
+                     "use --device cpu");
   try {
     return torch::Device(device);
   } catch (const c10::Error&) {
-    BBPT_THROW(ConfigError, "--device: '" << device << "' is not a device (expected cuda or cuda:N)");
+    BBPT_THROW(ConfigError,
+               "--device: '" << device << "' is not a device (expected cuda or cuda:N)");
   }
 }
 
@@ -160,7 +164,9 @@ torch::Dtype parse_dtype(const std::string& dtype, const torch::Device& device) 
   return dtype == "float16" ? torch::kHalf : torch::kBFloat16;
 }
 
-ClipModel build_clip(const StateDict& state, const std::string& source, const ClipLoadOptions& options) {
+ClipModel build_clip(const StateDict& state,
+                     const std::string& source,
+                     const ClipLoadOptions& options) {
   const torch::Device device = parse_device(options.device);
   const torch::Dtype dtype = parse_dtype(options.dtype, device);
   ClipModel model(infer_clip_config(state.shapes(), source));
@@ -174,8 +180,8 @@ ClipModel build_clip(const StateDict& state, const std::string& source, const Cl
                source << ": entry '" << name << "' is missing (expected by the inferred "
                       << model->config().architecture_name() << " configuration)");
     BBPT_CHECK(it->second.sizes() == target.sizes(), ModelError,
-               source << ": entry '" << name << "' has shape " << it->second.sizes() << ", expected "
-                      << target.sizes());
+               source << ": entry '" << name << "' has shape " << it->second.sizes()
+                      << ", expected " << target.sizes());
     target.copy_(it->second.to(target.scalar_type()));  // fp16 weights -> fp32 master copy
     used.insert(name);
   };
@@ -183,8 +189,9 @@ ClipModel build_clip(const StateDict& state, const std::string& source, const Cl
   for (auto& b : model->named_buffers(/*recurse=*/true)) {
     // BatchNorm's batch counter is bookkeeping, absent from some state dicts.
     const std::string counter = "num_batches_tracked";
-    const bool is_counter = b.key().size() >= counter.size() &&
-                            b.key().compare(b.key().size() - counter.size(), counter.size(), counter) == 0;
+    const bool is_counter =
+        b.key().size() >= counter.size() &&
+        b.key().compare(b.key().size() - counter.size(), counter.size(), counter) == 0;
     if (is_counter && by_name.count(b.key()) == 0) continue;
     copy_into(b.key(), b.value());
   }
@@ -219,7 +226,9 @@ ClipModel load_clip(const std::string& path, const ClipLoadOptions& options) {
   return build_clip(read_state_dict(path), path, options);
 }
 
-double save_image_tensor(const std::vector<float>& chw, int64_t resolution, const std::string& path) {
+double save_image_tensor(const std::vector<float>& chw,
+                         int64_t resolution,
+                         const std::string& path) {
   const int64_t r = resolution;
   BBPT_CHECK(static_cast<int64_t>(chw.size()) == 3 * r * r, ConfigError,
              path << ": " << chw.size() << " values are not a 3 x " << r << " x " << r << " image");

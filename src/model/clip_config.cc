@@ -31,7 +31,8 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Number of distinct "<prefix><index>." sub-modules, e.g. prefix "transformer.resblocks.".
@@ -76,10 +77,11 @@ ClipConfig infer_clip_config(const ShapeMap& shapes, const std::string& source) 
     for (int stage = 1; stage <= 4; ++stage) {
       const int64_t blocks =
           count_indexed_children(shapes, "visual.layer" + std::to_string(stage) + ".");
-      BBPT_CHECK(blocks > 0, ModelError,
-                 source << ": not a CLIP checkpoint of a known layout: no 'visual.proj' (ViT) and no "
-                           "'visual.layer"
-                        << stage << ".*' entries (ModifiedResNet)");
+      BBPT_CHECK(
+          blocks > 0, ModelError,
+          source << ": not a CLIP checkpoint of a known layout: no 'visual.proj' (ViT) and no "
+                    "'visual.layer"
+                 << stage << ".*' entries (ModifiedResNet)");
       config.vision_layers.push_back(blocks);
     }
     config.vision_width = require(shapes, "visual.layer1.0.conv1.weight", 4, source)[0];

@@ -9,7 +9,8 @@ namespace bbpt::model {
 bool set_cpu_threads(int threads) {
   torch::set_num_threads(threads);
   using SetThreads = void (*)(int);
-  if (auto* set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+  if (auto* set_blas =
+          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
     set_blas(threads);
     return true;
   }

@@ -9,10 +9,8 @@ namespace bbpt::model {
 namespace {
 
 torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                               .stride(stride)
-                               .padding(kernel / 2)
-                               .bias(false));
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
 }
 
 torch::nn::BatchNorm2d batch_norm(int64_t channels) { return torch::nn::BatchNorm2d(channels); }
@@ -51,8 +49,8 @@ AttentionPool2dImpl::AttentionPool2dImpl(int64_t spatial_dim,
                                          int64_t heads,
                                          int64_t output_dim)
     : heads(heads) {
-  positional_embedding =
-      register_parameter("positional_embedding", torch::zeros({spatial_dim * spatial_dim + 1, embed_dim}));
+  positional_embedding = register_parameter(
+      "positional_embedding", torch::zeros({spatial_dim * spatial_dim + 1, embed_dim}));
   k_proj = register_module("k_proj", torch::nn::Linear(embed_dim, embed_dim));
   q_proj = register_module("q_proj", torch::nn::Linear(embed_dim, embed_dim));
   v_proj = register_module("v_proj", torch::nn::Linear(embed_dim, embed_dim));
@@ -61,7 +59,7 @@ AttentionPool2dImpl::AttentionPool2dImpl(int64_t spatial_dim,
 
 torch::Tensor AttentionPool2dImpl::forward(const torch::Tensor& x) {
   const int64_t batch = x.size(0), channels = x.size(1);
-  auto tokens = x.flatten(2).transpose(1, 2);                         // [B, C, S*S] -> [B, S*S, C]
+  auto tokens = x.flatten(2).transpose(1, 2);                          // [B, C, S*S] -> [B, S*S, C]
   tokens = torch::cat({tokens.mean(1, /*keepdim=*/true), tokens}, 1);  // [B, S*S+1, C]
   tokens = tokens + positional_embedding.to(tokens.scalar_type());
   const int64_t length = tokens.size(1), head_width = channels / heads;
@@ -69,12 +67,12 @@ torch::Tensor AttentionPool2dImpl::forward(const torch::Tensor& x) {
   auto q = q_proj(tokens.narrow(1, 0, 1)) * (1.0 / std::sqrt(static_cast<double>(head_width)));
   auto k = k_proj(tokens);
   auto v = v_proj(tokens);
-  q = q.view({batch, 1, heads, head_width}).transpose(1, 2);       // [B, H, 1, Hw]
-  k = k.view({batch, length, heads, head_width}).transpose(1, 2);  // [B, H, L, Hw]
-  v = v.view({batch, length, heads, head_width}).transpose(1, 2);  // [B, H, L, Hw]
+  q = q.view({batch, 1, heads, head_width}).transpose(1, 2);               // [B, H, 1, Hw]
+  k = k.view({batch, length, heads, head_width}).transpose(1, 2);          // [B, H, L, Hw]
+  v = v.view({batch, length, heads, head_width}).transpose(1, 2);          // [B, H, L, Hw]
   auto weights = torch::softmax(torch::matmul(q, k.transpose(2, 3)), -1);  // [B, H, 1, L]
-  auto pooled = torch::matmul(weights, v).reshape({batch, channels});      // [B, H, 1, Hw] -> [B, C]
-  return c_proj(pooled);                                                   // [B, E]
+  auto pooled = torch::matmul(weights, v).reshape({batch, channels});  // [B, H, 1, Hw] -> [B, C]
+  return c_proj(pooled);                                               // [B, E]
 }
 
 ModifiedResNetImpl::ModifiedResNetImpl(const std::vector<int64_t>& layers,
@@ -98,8 +96,8 @@ ModifiedResNetImpl::ModifiedResNetImpl(const std::vector<int64_t>& layers,
     for (int64_t b = 1; b < layers[stage]; ++b) blocks->push_back(Bottleneck(inplanes, planes, 1));
     stages.push_back(register_module("layer" + std::to_string(stage + 1), blocks));
   }
-  attnpool = register_module(
-      "attnpool", AttentionPool2d(input_resolution / 32, width * 32, heads, output_dim));
+  attnpool = register_module("attnpool",
+                             AttentionPool2d(input_resolution / 32, width * 32, heads, output_dim));
 }
 
 torch::Tensor ModifiedResNetImpl::forward(const torch::Tensor& images) {

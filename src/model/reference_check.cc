@@ -19,8 +19,9 @@ std::map<std::string, torch::Tensor> read_reference_buffers(const std::string& p
     module = torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    BBPT_THROW(IoError, path << ": not a readable reference file (" << what.substr(0, what.find('\n'))
-                             << "); expected a TorchScript module whose buffers hold the reference tensors");
+    BBPT_THROW(IoError,
+               path << ": not a readable reference file (" << what.substr(0, what.find('\n'))
+                    << "); expected a TorchScript module whose buffers hold the reference tensors");
   }
   std::map<std::string, torch::Tensor> buffers;
   for (const auto& b : module.named_buffers()) buffers[b.name] = b.value;
@@ -71,23 +72,27 @@ std::vector<ReferenceComparison> check_against_reference(ClipModel& model,
     text_features = model->encode_text(tokens.to(device));
   }
   if (buffers.count("image_features")) {
-    results.push_back(compare_tensors("image_features", image_features, buffers.at("image_features")));
+    results.push_back(
+        compare_tensors("image_features", image_features, buffers.at("image_features")));
   }
   if (buffers.count("text_features")) {
     results.push_back(compare_tensors("text_features", text_features, buffers.at("text_features")));
   }
   if (buffers.count("logits_per_image")) {
-    results.push_back(compare_tensors("logits_per_image", model->logits(image_features, text_features),
+    results.push_back(compare_tensors("logits_per_image",
+                                      model->logits(image_features, text_features),
                                       buffers.at("logits_per_image")));
   }
   if (buffers.count("soft_text_features")) {
     const auto& ctx = need(buffers, "soft_ctx", reference_path, "soft_text_features");
     const auto& tokens = need(buffers, "soft_tokens", reference_path, "soft_text_features");
     auto features = model->encode_text_with_context(ctx.to(device, dtype), tokens.to(device));
-    results.push_back(compare_tensors("soft_text_features", features, buffers.at("soft_text_features")));
+    results.push_back(
+        compare_tensors("soft_text_features", features, buffers.at("soft_text_features")));
   }
   if (buffers.count("logit_scale")) {
-    results.push_back(compare_tensors("logit_scale", model->logit_scale, buffers.at("logit_scale")));
+    results.push_back(
+        compare_tensors("logit_scale", model->logit_scale, buffers.at("logit_scale")));
   }
   BBPT_CHECK(!results.empty(), IoError,
              reference_path << ": holds none of image_features, text_features, logits_per_image, "

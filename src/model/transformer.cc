@@ -43,7 +43,8 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   }
   auto out = torch::bmm(torch::softmax(scores, -1), v);  // [B*H, L, Hw]
   // [B*H, L, Hw] -> [B, L, H, Hw] -> [B, L, D]
-  out = out.view({batch, heads, length, head_width}).transpose(1, 2).reshape({batch, length, width});
+  out =
+      out.view({batch, heads, length, head_width}).transpose(1, 2).reshape({batch, length, width});
   return out_proj(out);
 }
 

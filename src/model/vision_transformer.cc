@@ -12,8 +12,8 @@ VisionTransformerImpl::VisionTransformerImpl(int64_t input_resolution,
                                              int64_t output_dim) {
   const int64_t grid = input_resolution / patch_size;
   conv1 = register_module(
-      "conv1",
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, patch_size).stride(patch_size).bias(false)));
+      "conv1", torch::nn::Conv2d(
+                   torch::nn::Conv2dOptions(3, width, patch_size).stride(patch_size).bias(false)));
   class_embedding = register_parameter("class_embedding", torch::zeros({width}));
   positional_embedding =
       register_parameter("positional_embedding", torch::zeros({grid * grid + 1, width}));
@@ -29,9 +29,9 @@ torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images,
               images.sizes());
   const int64_t batch = images.size(0);
   auto x = conv1(images.to(conv1->weight.scalar_type()));  // [B, D, G, G]
-  x = x.flatten(2).transpose(1, 2);                          // [B, D, G*G] -> [B, G*G, D]
+  x = x.flatten(2).transpose(1, 2);                        // [B, D, G*G] -> [B, G*G, D]
   auto cls = class_embedding.to(x.scalar_type()).expand({batch, 1, x.size(2)});  // [B, 1, D]
-  x = torch::cat({cls, x}, 1);                                // [B, G*G+1, D]
+  x = torch::cat({cls, x}, 1);                                                   // [B, G*G+1, D]
   TORCH_CHECK(x.size(1) == positional_embedding.size(0), "image resolution does not match the ",
               "model: got ", x.size(1) - 1, " patches, the positional embedding has ",
               positional_embedding.size(0) - 1);

@@ -71,7 +71,8 @@ namespace {
 /// Columns [first, first + count) of a step's [N, 1 + q] settings: column 0 is w, column j is
 /// w + beta u_j. ask() and the replicas both use this, so they agree bit for bit.
 template <class W>
-Matrix random_gradient_columns(const W& w, const Matrix& u, double beta, int64_t first, int64_t count) {
+Matrix random_gradient_columns(
+    const W& w, const Matrix& u, double beta, int64_t first, int64_t count) {
   Matrix settings(w.size(), count);  // [N, count]
   for (int64_t i = 0; i < count; ++i) {
     const int64_t column = first + i;
@@ -87,7 +88,8 @@ Matrix random_gradient_columns(const W& w, const Matrix& u, double beta, int64_t
 
 Matrix RandomGradient::ask() {
   const Matrix& u = directions_for_current_step();  // [N, q]
-  return random_gradient_columns(w_, u, options_.smoothing, 0, num_queries_per_step());  // [N, 1 + q]
+  return random_gradient_columns(w_, u, options_.smoothing, 0,
+                                 num_queries_per_step());  // [N, 1 + q]
 }
 
 std::vector<double> RandomGradient::step_message() {
@@ -95,7 +97,9 @@ std::vector<double> RandomGradient::step_message() {
   return step_and_point_message(step_ + 1, w_);
 }
 
-Matrix RandomGradient::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
+Matrix RandomGradient::columns_from_message(const std::vector<double>& message,
+                                            int64_t first,
+                                            int64_t count) const {
   const auto [k, w] = read_step_and_point(message, w_.size(), name());
   check_column_range(first, count, num_queries_per_step(), name());
   const Matrix u = k == asked_step_ ? asked_directions_ : directions(k);  // [N, q]

@@ -125,11 +125,12 @@ const Matrix& Spsa::deltas_for_current_step() {
 }
 
 namespace {
-/// Columns [first, first + count) of step k's [N, 2q] settings: column 2(j-1) is theta + c_k Delta_j,
-/// column 2(j-1)+1 is theta - c_k Delta_j. ask() and the replicas both use this, so they agree
-/// bit for bit.
+/// Columns [first, first + count) of step k's [N, 2q] settings: column 2(j-1) is theta + c_k
+/// Delta_j, column 2(j-1)+1 is theta - c_k Delta_j. ask() and the replicas both use this, so they
+/// agree bit for bit.
 template <class Theta>
-Matrix spsa_columns(const Theta& theta, const Matrix& deltas, double c_k, int64_t first, int64_t count) {
+Matrix spsa_columns(
+    const Theta& theta, const Matrix& deltas, double c_k, int64_t first, int64_t count) {
   Matrix settings(theta.size(), count);  // [N, count]
   for (int64_t i = 0; i < count; ++i) {
     const int64_t column = first + i;
@@ -147,7 +148,8 @@ Matrix spsa_columns(const Theta& theta, const Matrix& deltas, double c_k, int64_
 Matrix Spsa::ask() {
   const int64_t k = step_ + 1;
   const Matrix& deltas = deltas_for_current_step();  // [N, q]
-  return spsa_columns(theta_, deltas, options_.schedule.smoothing(k), 0, num_queries_per_step());  // [N, 2q]
+  return spsa_columns(theta_, deltas, options_.schedule.smoothing(k), 0,
+                      num_queries_per_step());  // [N, 2q]
 }
 
 std::vector<double> Spsa::step_message() {
@@ -155,7 +157,9 @@ std::vector<double> Spsa::step_message() {
   return step_and_point_message(step_ + 1, theta_);
 }
 
-Matrix Spsa::columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const {
+Matrix Spsa::columns_from_message(const std::vector<double>& message,
+                                  int64_t first,
+                                  int64_t count) const {
   const auto [k, theta] = read_step_and_point(message, theta_.size(), name());
   check_column_range(first, count, num_queries_per_step(), name());
   const Matrix deltas = k == asked_step_ ? asked_deltas_ : perturbations(k);  // [N, q]

@@ -47,7 +47,8 @@ void initialise_like_clip(model::ClipModel& clip) {
 
 // Warm-up then cosine decay to zero.
 double learning_rate_at(int64_t step, const PretrainTrainOptions& t) {
-  if (step < t.warmup_steps) return t.learning_rate * static_cast<double>(step + 1) / t.warmup_steps;
+  if (step < t.warmup_steps)
+    return t.learning_rate * static_cast<double>(step + 1) / t.warmup_steps;
   const double progress = static_cast<double>(step - t.warmup_steps) /
                           static_cast<double>(std::max<int64_t>(1, t.steps - t.warmup_steps));
   return t.learning_rate * 0.5 * (1.0 + std::cos(kPi * progress));
@@ -89,8 +90,10 @@ torch::Tensor augment(const torch::Tensor& images, int64_t pad, bool flip, core:
   std::vector<torch::Tensor> out;
   out.reserve(static_cast<size_t>(batch));
   for (int64_t i = 0; i < batch; ++i) {
-    const auto dy = static_cast<int64_t>(pad > 0 ? rng.uniform_int(static_cast<uint64_t>(2 * pad + 1)) : 0);
-    const auto dx = static_cast<int64_t>(pad > 0 ? rng.uniform_int(static_cast<uint64_t>(2 * pad + 1)) : 0);
+    const auto dy =
+        static_cast<int64_t>(pad > 0 ? rng.uniform_int(static_cast<uint64_t>(2 * pad + 1)) : 0);
+    const auto dx =
+        static_cast<int64_t>(pad > 0 ? rng.uniform_int(static_cast<uint64_t>(2 * pad + 1)) : 0);
     auto view = padded[i].narrow(1, dy, side).narrow(2, dx, side);  // [3, R, R]
     if (flip && rng.uniform01() < 0.5) view = view.flip({2});
     out.push_back(view);
@@ -107,12 +110,12 @@ torch::Tensor multi_positive_clip_loss(const torch::Tensor& image_features,
                                        const torch::Tensor& caption_class) {
   auto images = image_features / image_features.norm(2, -1, true);
   auto captions = caption_features / caption_features.norm(2, -1, true);
-  auto logits = logit_scale.exp() * torch::matmul(images, captions.t());           // [B, U]
+  auto logits = logit_scale.exp() * torch::matmul(images, captions.t());                  // [B, U]
   auto positive = labels.unsqueeze(1).eq(caption_class.unsqueeze(0)).to(logits.dtype());  // [B, U]
   auto image_targets = positive / positive.sum(1, true).clamp_min(1.0);
   auto image_to_text = -(image_targets * torch::log_softmax(logits, 1)).sum(1).mean();
-  auto caption_positive = positive.t();                                           // [U, B]
-  auto has_image = caption_positive.sum(1) > 0;                                   // [U]
+  auto caption_positive = positive.t();          // [U, B]
+  auto has_image = caption_positive.sum(1) > 0;  // [U]
   auto caption_targets = caption_positive / caption_positive.sum(1, true).clamp_min(1.0);
   auto per_caption = -(caption_targets * torch::log_softmax(logits.t(), 1)).sum(1);  // [U]
   auto text_to_image = per_caption.masked_select(has_image).mean();
@@ -134,7 +137,8 @@ model::ClipModel train_clip(const PretrainConfig& config,
   }
   clip->train();
 
-  // Decay only matrices that act as weights; gains, biases, embeddings and the temperature are free.
+  // Decay only matrices that act as weights; gains, biases, embeddings and the temperature are
+  // free.
   std::vector<torch::Tensor> decay, no_decay;
   if (t.freeze_token_embedding) clip->token_embedding->weight.set_requires_grad(false);
   for (const auto& p : clip->named_parameters()) {
@@ -178,10 +182,10 @@ model::ClipModel train_clip(const PretrainConfig& config,
     auto images = augment(data.images.index_select(0, index), t.shift_pad, data.flip, rng);
     auto labels = data.labels.index_select(0, index);
 
-    auto image_features = clip->encode_image(images);             // [B, E]
+    auto image_features = clip->encode_image(images);                // [B, E]
     auto caption_features = clip->encode_text(data.caption_tokens);  // [U, E]
-    auto loss = multi_positive_clip_loss(image_features, caption_features, clip->logit_scale, labels,
-                                         data.caption_class);
+    auto loss = multi_positive_clip_loss(image_features, caption_features, clip->logit_scale,
+                                         labels, data.caption_class);
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
@@ -201,8 +205,8 @@ model::ClipModel train_clip(const PretrainConfig& config,
       record.loss = loss_sum / static_cast<double>(loss_count);
       record.learning_rate = lr;
       record.logit_scale = std::exp(clip->logit_scale.item<double>());
-      record.images_per_second =
-          static_cast<double>(images_since_log) / std::chrono::duration<double>(now - last_log).count();
+      record.images_per_second = static_cast<double>(images_since_log) /
+                                 std::chrono::duration<double>(now - last_log).count();
       record.elapsed_s = std::chrono::duration<double>(now - start).count();
       on_log(record);
       loss_sum = 0;

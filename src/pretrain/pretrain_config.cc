@@ -15,7 +15,10 @@ namespace {
 
 // Reads `node[key]` into `value` when present; a wrong type names the file, key and value.
 template <typename T>
-void read_key(const YAML::Node& node, const std::string& section, const std::string& key, T& value,
+void read_key(const YAML::Node& node,
+              const std::string& section,
+              const std::string& key,
+              T& value,
               const std::string& source) {
   const YAML::Node child = node[key];
   if (!child) return;
@@ -27,14 +30,16 @@ void read_key(const YAML::Node& node, const std::string& section, const std::str
   }
 }
 
-void reject_unknown_keys(const YAML::Node& node, const std::set<std::string>& known,
-                         const std::string& section, const std::string& source) {
+void reject_unknown_keys(const YAML::Node& node,
+                         const std::set<std::string>& known,
+                         const std::string& section,
+                         const std::string& source) {
   if (!node || !node.IsMap()) return;
   for (const auto& item : node) {
     const auto key = item.first.as<std::string>();
     BBPT_CHECK(known.count(key) > 0, ConfigError,
-               source << ": unknown key '" << section << key << "' (line " << item.first.Mark().line + 1
-                      << ")");
+               source << ": unknown key '" << section << key << "' (line "
+                      << item.first.Mark().line + 1 << ")");
   }
 }
 
@@ -46,7 +51,8 @@ PretrainConfig load_pretrain_config(const std::string& path) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    BBPT_THROW(ConfigError, path << ": not valid YAML (line " << e.mark.line + 1 << ": " << e.msg << ")");
+    BBPT_THROW(ConfigError,
+               path << ": not valid YAML (line " << e.mark.line + 1 << ": " << e.msg << ")");
   }
   BBPT_CHECK(root.IsMap(), ConfigError, path << ": expected a mapping with model, train, datasets");
   reject_unknown_keys(root, {"seed", "model", "train", "datasets"}, "", path);
@@ -54,8 +60,9 @@ PretrainConfig load_pretrain_config(const std::string& path) {
   read_key(root, "", "seed", config.seed, path);
 
   const YAML::Node model = root["model"];
-  reject_unknown_keys(model, {"embed_dim", "image_resolution", "patch_size", "vision_width", "vision_layers",
-                              "text_width", "text_layers", "context_length"},
+  reject_unknown_keys(model,
+                      {"embed_dim", "image_resolution", "patch_size", "vision_width",
+                       "vision_layers", "text_width", "text_layers", "context_length"},
                       "model.", path);
   PretrainModelOptions& m = config.model;
   read_key(model, "model.", "embed_dim", m.embed_dim, path);
@@ -68,10 +75,11 @@ PretrainConfig load_pretrain_config(const std::string& path) {
   read_key(model, "model.", "context_length", m.context_length, path);
 
   const YAML::Node train = root["train"];
-  reject_unknown_keys(train, {"steps", "batch_size", "learning_rate", "warmup_steps", "weight_decay",
-                              "init_temperature", "max_logit_scale", "shift_pad", "freeze_token_embedding",
-                              "log_every"},
-                      "train.", path);
+  reject_unknown_keys(
+      train,
+      {"steps", "batch_size", "learning_rate", "warmup_steps", "weight_decay", "init_temperature",
+       "max_logit_scale", "shift_pad", "freeze_token_embedding", "log_every"},
+      "train.", path);
   PretrainTrainOptions& t = config.train;
   read_key(train, "train.", "steps", t.steps, path);
   read_key(train, "train.", "batch_size", t.batch_size, path);
@@ -104,7 +112,8 @@ void validate(const PretrainConfig& config, const std::string& source) {
   const auto& m = config.model;
   const auto& t = config.train;
   auto positive = [&](const char* key, int64_t value) {
-    BBPT_CHECK(value > 0, ConfigError, source << ": " << key << " = " << value << " must be positive");
+    BBPT_CHECK(value > 0, ConfigError,
+               source << ": " << key << " = " << value << " must be positive");
   };
   positive("model.embed_dim", m.embed_dim);
   positive("model.patch_size", m.patch_size);
@@ -117,9 +126,11 @@ void validate(const PretrainConfig& config, const std::string& source) {
              source << ": model.image_resolution = " << m.image_resolution
                     << " must be a multiple of model.patch_size = " << m.patch_size);
   BBPT_CHECK(m.vision_width % 64 == 0 && m.vision_width > 0, ConfigError,
-             source << ": model.vision_width = " << m.vision_width << " must be a positive multiple of 64");
-  BBPT_CHECK(m.text_width % 64 == 0 && m.text_width > 0, ConfigError,
-             source << ": model.text_width = " << m.text_width << " must be a positive multiple of 64");
+             source << ": model.vision_width = " << m.vision_width
+                    << " must be a positive multiple of 64");
+  BBPT_CHECK(
+      m.text_width % 64 == 0 && m.text_width > 0, ConfigError,
+      source << ": model.text_width = " << m.text_width << " must be a positive multiple of 64");
   BBPT_CHECK(m.context_length >= 8 && m.context_length <= 77, ConfigError,
              source << ": model.context_length = " << m.context_length << " must be in [8, 77]");
   BBPT_CHECK(t.learning_rate > 0, ConfigError,
@@ -149,19 +160,28 @@ std::string to_json(const PretrainConfig& config) {
   for (const auto& d : config.datasets) {
     datasets.push_back({{"name", d.name}, {"captions", d.captions}, {"flip", d.flip}});
   }
-  nlohmann::json j = {
-      {"seed", config.seed},
-      {"model",
-       {{"embed_dim", m.embed_dim}, {"image_resolution", m.image_resolution}, {"patch_size", m.patch_size},
-        {"vision_width", m.vision_width}, {"vision_layers", m.vision_layers}, {"text_width", m.text_width},
-        {"text_layers", m.text_layers}, {"context_length", m.context_length}}},
-      {"train",
-       {{"steps", t.steps}, {"batch_size", t.batch_size}, {"learning_rate", t.learning_rate},
-        {"warmup_steps", t.warmup_steps}, {"weight_decay", t.weight_decay},
-        {"init_temperature", t.init_temperature}, {"max_logit_scale", t.max_logit_scale},
-        {"shift_pad", t.shift_pad}, {"freeze_token_embedding", t.freeze_token_embedding},
-        {"log_every", t.log_every}}},
-      {"datasets", datasets}};
+  nlohmann::json j = {{"seed", config.seed},
+                      {"model",
+                       {{"embed_dim", m.embed_dim},
+                        {"image_resolution", m.image_resolution},
+                        {"patch_size", m.patch_size},
+                        {"vision_width", m.vision_width},
+                        {"vision_layers", m.vision_layers},
+                        {"text_width", m.text_width},
+                        {"text_layers", m.text_layers},
+                        {"context_length", m.context_length}}},
+                      {"train",
+                       {{"steps", t.steps},
+                        {"batch_size", t.batch_size},
+                        {"learning_rate", t.learning_rate},
+                        {"warmup_steps", t.warmup_steps},
+                        {"weight_decay", t.weight_decay},
+                        {"init_temperature", t.init_temperature},
+                        {"max_logit_scale", t.max_logit_scale},
+                        {"shift_pad", t.shift_pad},
+                        {"freeze_token_embedding", t.freeze_token_embedding},
+                        {"log_every", t.log_every}}},
+                      {"datasets", datasets}};
   return j.dump(2);
 }
 

@@ -45,7 +45,8 @@ PretrainData load_pretrain_data(const PretrainDataset& dataset,
   const int64_t pixels = 3 * resolution * resolution;
   float* dst = out.images.data_ptr<float>();
   for (int64_t i = 0; i < num_images; ++i) {
-    const auto chw = image::apply_eval_transform(split->load_image(static_cast<size_t>(i)), transform);
+    const auto chw =
+        image::apply_eval_transform(split->load_image(static_cast<size_t>(i)), transform);
     std::memcpy(dst + i * pixels, chw.data(), static_cast<size_t>(pixels) * sizeof(float));
     out.labels[i] = split->label(static_cast<size_t>(i));
   }
@@ -66,9 +67,10 @@ PretrainData load_pretrain_data(const PretrainDataset& dataset,
     out.caption_tokens =
         torch::stack(per_style).permute({1, 0, 2}).reshape({num_captions, context_length});
   }
-  out.caption_class = torch::tensor(caption_class, torch::kLong);                  // [U]
+  out.caption_class = torch::tensor(caption_class, torch::kLong);  // [U]
   BBPT_LOG_INFO("pretrain data " << dataset.name << ": " << num_images << " train images, "
-                                 << class_names.size() << " classes, " << num_captions << " captions");
+                                 << class_names.size() << " classes, " << num_captions
+                                 << " captions");
   return out;
 }
 

@@ -22,7 +22,8 @@ class BarMethod : public CountedMethod {
   BarMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
       : CountedMethod(common.budget),
         context_(context),
-        sampler_(static_cast<int64_t>(context.few_shot.train.size()), common.batch_size,
+        sampler_(static_cast<int64_t>(context.few_shot.train.size()),
+                 common.batch_size,
                  derive_seed(context.spec.seed, SeedPurpose::kBatches)),
         program_(context.model->config().image_resolution) {
     optim::RandomGradientOptions o;
@@ -32,8 +33,9 @@ class BarMethod : public CountedMethod {
     o.lr_min = config.get_double("lr_min", o.lr_min);
     // T = 0.9 * batches_per_epoch * MAX_EPOCH (algorithms.md 4; MAX_EPOCH = 1000 in the ZIP port).
     const int64_t max_epoch = config.get_int("max_epoch", 1000);
-    o.decay_steps = std::max<int64_t>(1, static_cast<int64_t>(0.9 * static_cast<double>(
-                                                                        sampler_.batches_per_epoch() * max_epoch)));
+    o.decay_steps = std::max<int64_t>(
+        1,
+        static_cast<int64_t>(0.9 * static_cast<double>(sampler_.batches_per_epoch() * max_epoch)));
     o.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
     focal_gamma_ = config.get_double("focal_gamma", 2.0);  // algorithms.md 4: focal loss, gamma = 2
     query_chunk_ = read_query_chunk(config);
@@ -45,10 +47,10 @@ class BarMethod : public CountedMethod {
         to_eigen(prompt::FrameProgram::initial_parameters(
             program_.resolution(), derive_seed(context.spec.seed, SeedPurpose::kPrompt))),
         o);
-    loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train,
-                                                       eval::index_range(static_cast<int64_t>(context.few_shot.train.size())),
-                                                       pixel_options(),
-                                                       derive_seed(context.spec.seed, SeedPurpose::kAugment));
+    loader_ = std::make_unique<eval::TrainImageLoader>(
+        *context.few_shot_train,
+        eval::index_range(static_cast<int64_t>(context.few_shot.train.size())), pixel_options(),
+        derive_seed(context.spec.seed, SeedPurpose::kAugment));
     torch::NoGradGuard no_grad;
     class_features_ = eval::class_text_features(context.model, *context.tokenizer,
                                                 context.description.class_names,
@@ -67,11 +69,14 @@ class BarMethod : public CountedMethod {
     const int64_t queries = optimizer_->num_queries_per_step();  // 1 + q
     const auto labels = batch.labels.to(device());
     const dist::StepWork work{queries, query_chunk_, 2, dist::Balancing::kDynamic};
-    const auto results = eval::QueryResults::from_interleaved(group.evaluate(work, [&](int64_t first, int64_t count) {
-      const auto settings = settings_to_tensor(optimizer_->columns_from_message(message, first, count));  // [count, N]
-      const auto logits = programmed_logits(batch.images, settings);  // [count, B, C]
-      return eval::summarize_queries(logits, labels, eval::LossKind::kFocal, focal_gamma_).interleaved();
-    }));
+    const auto results = eval::QueryResults::from_interleaved(
+        group.evaluate(work, [&](int64_t first, int64_t count) {
+          const auto settings = settings_to_tensor(
+              optimizer_->columns_from_message(message, first, count));   // [count, N]
+          const auto logits = programmed_logits(batch.images, settings);  // [count, B, C]
+          return eval::summarize_queries(logits, labels, eval::LossKind::kFocal, focal_gamma_)
+              .interleaved();
+        }));
     counter_.add(queries);  // 1 + q queries (algorithms.md 2.6)
     if (group.is_leader()) optimizer_->tell(results.losses);
     ++steps_;
@@ -113,14 +118,16 @@ class BarMethod : public CountedMethod {
   /// images01 [B, 3, r, r], programs [K, N] -> scaled logits [K, B, C]; one image-tower forward
   /// of the batch per program.
   torch::Tensor programmed_logits(const torch::Tensor& images01, const torch::Tensor& programs) {
-    const auto images = program_.apply(images01.to(device()), programs.to(device(), torch::kFloat));  // [K, B, 3, R, R]
+    const auto images = program_.apply(images01.to(device()),
+                                       programs.to(device(), torch::kFloat));  // [K, B, 3, R, R]
     std::vector<torch::Tensor> per_program;
     for (int64_t k = 0; k < images.size(0); ++k) {
       auto f = context_.model->encode_image(images[k]);  // [B, E]
       per_program.push_back(f / f.norm(2, -1, true));
     }
     auto features = torch::stack(per_program);  // [K, B, E]
-    return context_.model->logit_scale.exp() * torch::matmul(features, class_features_.t());  // [K, B, C]
+    return context_.model->logit_scale.exp() *
+           torch::matmul(features, class_features_.t());  // [K, B, C]
   }
 
   /// BAR pastes [0, 1] pixels at the inner size into its canvas (algorithms.md 4).
@@ -133,8 +140,9 @@ class BarMethod : public CountedMethod {
 
   double test_accuracy(const std::vector<int64_t>& items) {
     const auto w = vector_to_tensor(optimizer_->current());  // [1, N]
-    return eval::pixel_accuracy(*context_.test_split, items, pixel_options(),
-                                [&](const torch::Tensor& images) { return programmed_logits(images, w)[0]; });
+    return eval::pixel_accuracy(
+        *context_.test_split, items, pixel_options(),
+        [&](const torch::Tensor& images) { return programmed_logits(images, w)[0]; });
   }
 
   TrialContext& context_;
@@ -149,7 +157,9 @@ class BarMethod : public CountedMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_bar_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_bar_method(const CommonOptions& common,
+                                        RunConfig& config,
+                                        TrialContext& context) {
   return std::make_unique<BarMethod>(common, config, context);
 }
 

@@ -44,27 +44,29 @@ class BptVlmMethod : public CountedMethod {
       conv_std = conv.std().item<double>();
       visual_width = clip->config().vision_width;
     }
-    prompt_ = std::make_unique<prompt::SubspacePrompt>(p, clip->config().transformer_width, visual_width,
-                                                       token_std, conv_mean, conv_std,
-                                                       derive_seed(context.spec.seed, SeedPurpose::kPrompt));
+    prompt_ = std::make_unique<prompt::SubspacePrompt>(
+        p, clip->config().transformer_width, visual_width, token_std, conv_mean, conv_std,
+        derive_seed(context.spec.seed, SeedPurpose::kPrompt));
     prompt_->to(device());
     optim::CmaEsOptions o;
-    o.population_size = static_cast<int>(config.get_int("population_size", 15));  // popsize 15 (5.1)
+    o.population_size =
+        static_cast<int>(config.get_int("population_size", 15));  // popsize 15 (5.1)
     o.sigma0 = config.get_double("sigma0", o.sigma0);
     o.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
     optimizer_ = std::make_unique<optim::CmaEs>(to_eigen(prompt_->initial_parameters()), o);
 
     auto [features, labels] = context.train_features(common.views);
-    auto prompts = clip->prepare_context_prompts(context.placeholder_tokens(p.text_tokens), p.text_tokens);
+    auto prompts =
+        clip->prepare_context_prompts(context.placeholder_tokens(p.text_tokens), p.text_tokens);
     engine_ = std::make_unique<eval::ContextQueryEngine>(
         clip, prompts, features, labels, common.batch_size,
         derive_seed(context.spec.seed, SeedPurpose::kBatches),
         derive_seed(context.spec.seed, SeedPurpose::kViews));
     if (prompt_->has_visual()) {
-      loader_ = std::make_unique<eval::TrainImageLoader>(*context.few_shot_train,
-                                                         eval::index_range(static_cast<int64_t>(context.few_shot.train.size())),
-                                                         pixel_options(),
-                                                         derive_seed(context.spec.seed, SeedPurpose::kAugment));
+      loader_ = std::make_unique<eval::TrainImageLoader>(
+          *context.few_shot_train,
+          eval::index_range(static_cast<int64_t>(context.few_shot.train.size())), pixel_options(),
+          derive_seed(context.spec.seed, SeedPurpose::kAugment));
     }
     best_ = prompt_->initial_parameters();
     query_chunk_ = read_query_chunk(config);
@@ -120,7 +122,8 @@ class BptVlmMethod : public CountedMethod {
     const bool complete = static_cast<int64_t>(fitness.size()) == num_candidates;
     if (complete && group.is_leader()) optimizer_->tell(fitness);
     ++steps_;
-    last_loss_ = loss_sum / static_cast<double>(fitness.size());  // mean fitness of the evaluated candidates
+    last_loss_ =
+        loss_sum / static_cast<double>(fitness.size());  // mean fitness of the evaluated candidates
     last_acc_ = acc_sum / static_cast<double>(fitness.size());
     StepMetrics m = step_metrics();
     m.extra["best_loss"] = best_loss_;
@@ -185,9 +188,11 @@ class BptVlmMethod : public CountedMethod {
   /// Candidates [N, count] on every batch of generation steps_'s epoch -> count * batches
   /// interleaved (loss, accuracy) pairs, candidate after candidate.
   std::vector<double> score_candidates(const optim::Matrix& candidates, int64_t batches) {
-    const auto x = settings_to_tensor(candidates);                                      // [count, N]
-    const auto class_features = engine_->class_features(prompt_->text_contexts(x));  // [count, C, E]
-    const auto visual = prompt_->has_visual() ? prompt_->visual_prompts(x) : torch::Tensor();  // [count, Mv, Dv]
+    const auto x = settings_to_tensor(candidates);  // [count, N]
+    const auto class_features =
+        engine_->class_features(prompt_->text_contexts(x));  // [count, C, E]
+    const auto visual =
+        prompt_->has_visual() ? prompt_->visual_prompts(x) : torch::Tensor();  // [count, Mv, Dv]
     const int64_t count = x.size(0);
     std::vector<double> values(static_cast<size_t>(count * batches * 2));
     for (int64_t b = 0; b < batches; ++b) {
@@ -233,13 +238,14 @@ class BptVlmMethod : public CountedMethod {
 
   double test_accuracy(const std::vector<int64_t>& items) {
     torch::NoGradGuard no_grad;
-    const auto x = vector_to_tensor(to_eigen(best_));                          // [1, N]
+    const auto x = vector_to_tensor(to_eigen(best_));                         // [1, N]
     const auto classes = engine_->class_features(prompt_->text_contexts(x));  // [1, C, E]
     if (!prompt_->has_visual()) return context_.test_accuracy(classes[0], &items);
     const auto visual = prompt_->visual_prompts(x);  // [1, Mv, Dv]
-    return eval::pixel_accuracy(*context_.test_split, items, pixel_options(), [&](const torch::Tensor& images) {
-      return visual_logits(images.to(device()), visual, classes)[0];
-    });
+    return eval::pixel_accuracy(*context_.test_split, items, pixel_options(),
+                                [&](const torch::Tensor& images) {
+                                  return visual_logits(images.to(device()), visual, classes)[0];
+                                });
   }
 
   TrialContext& context_;
@@ -255,7 +261,9 @@ class BptVlmMethod : public CountedMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_bptvlm_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_bptvlm_method(const CommonOptions& common,
+                                           RunConfig& config,
+                                           TrialContext& context) {
   return std::make_unique<BptVlmMethod>(common, config, context);
 }
 

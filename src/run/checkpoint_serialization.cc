@@ -5,7 +5,6 @@
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -18,18 +17,18 @@ namespace boost::serialization {
 
 template <class Archive>
 void serialize(Archive& ar, bbpt::run::NamedTensor& t, const unsigned int /*version*/) {
-  ar & t.name & t.dtype & t.shape & t.bytes;
+  ar& t.name& t.dtype& t.shape& t.bytes;
 }
 
 template <class Archive>
 void serialize(Archive& ar, bbpt::run::MethodState& s, const unsigned int /*version*/) {
-  ar & s.optimizer_state & s.tensors & s.scalars & s.vectors;
+  ar& s.optimizer_state& s.tensors& s.scalars& s.vectors;
 }
 
 template <class Archive>
 void serialize(Archive& ar, bbpt::run::Checkpoint& c, const unsigned int /*version*/) {
-  ar & c.config_sha256 & c.steps & c.queries & c.metrics_bytes & c.wall_time_s & c.few_shot_train &
-      c.few_shot_val & c.method;
+  ar& c.config_sha256& c.steps& c.queries& c.metrics_bytes& c.wall_time_s& c.few_shot_train& c
+      .few_shot_val& c.method;
 }
 
 }  // namespace boost::serialization
@@ -62,19 +61,21 @@ std::optional<Checkpoint> read_checkpoint(const std::string& path) {
 }
 
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
-  BBPT_CHECK(bytes.size() >= 12 && bytes.compare(0, 8, kMagic) == 0, IoError,
-             path << ": not a bbpt checkpoint (no BBPTCKPT magic); delete it to start the run over");
+  BBPT_CHECK(
+      bytes.size() >= 12 && bytes.compare(0, 8, kMagic) == 0, IoError,
+      path << ": not a bbpt checkpoint (no BBPTCKPT magic); delete it to start the run over");
   uint32_t version = 0;
   std::memcpy(&version, bytes.data() + 8, sizeof(version));
   BBPT_CHECK(version == kCheckpointVersion, IoError,
-             path << ": checkpoint version " << version << ", this bbpt reads version " << kCheckpointVersion
-                  << "; delete it to start the run over");
+             path << ": checkpoint version " << version << ", this bbpt reads version "
+                  << kCheckpointVersion << "; delete it to start the run over");
   std::istringstream buffer(bytes.substr(12));
   Checkpoint checkpoint;
   try {
     boost::archive::binary_iarchive ar(buffer);
     ar >> checkpoint;
-  } catch (const std::exception& e) {  // archive_exception, or length_error/bad_alloc on garbage sizes
+  } catch (
+      const std::exception& e) {  // archive_exception, or length_error/bad_alloc on garbage sizes
     BBPT_THROW(IoError, path << ": corrupt or truncated checkpoint (" << e.what()
                              << "); delete it to start the run over");
   }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// CoOp, the white-box reference (algorithms.md 6): M = 16 generic context vectors, init N(0, 0.02^2),
-// cross-entropy on CLIP logits with gradients through the frozen text encoder (libtorch autograd),
-// SGD (lr 0.002, momentum 0.9, weight decay 5e-4, batch 32) with a cosine schedule over max_epoch
-// and one constant warm-up epoch at 1e-5. Every forward on a mini-batch is counted as a query for
-// comparability, but the epochs, not the budget, end the run (budget 0 in configs/methods/coop.yaml).
+// CoOp, the white-box reference (algorithms.md 6): M = 16 generic context vectors, init N(0,
+// 0.02^2), cross-entropy on CLIP logits with gradients through the frozen text encoder (libtorch
+// autograd), SGD (lr 0.002, momentum 0.9, weight decay 5e-4, batch 32) with a cosine schedule over
+// max_epoch and one constant warm-up epoch at 1e-5. Every forward on a mini-batch is counted as a
+// query for comparability, but the epochs, not the budget, end the run (budget 0 in
+// configs/methods/coop.yaml).
 #include <cmath>
 
 #include "bbpt/core/error.h"
@@ -18,12 +19,12 @@ namespace bbpt::run {
 namespace {
 
 struct CoopOptions {
-  int64_t num_context = 16;       // N_CTX = 16 (algorithms.md 6)
+  int64_t num_context = 16;  // N_CTX = 16 (algorithms.md 6)
   double init_std = 0.02;
-  double lr = 0.002;              // Dassl SGD defaults used by CoOp
+  double lr = 0.002;  // Dassl SGD defaults used by CoOp
   double momentum = 0.9;
   double weight_decay = 5e-4;
-  int64_t max_epoch = 200;        // 8 and 16 shots: the 200-epoch config
+  int64_t max_epoch = 200;  // 8 and 16 shots: the 200-epoch config
   int64_t warmup_epoch = 1;
   double warmup_lr = 1e-5;
 };
@@ -41,8 +42,8 @@ class CoopMethod : public CountedMethod {
     o_.warmup_epoch = config.get_int("warmup_epoch", o_.warmup_epoch);
     o_.warmup_lr = config.get_double("warmup_lr", o_.warmup_lr);
     BBPT_CHECK(o_.num_context >= 1 && o_.max_epoch >= 1 && o_.lr > 0, ConfigError,
-               "coop needs num_context >= 1, max_epoch >= 1 and lr > 0 (got " << o_.num_context << ", "
-                                                                             << o_.max_epoch << ", " << o_.lr << ")");
+               "coop needs num_context >= 1, max_epoch >= 1 and lr > 0 (got "
+                   << o_.num_context << ", " << o_.max_epoch << ", " << o_.lr << ")");
     const int64_t width = context.model->config().transformer_width;
     auto ctx = torch::empty({o_.num_context, width}, torch::kFloat);  // [M, W]
     core::Rng rng(derive_seed(context.spec.seed, SeedPurpose::kPrompt), 0);
@@ -52,7 +53,8 @@ class CoopMethod : public CountedMethod {
     momentum_buffer_ = torch::zeros_like(context_vectors_);
 
     auto [features, labels] = context.train_features(common.views);
-    auto prompts = context.model->prepare_context_prompts(context.placeholder_tokens(o_.num_context), o_.num_context);
+    auto prompts = context.model->prepare_context_prompts(
+        context.placeholder_tokens(o_.num_context), o_.num_context);
     engine_ = std::make_unique<eval::ContextQueryEngine>(
         context.model, prompts, features, labels, common.batch_size,
         derive_seed(context.spec.seed, SeedPurpose::kBatches),
@@ -71,7 +73,8 @@ class CoopMethod : public CountedMethod {
     loss.backward();
     counter_.add(1);
     {
-      // torch.optim.SGD (dampening 0, no Nesterov): d = g + wd p; buf = m buf + d (buf = d first); p -= lr buf.
+      // torch.optim.SGD (dampening 0, no Nesterov): d = g + wd p; buf = m buf + d (buf = d first);
+      // p -= lr buf.
       torch::NoGradGuard no_grad;
       auto d = ctx.grad() + o_.weight_decay * context_vectors_;
       momentum_buffer_ = steps_ == 0 ? d : o_.momentum * momentum_buffer_ + d;
@@ -79,7 +82,8 @@ class CoopMethod : public CountedMethod {
     }
     ++steps_;
     torch::NoGradGuard no_grad;
-    auto logits = engine_->logits(batch, engine_->class_features(ctx.detach().unsqueeze(0)));  // [1, B, C]
+    auto logits =
+        engine_->logits(batch, engine_->class_features(ctx.detach().unsqueeze(0)));  // [1, B, C]
     last_loss_ = loss.item<double>();
     last_acc_ = eval::per_setting_accuracy(logits, batch.labels)[0].item<double>();
     StepMetrics m = step_metrics();
@@ -142,7 +146,9 @@ class CoopMethod : public CountedMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_coop_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_coop_method(const CommonOptions& common,
+                                         RunConfig& config,
+                                         TrialContext& context) {
   return std::make_unique<CoopMethod>(common, config, context);
 }
 

@@ -18,7 +18,8 @@ GuidancePair select_guidance_pair(const std::vector<ScoredTemplate>& history) {
     best = top->accuracy;
     const ScoredTemplate* below = nullptr;  // the initial template is always below the new best
     for (const auto& t : history) {
-      if (t.step <= step && t.accuracy < best && (below == nullptr || t.accuracy > below->accuracy)) below = &t;
+      if (t.step <= step && t.accuracy < best && (below == nullptr || t.accuracy > below->accuracy))
+        below = &t;
     }
     if (pair.first_step == 0) pair.first_step = step;
     pair.last_step = step;

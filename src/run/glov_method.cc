@@ -42,22 +42,26 @@ class GlovMethod : public LlmSearchMethod {
     const bool local = llm_settings().backend == LlmBackend::kLocal;
     guidance_ = guidance == "true" || (guidance == "auto" && local);
     BBPT_CHECK(!guidance_ || local, ConfigError,
-               config.source() << ": guidance: true needs the LLM's hidden states: set llm_backend: local and "
-                                  "llm_model_path (an OpenAI-compatible endpoint does not expose them)");
+               config.source()
+                   << ": guidance: true needs the LLM's hidden states: set llm_backend: local and "
+                      "llm_model_path (an OpenAI-compatible endpoint does not expose them)");
     source_ = config.source();
     guidance_layer_ = config.get_int("guidance_layer", guidance_layer_);
     guidance_alpha_ = config.get_double("guidance_alpha", guidance_alpha_);
     guidance_schedule_ =
-        lm::parse_guidance_schedule(config.get_string("guidance_schedule", "constant"), config.source() + ": guidance_schedule");
+        lm::parse_guidance_schedule(config.get_string("guidance_schedule", "constant"),
+                                    config.source() + ": guidance_schedule");
     guidance_max_tokens_ = config.get_int("guidance_max_tokens", guidance_max_tokens_);
     BBPT_CHECK(guidance_layer_ >= 0 && guidance_max_tokens_ >= 1, ConfigError,
-               config.source() << ": guidance_layer (= " << guidance_layer_ << ") must be >= 0 and guidance_max_tokens (= "
+               config.source() << ": guidance_layer (= " << guidance_layer_
+                               << ") must be >= 0 and guidance_max_tokens (= "
                                << guidance_max_tokens_ << ") >= 1");
     if (description_.empty()) {
       std::ostringstream d;
       const auto& names = context.description.class_names;
       d << "images of " << names.size() << " classes, such as";
-      for (size_t i = 0; i < std::min<size_t>(names.size(), 5); ++i) d << (i ? ", " : " ") << names[i];
+      for (size_t i = 0; i < std::min<size_t>(names.size(), 5); ++i)
+        d << (i ? ", " : " ") << names[i];
       d << ".";
       description_ = d.str();
     }
@@ -86,39 +90,47 @@ class GlovMethod : public LlmSearchMethod {
       return s;
     };
     if (k == 0) {
-      u << "Your task is to give one new prompt template for zero-shot image classification with CLIP, in the "
-           "same format as the one below, so that the <category> placeholder can be replaced by each class name. "
+      u << "Your task is to give one new prompt template for zero-shot image classification with "
+           "CLIP, in the "
+           "same format as the one below, so that the <category> placeholder can be replaced by "
+           "each class name. "
            "The goal is a higher accuracy. Be creative.\nDataset: "
-        << dataset_name_ << "\nDescription: " << description_ << "\nPrompt: " << shown(r.front().text)
+        << dataset_name_ << "\nDescription: " << description_
+        << "\nPrompt: " << shown(r.front().text)
         << "\nAccuracy: " << static_cast<int>(100.0 * r.front().score.accuracy) << "\n";
     } else {
-      u << "Your task is to give one new prompt template for zero-shot image classification with CLIP, in the "
-           "same format as the templates below, so that the <category> placeholder can be replaced by each class "
+      u << "Your task is to give one new prompt template for zero-shot image classification with "
+           "CLIP, in the "
+           "same format as the templates below, so that the <category> placeholder can be replaced "
+           "by each class "
            "name. The goal is a higher accuracy than all of them. Below are the top-"
-        << k << " and worst-" << k << " templates with their accuracies from the last " << steps_done()
-        << " runs.\nDataset: " << dataset_name_ << "\nDescription: " << description_ << "\nBest Templates:\n";
+        << k << " and worst-" << k << " templates with their accuracies from the last "
+        << steps_done() << " runs.\nDataset: " << dataset_name_ << "\nDescription: " << description_
+        << "\nBest Templates:\n";
       for (size_t i = 0; i < k; ++i) {
-        u << i + 1 << ": " << shown(r[i].text) << " --- Accuracy: " << static_cast<int>(100.0 * r[i].score.accuracy)
-          << "\n";
+        u << i + 1 << ": " << shown(r[i].text)
+          << " --- Accuracy: " << static_cast<int>(100.0 * r[i].score.accuracy) << "\n";
       }
       u << "Worst Templates:\n";
       for (size_t i = 0; i < k; ++i) {
         const auto& p = r[r.size() - 1 - i];
-        u << i + 1 << ": " << shown(p.text) << " --- Accuracy: " << static_cast<int>(100.0 * p.score.accuracy)
-          << "\n";
+        u << i + 1 << ": " << shown(p.text)
+          << " --- Accuracy: " << static_cast<int>(100.0 * p.score.accuracy) << "\n";
       }
     }
     u << "Reply with only the prompt.";
     const std::vector<llm::ChatMessage> messages = {
         {"system",
-         "You are a helpful AI assistant. Your task is to find the best prompt templates to embed the class "
+         "You are a helpful AI assistant. Your task is to find the best prompt templates to embed "
+         "the class "
          "names of a dataset for zero-shot image classification with CLIP."},
         {"user", u.str()}};
     if (guidance_) {
       const int64_t layers = local_llm().model().config().num_layers;
       BBPT_CHECK(guidance_layer_ < layers, ConfigError,
-                 source_ << ": guidance_layer (= " << guidance_layer_ << ") is outside the LLM's decoder layers 0.."
-                         << layers - 1 << " (GLOV uses 17 of Llama-3-8B's 32: about the middle)");
+                 source_ << ": guidance_layer (= " << guidance_layer_
+                         << ") is outside the LLM's decoder layers 0.." << layers - 1
+                         << " (GLOV uses 17 of Llama-3-8B's 32: about the middle)");
     }
     const auto steer = guidance_pair();
     step_guidance_ = steer;
@@ -127,7 +139,8 @@ class GlovMethod : public LlmSearchMethod {
       for (const auto& text : reply) {
         std::string t;
         for (const char c : text) t += (c == '\n' || c == '\r') ? ' ' : c;
-        for (auto at = t.find("assistant"); at != std::string::npos; at = t.find("assistant")) t.erase(at, 9);
+        for (auto at = t.find("assistant"); at != std::string::npos; at = t.find("assistant"))
+          t.erase(at, 9);
         const auto colon = t.rfind(':');
         if (colon != std::string::npos) t = t.substr(colon + 1);
         t = trim_prompt(t);
@@ -139,8 +152,9 @@ class GlovMethod : public LlmSearchMethod {
       }
     }
     if (static_cast<int64_t>(out.size()) < min_parsed_) {
-      reject("", "failed step: " + std::to_string(out.size()) + " usable templates of " + std::to_string(samples_) +
-                     " samples (fewer than " + std::to_string(min_parsed_) + ")");
+      reject("", "failed step: " + std::to_string(out.size()) + " usable templates of " +
+                     std::to_string(samples_) + " samples (fewer than " +
+                     std::to_string(min_parsed_) + ")");
     }
     return out;
   }
@@ -150,8 +164,8 @@ class GlovMethod : public LlmSearchMethod {
     if (!guidance_) return;
     m.extra["guided"] = step_guidance_.has_value();
     if (step_guidance_) {
-      m.extra["guidance_pair"] =
-          nlohmann::ordered_json{{"positive", step_guidance_->positive}, {"negative", step_guidance_->negative}};
+      m.extra["guidance_pair"] = nlohmann::ordered_json{{"positive", step_guidance_->positive},
+                                                        {"negative", step_guidance_->negative}};
     }
   }
 
@@ -163,7 +177,8 @@ class GlovMethod : public LlmSearchMethod {
       g["schedule"] = lm::to_string(guidance_schedule_);
       g["max_tokens"] = guidance_max_tokens_;
       const int64_t on = replay_guidance().first_step;
-      g["switched_on_after_step"] = on > 0 ? nlohmann::ordered_json(on) : nlohmann::ordered_json(nullptr);
+      g["switched_on_after_step"] =
+          on > 0 ? nlohmann::ordered_json(on) : nlohmann::ordered_json(nullptr);
     }
     f.extra["guidance"] = g;
   }
@@ -179,16 +194,16 @@ class GlovMethod : public LlmSearchMethod {
     if (!guidance_) return std::nullopt;
     const GuidancePair r = replay_guidance();
     if (!r.on()) return std::nullopt;
-    return lm::GuidanceTexts{r.positive, r.negative, guidance_layer_, guidance_alpha_, guidance_schedule_,
-                             guidance_max_tokens_};
+    return lm::GuidanceTexts{r.positive,      r.negative,         guidance_layer_,
+                             guidance_alpha_, guidance_schedule_, guidance_max_tokens_};
   }
 
   int64_t samples_ = 10, top_bottom_ = 5, ensemble_ = 3, min_parsed_ = 5;
   std::string description_;
   bool guidance_ = false;
-  std::string source_;  // the method config, for errors
+  std::string source_;                              // the method config, for errors
   std::optional<lm::GuidanceTexts> step_guidance_;  // of the step in progress (rank 0)
-  int64_t guidance_layer_ = 17;      // diff_layer: the 18th of Llama-3-8B's 32 layers
+  int64_t guidance_layer_ = 17;  // diff_layer: the 18th of Llama-3-8B's 32 layers
   double guidance_alpha_ = 1.0;
   lm::GuidanceSchedule guidance_schedule_ = lm::GuidanceSchedule::kConstant;
   int64_t guidance_max_tokens_ = 75;  // the official guided decoding loop's length
@@ -196,7 +211,9 @@ class GlovMethod : public LlmSearchMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_glov_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_glov_method(const CommonOptions& common,
+                                         RunConfig& config,
+                                         TrialContext& context) {
   return std::make_unique<GlovMethod>(common, config, context);
 }
 

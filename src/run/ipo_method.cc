@@ -40,10 +40,10 @@ class IpoMethod : public LlmSearchMethod {
     vision_.endpoint.model = config.get_string("vision_model", "");
     vision_.sampling.temperature = config.get_double("vision_temperature", 0.7);
     vision_.sampling.max_tokens = config.get_int("vision_max_tokens", 120);
-    vision_question_ = config.get_string(
-        "vision_question",
-        "Describe in detail the visual features that distinguish the object or scene in this image, in one "
-        "or two sentences.");
+    vision_question_ = config.get_string("vision_question",
+                                         "Describe in detail the visual features that distinguish "
+                                         "the object or scene in this image, in one "
+                                         "or two sentences.");
     BBPT_CHECK(calls_per_step_ >= 1 && history_size_ >= 1, ConfigError,
                config.source() << ": calls_per_step and history_size must be >= 1");
     if (!descriptions.empty()) {
@@ -65,38 +65,46 @@ class IpoMethod : public LlmSearchMethod {
     if (descriptions_.empty() && !vision_.endpoint.base_url.empty()) describe_images();
     std::ostringstream m;
     m << "Your task is to write an instruction for image classification on the " << dataset_name_
-      << " dataset based on the visual features of the images. <CLASS> stands for the class name and must appear "
+      << " dataset based on the visual features of the images. <CLASS> stands for the class name "
+         "and must appear "
          "inside <INS>.\n\n";
     if (!descriptions_.empty()) {
       m << "Description of some features of the images in the dataset:\n";
-      for (size_t i = 0; i < descriptions_.size(); ++i) m << "Image_" << i + 1 << ": " << descriptions_[i] << "\n";
+      for (size_t i = 0; i < descriptions_.size(); ++i)
+        m << "Image_" << i + 1 << ": " << descriptions_[i] << "\n";
       m << "\n";
     }
-    m << "Below are some previous instructions with their scores and loss. The score ranges from 0 to 100, and the "
+    m << "Below are some previous instructions with their scores and loss. The score ranges from 0 "
+         "to 100, and the "
          "loss ranges from 0 to infinity.\n\n";
     std::vector<EvaluatedPrompt> shown;
     for (const auto& p : history_) {
       if (100.0 * p.score.mean_batch_accuracy >= min_score_) shown.push_back(p);
     }
-    std::stable_sort(shown.begin(), shown.end(), [](const EvaluatedPrompt& a, const EvaluatedPrompt& b) {
-      if (a.score.mean_batch_accuracy != b.score.mean_batch_accuracy) {
-        return a.score.mean_batch_accuracy < b.score.mean_batch_accuracy;
-      }
-      return a.score.last_batch_loss > b.score.last_batch_loss;
-    });
+    std::stable_sort(shown.begin(), shown.end(),
+                     [](const EvaluatedPrompt& a, const EvaluatedPrompt& b) {
+                       if (a.score.mean_batch_accuracy != b.score.mean_batch_accuracy) {
+                         return a.score.mean_batch_accuracy < b.score.mean_batch_accuracy;
+                       }
+                       return a.score.last_batch_loss > b.score.last_batch_loss;
+                     });
     if (static_cast<int64_t>(shown.size()) > history_size_) {
-      shown.erase(shown.begin(), shown.end() - history_size_);  // the best history_size_, still ascending
+      shown.erase(shown.begin(),
+                  shown.end() - history_size_);  // the best history_size_, still ascending
     }
     for (const auto& p : shown) {
       std::string text = p.text;
       const auto slot = text.find("{}");
       if (slot != std::string::npos) text.replace(slot, 2, "<CLASS>");
-      m << "text:\n" << text << "\nscore:\n" << std::fixed << std::setprecision(2)
-        << 100.0 * p.score.mean_batch_accuracy << "\nloss:\n" << std::setprecision(3) << p.score.last_batch_loss
-        << "\n\n";
+      m << "text:\n"
+        << text << "\nscore:\n"
+        << std::fixed << std::setprecision(2) << 100.0 * p.score.mean_batch_accuracy << "\nloss:\n"
+        << std::setprecision(3) << p.score.last_batch_loss << "\n\n";
     }
-    m << "Generate an instruction that is different from all the instructions above and has a higher score and a "
-         "lower loss than all of them. The instruction must begin with <INS> and end with </INS>, contain <CLASS>, "
+    m << "Generate an instruction that is different from all the instructions above and has a "
+         "higher score and a "
+         "lower loss than all of them. The instruction must begin with <INS> and end with </INS>, "
+         "contain <CLASS>, "
          "and be concise, effective and applicable to every class.";
     std::vector<std::string> out;
     for (const auto& reply : ask({{"user", m.str()}}, calls_per_step_)) {
@@ -105,7 +113,8 @@ class IpoMethod : public LlmSearchMethod {
         const auto open = instruction.find("<INS>");
         if (open != std::string::npos) {
           const auto close = instruction.find("</INS>", open);
-          instruction = instruction.substr(open + 5, close == std::string::npos ? std::string::npos : close - open - 5);
+          instruction = instruction.substr(
+              open + 5, close == std::string::npos ? std::string::npos : close - open - 5);
         }
         instruction = trim_prompt(instruction);
         if (instruction.find("INS") != std::string::npos) {
@@ -135,8 +144,10 @@ class IpoMethod : public LlmSearchMethod {
     for (size_t i = 0; i < images.size(); ++i) {
       auto sampling = vision_.sampling;
       sampling.seed = static_cast<int64_t>(i);
-      const llm::ChatMessage ask_about_image{"user", vision_question_, {image::png_data_url(images.load_image(i))}};
-      const auto reply = vision_client_->complete({ask_about_image}, sampling, static_cast<int64_t>(i));
+      const llm::ChatMessage ask_about_image{
+          "user", vision_question_, {image::png_data_url(images.load_image(i))}};
+      const auto reply =
+          vision_client_->complete({ask_about_image}, sampling, static_cast<int64_t>(i));
       std::string text = reply.texts.empty() ? "" : reply.texts.front();
       for (char& c : text) {
         if (c == '\n' || c == '\r') c = ' ';
@@ -164,7 +175,9 @@ class IpoMethod : public LlmSearchMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_ipo_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_ipo_method(const CommonOptions& common,
+                                        RunConfig& config,
+                                        TrialContext& context) {
   return std::make_unique<IpoMethod>(common, config, context);
 }
 

@@ -23,10 +23,12 @@ class LlmOptMethod : public LlmSearchMethod {
     reply_attempts_ = config.get_int("reply_attempts", 15);
     init_ = config.get_string("init_templates", "dataset");
     BBPT_CHECK(pool_ >= 1 && per_call_ >= 1 && reply_attempts_ >= 1, ConfigError,
-               config.source() << ": template_pool_size, templates_per_call and reply_attempts must be >= 1");
-    BBPT_CHECK(init_ == "dataset" || init_ == "handcrafted" || init_ == "generic", ConfigError,
-               config.source() << ": init_templates: expected dataset, handcrafted or generic, got '" << init_
-                               << "' (LAION-COCO captions are not available to bbpt)");
+               config.source()
+                   << ": template_pool_size, templates_per_call and reply_attempts must be >= 1");
+    BBPT_CHECK(
+        init_ == "dataset" || init_ == "handcrafted" || init_ == "generic", ConfigError,
+        config.source() << ": init_templates: expected dataset, handcrafted or generic, got '"
+                        << init_ << "' (LAION-COCO captions are not available to bbpt)");
   }
 
  protected:
@@ -40,12 +42,15 @@ class LlmOptMethod : public LlmSearchMethod {
     const auto ranked_prompts = ranked();
     const size_t k = std::min(static_cast<size_t>(pool_), ranked_prompts.size());
     std::ostringstream message;
-    message << "Hi ChatGPT, I have two lists of templates for image classification on the " << dataset_name_
-            << " dataset: one with good templates and one with bad templates. In a template, {} stands for the "
-               "class name. There are latent patterns that make a template good or bad. Based on these "
-               "patterns, give me "
-            << per_call_ << " better template" << (per_call_ == 1 ? "" : "s")
-            << " than the good ones.\nHere is the list of good templates:\n";
+    message
+        << "Hi ChatGPT, I have two lists of templates for image classification on the "
+        << dataset_name_
+        << " dataset: one with good templates and one with bad templates. In a template, {} stands "
+           "for the "
+           "class name. There are latent patterns that make a template good or bad. Based on these "
+           "patterns, give me "
+        << per_call_ << " better template" << (per_call_ == 1 ? "" : "s")
+        << " than the good ones.\nHere is the list of good templates:\n";
     for (size_t i = 0; i < k; ++i) message << "- " << ranked_prompts[i].text << "\n";
     message << "Here is the list of bad templates:\n";
     for (size_t i = ranked_prompts.size() - k; i < ranked_prompts.size(); ++i) {
@@ -53,7 +58,8 @@ class LlmOptMethod : public LlmSearchMethod {
     }
     message << "Here are the requirements you must follow: reply with only the template"
             << (per_call_ == 1 ? "" : "s")
-            << "; each template has fewer than 15 words and contains {} exactly once; keep a structure similar "
+            << "; each template has fewer than 15 words and contains {} exactly once; keep a "
+               "structure similar "
                "to the good templates; write each template on its own line starting with \"- \".";
     const std::vector<llm::ChatMessage> messages = {{"user", message.str()}};
     for (int64_t attempt = 1; attempt <= reply_attempts_; ++attempt) {
@@ -72,8 +78,9 @@ class LlmOptMethod : public LlmSearchMethod {
         if (templates.empty()) invalid = "no line starting with \"- \": " + trim_prompt(text);
       }
       if (invalid.empty()) return templates;
-      reject(reply.empty() ? "" : reply.front(), "invalid reply (attempt " + std::to_string(attempt) + " of " +
-                                                     std::to_string(reply_attempts_) + "): " + invalid);
+      reject(reply.empty() ? "" : reply.front(),
+             "invalid reply (attempt " + std::to_string(attempt) + " of " +
+                 std::to_string(reply_attempts_) + "): " + invalid);
     }
     return {};  // this iteration found nothing; the next one asks again
   }
@@ -85,7 +92,9 @@ class LlmOptMethod : public LlmSearchMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_llm_opt_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_llm_opt_method(const CommonOptions& common,
+                                            RunConfig& config,
+                                            TrialContext& context) {
   return std::make_unique<LlmOptMethod>(common, config, context);
 }
 

@@ -59,26 +59,34 @@ std::string config_or(RunConfig& config, const std::string& key, const std::stri
   return value.empty() ? fallback : value;
 }
 
-std::string to_string(LlmBackend backend) { return backend == LlmBackend::kHttp ? "http" : "local"; }
+std::string to_string(LlmBackend backend) {
+  return backend == LlmBackend::kHttp ? "http" : "local";
+}
 
 LlmSettings read_llm_settings(RunConfig& config, const TrialSpec& spec) {
   LlmSettings s;
   const std::string backend = config.get_string("llm_backend", "http");
-  BBPT_CHECK(backend == "http" || backend == "local", ConfigError,
-             config.source() << ": llm_backend is '" << backend
-                             << "', expected 'http' (an OpenAI-compatible endpoint) or 'local' (a Llama checkpoint "
-                                "in this process, llm_model_path)");
+  BBPT_CHECK(
+      backend == "http" || backend == "local", ConfigError,
+      config.source()
+          << ": llm_backend is '" << backend
+          << "', expected 'http' (an OpenAI-compatible endpoint) or 'local' (a Llama checkpoint "
+             "in this process, llm_model_path)");
   s.backend = backend == "http" ? LlmBackend::kHttp : LlmBackend::kLocal;
   s.local.model_path = config.get_string("llm_model_path", "");
   s.local.tokenizer_path = config.get_string("llm_tokenizer_path", "");
   s.local.device = config.get_string("llm_device", s.local.device);
   s.top_k = config.get_int("llm_top_k", s.top_k);
-  s.chat_generation_prompt = config.get_bool("llm_chat_generation_prompt", s.chat_generation_prompt);
+  s.chat_generation_prompt =
+      config.get_bool("llm_chat_generation_prompt", s.chat_generation_prompt);
   s.local_fingerprint = config.get_string("llm_model_fingerprint", "");
-  BBPT_CHECK(s.top_k >= 0, ConfigError, config.source() << ": llm_top_k (= " << s.top_k << ") must be >= 0 (0 = off)");
-  BBPT_CHECK(s.backend == LlmBackend::kHttp || !s.local.model_path.empty(), ConfigError,
-             config.source() << ": llm_backend is 'local' but llm_model_path is empty: give a Hugging Face Llama "
-                                "checkpoint directory (e.g. Meta-Llama-3-8B-Instruct) or a llama2.c .bin");
+  BBPT_CHECK(s.top_k >= 0, ConfigError,
+             config.source() << ": llm_top_k (= " << s.top_k << ") must be >= 0 (0 = off)");
+  BBPT_CHECK(
+      s.backend == LlmBackend::kHttp || !s.local.model_path.empty(), ConfigError,
+      config.source()
+          << ": llm_backend is 'local' but llm_model_path is empty: give a Hugging Face Llama "
+             "checkpoint directory (e.g. Meta-Llama-3-8B-Instruct) or a llama2.c .bin");
   auto& e = s.endpoint;
   e.base_url = config_or(config, "llm_base_url", spec.llm_base_url);
   e.model = config.get_string("llm_model", "");
@@ -93,17 +101,22 @@ LlmSettings read_llm_settings(RunConfig& config, const TrialSpec& spec) {
   p.temperature = config.get_double("llm_temperature", p.temperature);
   p.top_p = config.get_double("llm_top_p", p.top_p);
   p.max_tokens = config.get_int("llm_max_tokens", p.max_tokens);
-  BBPT_CHECK(e.timeout_s > 0 && e.max_attempts >= 1 && e.backoff_initial_s >= 0 && e.max_concurrency >= 1,
-             ConfigError,
-             config.source() << ": llm_timeout_s (= " << e.timeout_s << ") must be > 0, llm_max_attempts (= "
-                             << e.max_attempts << ") and llm_concurrency (= " << e.max_concurrency
-                             << ") >= 1, llm_backoff_s >= 0");
+  BBPT_CHECK(
+      e.timeout_s > 0 && e.max_attempts >= 1 && e.backoff_initial_s >= 0 && e.max_concurrency >= 1,
+      ConfigError,
+      config.source() << ": llm_timeout_s (= " << e.timeout_s
+                      << ") must be > 0, llm_max_attempts (= " << e.max_attempts
+                      << ") and llm_concurrency (= " << e.max_concurrency
+                      << ") >= 1, llm_backoff_s >= 0");
   BBPT_CHECK(p.temperature >= 0 && p.top_p > 0 && p.top_p <= 1 && p.max_tokens >= 1, ConfigError,
-             config.source() << ": llm_temperature must be >= 0, llm_top_p in (0, 1], llm_max_tokens >= 1");
+             config.source()
+                 << ": llm_temperature must be >= 0, llm_top_p in (0, 1], llm_max_tokens >= 1");
   return s;
 }
 
-LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context,
+LlmSearchMethod::LlmSearchMethod(const CommonOptions& common,
+                                 RunConfig& config,
+                                 TrialContext& context,
                                  const std::string& method)
     : CountedMethod(common.budget),
       context_(context),
@@ -112,18 +125,23 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common, RunConfig& config,
       scorer_(context, common.batch_size),
       gate_(*context.tokenizer, context.description.class_names) {
   iterations_ = config.get_int("iterations", 10);
-  BBPT_CHECK(iterations_ >= 0, ConfigError, config.source() << ": iterations (= " << iterations_ << ") must be >= 0");
-  dataset_name_ = context.description.name.empty() ? context.spec.dataset : context.description.name;
+  BBPT_CHECK(iterations_ >= 0, ConfigError,
+             config.source() << ": iterations (= " << iterations_ << ") must be >= 0");
+  dataset_name_ =
+      context.description.name.empty() ? context.spec.dataset : context.description.name;
   if (context.group.is_leader() && iterations_ > 0 && settings_.backend == LlmBackend::kHttp) {
     BBPT_CHECK(!settings_.endpoint.base_url.empty(), ConfigError,
-               config.source() << ": " << method
-                               << " needs an OpenAI-compatible endpoint: set llm_base_url (e.g. "
-                                  "http://127.0.0.1:8000/v1 for vLLM, http://127.0.0.1:11434/v1 for Ollama) or "
-                                  "$BBPT_LLM_BASE_URL; see docs/llm.md");
-    BBPT_CHECK(!settings_.endpoint.model.empty(), ConfigError,
-               config.source() << ": " << method
-                               << " needs the endpoint's model name: set llm_model (or export BBPT_LLM_MODEL before "
-                                  "bbpt resolves the trial's config, which then records it)");
+               config.source()
+                   << ": " << method
+                   << " needs an OpenAI-compatible endpoint: set llm_base_url (e.g. "
+                      "http://127.0.0.1:8000/v1 for vLLM, http://127.0.0.1:11434/v1 for Ollama) or "
+                      "$BBPT_LLM_BASE_URL; see docs/llm.md");
+    BBPT_CHECK(
+        !settings_.endpoint.model.empty(), ConfigError,
+        config.source()
+            << ": " << method
+            << " needs the endpoint's model name: set llm_model (or export BBPT_LLM_MODEL before "
+               "bbpt resolves the trial's config, which then records it)");
   }
 }
 
@@ -133,8 +151,8 @@ llm::Usage LlmSearchMethod::total_usage() const {
 
 llm::ChatClient& LlmSearchMethod::client() {
   if (!client_) {
-    client_ = std::make_unique<llm::ChatClient>(settings_.endpoint,
-                                                derive_seed(context_.spec.seed, SeedPurpose::kOptimizer));
+    client_ = std::make_unique<llm::ChatClient>(
+        settings_.endpoint, derive_seed(context_.spec.seed, SeedPurpose::kOptimizer));
   }
   return *client_;
 }
@@ -142,31 +160,40 @@ llm::ChatClient& LlmSearchMethod::client() {
 const lm::LocalLlm& LlmSearchMethod::local_llm() {
   if (!local_) {
     const std::string fingerprint = lm::LocalLlm::fingerprint(settings_.local);
-    BBPT_CHECK(settings_.local_fingerprint.empty() || settings_.local_fingerprint == fingerprint, ConfigError,
-               method_ << ": llm_model_path " << settings_.local.model_path << " is not the checkpoint this trial was "
+    BBPT_CHECK(settings_.local_fingerprint.empty() || settings_.local_fingerprint == fingerprint,
+               ConfigError,
+               method_ << ": llm_model_path " << settings_.local.model_path
+                       << " is not the checkpoint this trial was "
                        << "planned with (fingerprint " << fingerprint << ", llm_model_fingerprint "
                        << settings_.local_fingerprint
-                       << "): it changed on disk; plan the trial again (a new trial id) or restore the checkpoint");
+                       << "): it changed on disk; plan the trial again (a new trial id) or restore "
+                          "the checkpoint");
     local_ = lm::LocalLlm::open(settings_.local);
     std::ostringstream identity;
-    identity << fingerprint << " on " << local_->model().options().device.type()
-             << " in " << local_->model().options().dtype;
+    identity << fingerprint << " on " << local_->model().options().device.type() << " in "
+             << local_->model().options().dtype;
     BBPT_CHECK(local_identity_.empty() || local_identity_ == identity.str(), ConfigError,
-               method_ << ": this trial's LLM ran as " << local_identity_ << "; resumed it would run as "
-                       << identity.str() << " (another checkpoint, device or precision), which changes its "
-                          "proposals: resume with the same llm_model_path and llm_device, or start a new --out");
+               method_ << ": this trial's LLM ran as " << local_identity_
+                       << "; resumed it would run as " << identity.str()
+                       << " (another checkpoint, device or precision), which changes its "
+                          "proposals: resume with the same llm_model_path and llm_device, or start "
+                          "a new --out");
     local_identity_ = identity.str();
   }
   return *local_;
 }
 
-std::vector<std::vector<std::string>> LlmSearchMethod::ask_local(const std::vector<llm::ChatMessage>& messages,
-                                                                 int64_t count, const lm::GuidanceTexts* guidance) {
+std::vector<std::vector<std::string>> LlmSearchMethod::ask_local(
+    const std::vector<llm::ChatMessage>& messages,
+    int64_t count,
+    const lm::GuidanceTexts* guidance) {
   local_llm();
   std::vector<tokenizer::ChatTurn> turns;
   for (const auto& m : messages) {
-    BBPT_CHECK(m.image_urls.empty(), ConfigError,
-               method_ << ": the local LLM reads text only; images go to a vision endpoint (vision_base_url)");
+    BBPT_CHECK(
+        m.image_urls.empty(), ConfigError,
+        method_
+            << ": the local LLM reads text only; images go to a vision endpoint (vision_base_url)");
     turns.push_back({m.role, m.content});
   }
   lm::ChatSampling sampling;
@@ -189,11 +216,15 @@ std::vector<std::vector<std::string>> LlmSearchMethod::ask_local(const std::vect
   return texts;
 }
 
-std::vector<std::vector<std::string>> LlmSearchMethod::ask(const std::vector<llm::ChatMessage>& messages,
-                                                           int64_t count, const lm::GuidanceTexts* guidance) {
+std::vector<std::vector<std::string>> LlmSearchMethod::ask(
+    const std::vector<llm::ChatMessage>& messages,
+    int64_t count,
+    const lm::GuidanceTexts* guidance) {
   if (settings_.backend == LlmBackend::kLocal) return ask_local(messages, count, guidance);
-  BBPT_CHECK(guidance == nullptr, ConfigError,
-             method_ << ": guidance needs the LLM's hidden states: set llm_backend: local and llm_model_path");
+  BBPT_CHECK(
+      guidance == nullptr, ConfigError,
+      method_
+          << ": guidance needs the LLM's hidden states: set llm_backend: local and llm_model_path");
   auto& chat = client();
   std::vector<std::future<llm::ChatReply>> replies;
   for (int64_t k = 0; k < count; ++k) {
@@ -201,8 +232,9 @@ std::vector<std::vector<std::string>> LlmSearchMethod::ask(const std::vector<llm
     auto sampling = settings_.sampling;
     // A per-request seed: servers that honour it (vLLM, llama.cpp, OpenAI) answer reproducibly
     // even without the cache.
-    sampling.seed = static_cast<int64_t>((derive_seed(context_.spec.seed, SeedPurpose::kOptimizer) +
-                                          static_cast<uint64_t>(index)) % 2147483647ULL);
+    sampling.seed = static_cast<int64_t>(
+        (derive_seed(context_.spec.seed, SeedPurpose::kOptimizer) + static_cast<uint64_t>(index)) %
+        2147483647ULL);
     replies.push_back(std::async(std::launch::async, [&chat, &messages, sampling, index]() {
       return chat.complete(messages, sampling, index);
     }));
@@ -240,7 +272,9 @@ std::vector<std::string> LlmSearchMethod::gate(const std::vector<std::string>& p
 std::vector<EvaluatedPrompt> LlmSearchMethod::ranked() const {
   auto out = history_;
   std::stable_sort(out.begin(), out.end(),
-                   [this](const EvaluatedPrompt& a, const EvaluatedPrompt& b) { return fitness(a) > fitness(b); });
+                   [this](const EvaluatedPrompt& a, const EvaluatedPrompt& b) {
+                     return fitness(a) > fitness(b);
+                   });
   return out;
 }
 
@@ -268,7 +302,8 @@ StepMetrics LlmSearchMethod::step() {
     if (!context_.group.is_leader()) candidates = split_lines(message);
   }
 
-  const auto scores = candidates.empty() ? std::vector<TemplateScore>() : scorer_.score(candidates, counter_);
+  const auto scores =
+      candidates.empty() ? std::vector<TemplateScore>() : scorer_.score(candidates, counter_);
   ++steps_;
   double step_best = 0;
   for (size_t i = 0; i < candidates.size(); ++i) {
@@ -276,7 +311,8 @@ StepMetrics LlmSearchMethod::step() {
     step_best = std::max(step_best, scores[i].accuracy);
   }
   BBPT_CHECK(!history_.empty(), Error,
-             method_ << ": none of the initial prompts passed the candidate gate; see the rejects in metrics.jsonl");
+             method_ << ": none of the initial prompts passed the candidate gate; see the rejects "
+                        "in metrics.jsonl");
   const auto best = ranked().front();
   last_acc_ = best.score.accuracy;
   last_loss_ = best.score.loss;
@@ -311,7 +347,8 @@ FinalMetrics LlmSearchMethod::finish() {
   f.extra["llm"] = usage_json(total_usage());
   f.extra["llm_backend"] = to_string(settings_.backend);
   if (settings_.backend == LlmBackend::kLocal) f.extra["llm_identity"] = local_identity_;
-  f.extra["llm_model"] = settings_.backend == LlmBackend::kHttp ? settings_.endpoint.model : settings_.local.model_path;
+  f.extra["llm_model"] = settings_.backend == LlmBackend::kHttp ? settings_.endpoint.model
+                                                                : settings_.local.model_path;
   add_result_fields(f);
   return f;
 }
@@ -350,8 +387,8 @@ void LlmSearchMethod::load(const MethodState& state) {
     EvaluatedPrompt p;
     p.text = h.at("text").get<std::string>();
     p.step = h.at("step").get<int64_t>();
-    p.score = {h.at("accuracy").get<double>(), h.at("loss").get<double>(), h.at("mean_batch_accuracy").get<double>(),
-               h.at("last_batch_loss").get<double>()};
+    p.score = {h.at("accuracy").get<double>(), h.at("loss").get<double>(),
+               h.at("mean_batch_accuracy").get<double>(), h.at("last_batch_loss").get<double>()};
     gate_.remember(p.text);
     history_.push_back(std::move(p));
   }

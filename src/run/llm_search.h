@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
-// What LLM-OPT, IPO and GLOV share (algorithms.md 7-9): an optimizer LLM behind an OpenAI-compatible
-// endpoint proposes hard prompts (templates with "{}"), the frozen CLIP scores them on the few-shot
-// training features, and the history of (prompt, accuracy, loss) feeds the next meta-prompt.
+// What LLM-OPT, IPO and GLOV share (algorithms.md 7-9): an optimizer LLM behind an
+// OpenAI-compatible endpoint proposes hard prompts (templates with "{}"), the frozen CLIP scores
+// them on the few-shot training features, and the history of (prompt, accuracy, loss) feeds the
+// next meta-prompt.
 //
 // Step 1 evaluates the initial prompts; each later step asks the LLM (rank 0 only), passes the
 // replies through the candidate gate (placeholder, 77 tokens, duplicates; rejects logged with their
 // reason), and scores the accepted prompts on every rank of the trial (template_scorer.h). The
-// accounting keeps CLIP queries (the query counter), LLM requests, HTTP calls, cache hits and tokens
-// apart. The whole search state (history, call counter, usage) is checkpointed as JSON, and every
-// LLM request has a sample index from the call counter, so a resumed or rerun trial asks the same
-// questions and, through the response cache, gets the same answers without HTTP calls.
+// accounting keeps CLIP queries (the query counter), LLM requests, HTTP calls, cache hits and
+// tokens apart. The whole search state (history, call counter, usage) is checkpointed as JSON, and
+// every LLM request has a sample index from the call counter, so a resumed or rerun trial asks the
+// same questions and, through the response cache, gets the same answers without HTTP calls.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -44,10 +44,11 @@ struct LlmSettings {
   LlmBackend backend = LlmBackend::kHttp;
   llm::EndpointOptions endpoint;  // kHttp
   llm::SamplingOptions sampling;
-  lm::LocalLlmOptions local;      // kLocal: llm_model_path, llm_tokenizer_path, llm_device
-  int64_t top_k = 0;              // kLocal only (the OpenAI API has no top_k); 0 = off
+  lm::LocalLlmOptions local;           // kLocal: llm_model_path, llm_tokenizer_path, llm_device
+  int64_t top_k = 0;                   // kLocal only (the OpenAI API has no top_k); 0 = off
   bool chat_generation_prompt = true;  // kLocal: end the chat with the assistant header
-  /// kLocal: the checkpoint's lm::LocalLlm::fingerprint the trial was planned with ("": not checked).
+  /// kLocal: the checkpoint's lm::LocalLlm::fingerprint the trial was planned with ("": not
+  /// checked).
   std::string local_fingerprint;
 };
 LlmSettings read_llm_settings(RunConfig& config, const TrialSpec& spec);
@@ -60,7 +61,10 @@ nlohmann::ordered_json usage_json(const llm::Usage& usage);
 
 class LlmSearchMethod : public CountedMethod {
  public:
-  LlmSearchMethod(const CommonOptions& common, RunConfig& config, TrialContext& context, const std::string& method);
+  LlmSearchMethod(const CommonOptions& common,
+                  RunConfig& config,
+                  TrialContext& context,
+                  const std::string& method);
   bool finished() const override { return steps_ > iterations_ || CountedMethod::finished(); }
   /// Rank 0: this step's candidates (the initial prompts, or the LLM's proposals), gated.
   void prepare_step() override;
@@ -84,7 +88,8 @@ class LlmSearchMethod : public CountedMethod {
   /// `count` requests of the same messages (sample indices from the call counter), concurrently up
   /// to the endpoint's concurrency limit; each reply's texts, in order.
   /// With `guidance` (local backend only), GLOV's steering is applied to every sample.
-  std::vector<std::vector<std::string>> ask(const std::vector<llm::ChatMessage>& messages, int64_t count,
+  std::vector<std::vector<std::string>> ask(const std::vector<llm::ChatMessage>& messages,
+                                            int64_t count,
                                             const lm::GuidanceTexts* guidance = nullptr);
   /// The history, fittest first (ties: earlier first).
   std::vector<EvaluatedPrompt> ranked() const;
@@ -108,7 +113,8 @@ class LlmSearchMethod : public CountedMethod {
 
  private:
   llm::ChatClient& client();
-  std::vector<std::vector<std::string>> ask_local(const std::vector<llm::ChatMessage>& messages, int64_t count,
+  std::vector<std::vector<std::string>> ask_local(const std::vector<llm::ChatMessage>& messages,
+                                                  int64_t count,
                                                   const lm::GuidanceTexts* guidance);
   /// The usage of the sessions before this one plus this session's.
   llm::Usage total_usage() const;
@@ -118,12 +124,12 @@ class LlmSearchMethod : public CountedMethod {
   LlmSettings settings_;
   TemplateScorer scorer_;
   CandidateGate gate_;
-  std::unique_ptr<llm::ChatClient> client_;  // rank 0, created at the first request (http)
+  std::unique_ptr<llm::ChatClient> client_;    // rank 0, created at the first request (http)
   std::shared_ptr<const lm::LocalLlm> local_;  // rank 0, loaded at the first request (local)
-  llm::Usage local_usage_;                   // this session's requests and tokens (local)
-  std::string local_identity_;               // fingerprint, device and dtype the trial's LLM runs as (local)
-  int64_t calls_ = 0;                        // requests made so far: the next sample index
-  llm::Usage usage_before_;                  // of the sessions before this one (checkpointed)
+  llm::Usage local_usage_;                     // this session's requests and tokens (local)
+  std::string local_identity_;  // fingerprint, device and dtype the trial's LLM runs as (local)
+  int64_t calls_ = 0;           // requests made so far: the next sample index
+  llm::Usage usage_before_;     // of the sessions before this one (checkpointed)
   nlohmann::ordered_json step_rejects_ = nlohmann::ordered_json::array();
   int64_t rejected_total_ = 0;
 };

@@ -10,12 +10,14 @@
 namespace bbpt::run {
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {"zeroshot", "zip", "bptvlm", "spsa-gc", "bar", "coop",
-                                                     "llm-opt", "ipo", "glov"};
+  static const std::vector<std::string> names = {"zeroshot", "zip",     "bptvlm", "spsa-gc", "bar",
+                                                 "coop",     "llm-opt", "ipo",    "glov"};
   return names;
 }
 
-bool is_llm_method(const std::string& method) { return method == "llm-opt" || method == "ipo" || method == "glov"; }
+bool is_llm_method(const std::string& method) {
+  return method == "llm-opt" || method == "ipo" || method == "glov";
+}
 
 bool budget_ends_run(const std::string& method) {
   return method == "zip" || method == "bptvlm" || method == "spsa-gc" || method == "bar";
@@ -61,14 +63,16 @@ CommonOptions read_common_options(RunConfig& config) {
   BBPT_CHECK(o.batch_size >= 1, ConfigError, "batch_size (= " << o.batch_size << ") must be >= 1");
   BBPT_CHECK(o.views >= 0, ConfigError, "views (= " << o.views << ") must be >= 0");
   BBPT_CHECK(o.eval_every >= 0 && o.eval_subset >= 1, ConfigError,
-             "eval_every (= " << o.eval_every << ") must be >= 0 and eval_subset (= " << o.eval_subset
-                              << ") >= 1");
+             "eval_every (= " << o.eval_every
+                              << ") must be >= 0 and eval_subset (= " << o.eval_subset << ") >= 1");
   BBPT_CHECK(o.checkpoint_every >= 1, ConfigError,
              "checkpoint_every (= " << o.checkpoint_every << ") must be >= 1");
   return o;
 }
 
-std::unique_ptr<Method> make_method(const CommonOptions& options, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_method(const CommonOptions& options,
+                                    RunConfig& config,
+                                    TrialContext& context) {
   if (options.method == "zeroshot") return make_zeroshot_method(options, config, context);
   if (options.method == "zip") return make_zip_method(options, config, context);
   if (options.method == "spsa-gc") return make_spsa_gc_method(options, config, context);

@@ -7,7 +7,8 @@
 
 namespace bbpt::run {
 
-CandidateGate::CandidateGate(const tokenizer::ClipTokenizer& tokenizer, std::vector<std::string> class_names,
+CandidateGate::CandidateGate(const tokenizer::ClipTokenizer& tokenizer,
+                             std::vector<std::string> class_names,
                              CandidateLimits limits)
     : tokenizer_(tokenizer), class_names_(std::move(class_names)), limits_(limits) {}
 
@@ -19,7 +20,8 @@ std::optional<std::string> CandidateGate::admit(const std::string& text) {
   if (text.find("{}", slot + 2) != std::string::npos) return "more than one {} placeholder";
   std::string rest = text;
   rest.erase(slot, 2);
-  if (rest.find_first_of("{}") != std::string::npos) return "a stray brace besides the {} placeholder";
+  if (rest.find_first_of("{}") != std::string::npos)
+    return "a stray brace besides the {} placeholder";
   if (static_cast<int64_t>(text.size()) > limits_.max_chars) {
     return "longer than " + std::to_string(limits_.max_chars) + " characters";
   }
@@ -46,7 +48,8 @@ std::string trim_prompt(const std::string& text) {
 
 std::string with_braces(const std::string& text, const std::string& placeholder) {
   std::string out = text;
-  for (size_t at = out.find(placeholder); at != std::string::npos; at = out.find(placeholder, at + 2)) {
+  for (size_t at = out.find(placeholder); at != std::string::npos;
+       at = out.find(placeholder, at + 2)) {
     out.replace(at, placeholder.size(), "{}");
   }
   return out;

@@ -2,7 +2,6 @@
 // Implements the trial driver: config resolution, the step loop, metrics, checkpoints, results.
 #include "bbpt/run/run_trial.h"
 
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -31,7 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 
 RunConfig load_config(const RunRequest& request) {
-  RunConfig config = request.config_path.empty() ? RunConfig::empty() : RunConfig::from_file(request.config_path);
+  RunConfig config =
+      request.config_path.empty() ? RunConfig::empty() : RunConfig::from_file(request.config_path);
   for (const auto& assignment : request.overrides) config.set(assignment);
   return config;
 }
@@ -41,21 +41,25 @@ void resolve_trial_keys(RunConfig& config, TrialSpec& trial) {
   trial.dataset = config.get_string("dataset", trial.dataset);
   trial.seed = read_trial_seed(config, trial.seed);
   trial.shots = read_trial_shots(config, trial.shots);
-  BBPT_CHECK(!trial.dataset.empty(), ConfigError, "no dataset: pass --dataset (or set dataset: in the config)");
+  BBPT_CHECK(!trial.dataset.empty(), ConfigError,
+             "no dataset: pass --dataset (or set dataset: in the config)");
 }
 
 std::string fingerprint_parameters(const std::vector<double>& p) {
-  return core::sha256_hex(std::string_view(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(double)));
+  return core::sha256_hex(
+      std::string_view(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(double)));
 }
 
 /// Keeps the first `bytes` bytes of a file (the metrics of the checkpointed steps).
 void truncate_file(const std::string& path, int64_t bytes) {
   if (!fs::exists(path)) {
-    BBPT_CHECK(bytes == 0, IoError, path << ": missing, but the checkpoint expects " << bytes << " bytes");
+    BBPT_CHECK(bytes == 0, IoError,
+               path << ": missing, but the checkpoint expects " << bytes << " bytes");
     return;
   }
   BBPT_CHECK(static_cast<int64_t>(fs::file_size(path)) >= bytes, IoError,
-             path << ": shorter than the checkpoint expects (" << bytes << " bytes); the run directory is damaged");
+             path << ": shorter than the checkpoint expects (" << bytes
+                  << " bytes); the run directory is damaged");
   fs::resize_file(path, static_cast<uintmax_t>(bytes));
 }
 
@@ -73,7 +77,8 @@ core::FileLock lock_run_directory(const std::string& dir) {
 
 class MetricsWriter {
  public:
-  explicit MetricsWriter(const std::string& path) : path_(path), out_(path, std::ios::app | std::ios::binary) {
+  explicit MetricsWriter(const std::string& path)
+      : path_(path), out_(path, std::ios::app | std::ios::binary) {
     BBPT_CHECK(out_.good(), IoError, path << ": cannot open for appending");
   }
   void write(const nlohmann::ordered_json& line) {
@@ -109,8 +114,11 @@ using detail::StepControl;
 using detail::TrialHeader;
 
 /// help_trial once the trial has started: every step the leader's control messages call for.
-RunSummary follow_leader(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
-                         dist::QueryGroup group, const TrialHeader& header) {
+RunSummary follow_leader(RunConfig& config,
+                         const CommonOptions& common,
+                         const TrialSpec& trial,
+                         dist::QueryGroup group,
+                         const TrialHeader& header) {
   RunSummary summary;
   summary.outcome = RunOutcome::kHelped;
   auto context = TrialContext::open(trial, &header.few_shot_train, &header.few_shot_val);
@@ -130,7 +138,8 @@ RunSummary follow_leader(RunConfig& config, const CommonOptions& common, const T
         try {
           method->step();
         } catch (const dist::GroupEvaluationFailed&) {
-          // Every rank of the group failed the step together; rank 0's next control message says so.
+          // Every rank of the group failed the step together; rank 0's next control message says
+          // so.
         }
         break;
       case StepControl::Kind::kFinished:
@@ -139,14 +148,17 @@ RunSummary follow_leader(RunConfig& config, const CommonOptions& common, const T
         summary.outcome = RunOutcome::kStopped;
         return summary;
       case StepControl::Kind::kFailed:
-        throw LeaderFailed("rank 0 failed after step " + std::to_string(control.step) + ": " + control.reason);
+        throw LeaderFailed("rank 0 failed after step " + std::to_string(control.step) + ": " +
+                           control.reason);
     }
   }
 }
 
 /// A non-leader rank: adopts the leader's few-shot sample and checkpoint, builds the same method,
 /// and takes part in every step the leader's control messages call for. Touches nothing in DIR.
-RunSummary help_trial(RunConfig& config, const CommonOptions& common, const TrialSpec& trial,
+RunSummary help_trial(RunConfig& config,
+                      const CommonOptions& common,
+                      const TrialSpec& trial,
                       dist::QueryGroup group) {
   const TrialHeader header = detail::exchange_header(group, TrialHeader());
   RunSummary summary;
@@ -166,9 +178,11 @@ RunSummary help_trial(RunConfig& config, const CommonOptions& common, const Tria
     // This rank failed while its leader went on: the group cannot keep in step any more, and the
     // leader would wait for this rank in the step's collectives. Ending the job is the only way
     // that no rank waits for a failed peer (the executors end it on a CommError).
-    BBPT_THROW(CommError, "rank " << group.rank() << " of the trial's group failed on its own (" << e.what()
-                                  << "); the ranks can no longer keep in step, so the job ends. Fix the cause on "
-                                     "this rank's node and run the same command again");
+    BBPT_THROW(
+        CommError,
+        "rank " << group.rank() << " of the trial's group failed on its own (" << e.what()
+                << "); the ranks can no longer keep in step, so the job ends. Fix the cause on "
+                   "this rank's node and run the same command again");
   }
 }
 
@@ -176,8 +190,10 @@ RunSummary help_trial(RunConfig& config, const CommonOptions& common, const Tria
 std::string failure_reason(const std::exception& e, const CommonOptions& common, int64_t step) {
   if (dynamic_cast<const NumericalError*>(&e) != nullptr) {
     std::ostringstream reason;
-    reason << common.method << ": the training loss became non-finite in step " << step + 1 << " (" << e.what()
-           << "); the prompt or the model produced NaN or infinite values: check the model file (bbpt model check), "
+    reason << common.method << ": the training loss became non-finite in step " << step + 1 << " ("
+           << e.what()
+           << "); the prompt or the model produced NaN or infinite values: check the model file "
+              "(bbpt model check), "
               "init_std and the step-size settings of configs/methods/"
            << common.method << ".yaml";
     return reason.str();
@@ -204,8 +220,12 @@ struct LeaderState {
 
 /// The leader's side of run_trial. `state` says where the other ranks wait: if the leader fails,
 /// run_trial passes the failure on to them there.
-RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialSpec& trial,
-                      const CommonOptions& common, dist::QueryGroup& group, LeaderState& state,
+RunSummary lead_trial(const RunRequest& request,
+                      RunConfig& config,
+                      const TrialSpec& trial,
+                      const CommonOptions& common,
+                      dist::QueryGroup& group,
+                      LeaderState& state,
                       std::chrono::steady_clock::time_point start) {
   prepare_run_directory(request.out_dir, request.allow_foreign_out_dir);
   const std::string dir = request.out_dir;
@@ -217,8 +237,9 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
 
   // A checkpoint fixes the few-shot sample; the context is built from it so nothing is redrawn.
   auto checkpoint = read_checkpoint(checkpoint_path);
-  auto context = checkpoint ? TrialContext::open(trial, &checkpoint->few_shot_train, &checkpoint->few_shot_val)
-                            : TrialContext::open(trial);
+  auto context =
+      checkpoint ? TrialContext::open(trial, &checkpoint->few_shot_train, &checkpoint->few_shot_val)
+                 : TrialContext::open(trial);
   context->group = group;
   auto method = make_method(common, config, *context);
   config.reject_unread();
@@ -232,8 +253,10 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
 
   RunSummary summary;
   if (core::is_regular_file(result_path)) {
-    BBPT_CHECK(core::is_regular_file(config_path) && core::read_file(config_path) == config_text, ConfigError,
-               dir << " already holds a finished run of another configuration; choose another --out");
+    BBPT_CHECK(
+        core::is_regular_file(config_path) && core::read_file(config_path) == config_text,
+        ConfigError,
+        dir << " already holds a finished run of another configuration; choose another --out");
     summary.outcome = RunOutcome::kAlreadyDone;
     summary.result = nlohmann::ordered_json::parse(core::read_file(result_path));
     TrialHeader header;
@@ -244,16 +267,18 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
   }
   double previous_wall_s = 0;
   if (checkpoint) {
-    BBPT_CHECK(checkpoint->config_sha256 == config_sha, ConfigError,
-               checkpoint_path << " belongs to another configuration (config.json differs); resume with the same "
-                                  "config and overrides, or choose another --out");
+    BBPT_CHECK(
+        checkpoint->config_sha256 == config_sha, ConfigError,
+        checkpoint_path
+            << " belongs to another configuration (config.json differs); resume with the same "
+               "config and overrides, or choose another --out");
     method->load(checkpoint->method);
     truncate_file(metrics_path, checkpoint->metrics_bytes);
     previous_wall_s = checkpoint->wall_time_s;
     summary.resumed = true;
     summary.resumed_from_step = checkpoint->steps;
-    BBPT_LOG_INFO("resuming " << dir << " at step " << checkpoint->steps << " (" << checkpoint->queries
-                              << " queries used)");
+    BBPT_LOG_INFO("resuming " << dir << " at step " << checkpoint->steps << " ("
+                              << checkpoint->queries << " queries used)");
   } else {
     // A run of another config that never checkpointed: replacing it is the user's call.
     BBPT_CHECK(
@@ -278,9 +303,9 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
   state.helpers = HelpersWait::kForControl;
 
   MetricsWriter metrics(metrics_path);
-  const auto test_subset = eval::fixed_subset(static_cast<int64_t>(context->test_split->size()),
-                                              common.eval_subset,
-                                              derive_seed(trial.seed, SeedPurpose::kTestSubset));
+  const auto test_subset =
+      eval::fixed_subset(static_cast<int64_t>(context->test_split->size()), common.eval_subset,
+                         derive_seed(trial.seed, SeedPurpose::kTestSubset));
   const auto elapsed_s = [&]() {
     return previous_wall_s +
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -317,13 +342,15 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
       state.helpers = HelpersWait::kForNothing;
       save();
       summary.outcome = RunOutcome::kStopped;
-      BBPT_LOG_INFO("stop requested (signal " << core::stop_signal() << "): " << dir << " checkpointed at step "
-                                              << method->steps_done() << "; the same command continues it");
+      BBPT_LOG_INFO("stop requested (signal " << core::stop_signal() << "): " << dir
+                                              << " checkpointed at step " << method->steps_done()
+                                              << "; the same command continues it");
       return summary;
     }
     const int64_t queries_before = method->queries_used();
     StepMetrics m = method->step();
-    BBPT_CHECK(std::isfinite(m.train_loss), NumericalError, "the step's train loss is " << m.train_loss);
+    BBPT_CHECK(std::isfinite(m.train_loss), NumericalError,
+               "the step's train loss is " << m.train_loss);
     nlohmann::ordered_json line;
     line["step"] = m.step;
     line["queries"] = m.queries;
@@ -331,18 +358,18 @@ RunSummary lead_trial(const RunRequest& request, RunConfig& config, const TrialS
     line["train_acc"] = m.train_acc;
     for (const auto& [key, value] : m.extra.items()) line[key] = value;
     // Test accuracy at fixed query counts: whenever the step crosses a multiple of eval_every.
-    if (common.eval_every > 0 && m.queries / common.eval_every > queries_before / common.eval_every) {
+    if (common.eval_every > 0 &&
+        m.queries / common.eval_every > queries_before / common.eval_every) {
       line["test_acc_subset"] = method->subset_test_accuracy(test_subset);
       line["test_subset_size"] = static_cast<int64_t>(test_subset.size());
     }
     metrics.write(line);
     if (request.progress_every > 0 && m.step % request.progress_every == 0) {
-      std::cerr << "bbpt: " << common.method << " " << trial.dataset << " seed " << trial.seed << ": step " << m.step
-                << ", " << m.queries;
+      std::cerr << "bbpt: " << common.method << " " << trial.dataset << " seed " << trial.seed
+                << ": step " << m.step << ", " << m.queries;
       if (common.budget > 0) std::cerr << "/" << common.budget;
-      std::cerr << " queries, train loss " << std::fixed
-                << std::setprecision(4) << m.train_loss << ", train acc " << std::setprecision(3) << m.train_acc
-                << "\n";
+      std::cerr << " queries, train loss " << std::fixed << std::setprecision(4) << m.train_loss
+                << ", train acc " << std::setprecision(3) << m.train_acc << "\n";
     }
     if (m.step % common.checkpoint_every == 0) save();
     if (request.on_step) request.on_step(m.step, m.queries);
@@ -381,7 +408,8 @@ RunSummary run_trial(const RunRequest& request) {
   TrialSpec trial = request.trial;
   const CommonOptions common = read_common_options(config);
   resolve_trial_keys(config, trial);
-  dist::QueryGroup group = request.communicator ? dist::QueryGroup(*request.communicator) : dist::QueryGroup();
+  dist::QueryGroup group =
+      request.communicator ? dist::QueryGroup(*request.communicator) : dist::QueryGroup();
   BBPT_CHECK(!group.distributed() || common.method != "coop", ConfigError,
              "coop trains with gradients on one process; run it without mpirun (or with -np 1)");
   if (!group.is_leader()) return help_trial(config, common, trial, group);

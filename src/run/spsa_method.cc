@@ -21,7 +21,8 @@ namespace {
 optim::SpsaOptions read_spsa_options(RunConfig& config, bool gradient_correction) {
   optim::SpsaOptions o;
   o.gradient_correction = gradient_correction;
-  // ZIP and the ZIP port of BlackVIP share SPSA_PARAMS = [o, c, a, alpha, gamma] (algorithms.md 2.1, 3.2).
+  // ZIP and the ZIP port of BlackVIP share SPSA_PARAMS = [o, c, a, alpha, gamma]
+  // (algorithms.md 2.1, 3.2).
   o.num_perturbations = static_cast<int>(config.get_int("num_perturbations", o.num_perturbations));
   o.schedule.o = config.get_double("spsa_o", o.schedule.o);
   o.schedule.c = config.get_double("spsa_c", o.schedule.c);
@@ -60,9 +61,11 @@ class SpsaMethod : public CountedMethod {
       zip_prompt_->to(context.model->text_projection.device());
       num_context_ = p.num_context;
     } else {
-      num_context_ = config.get_int("num_context", 8);  // ZIP's M = 8, for a like-for-like text prompt
+      num_context_ =
+          config.get_int("num_context", 8);  // ZIP's M = 8, for a like-for-like text prompt
       const double init_std = config.get_double("init_std", 0.02);  // CoOp/ZIP init N(0, 0.02^2)
-      BBPT_CHECK(num_context_ >= 1, ConfigError, "num_context (= " << num_context_ << ") must be >= 1");
+      BBPT_CHECK(num_context_ >= 1, ConfigError,
+                 "num_context (= " << num_context_ << ") must be >= 1");
       initial_context_ = torch::empty({num_context_, width}, torch::kDouble);  // [M, W]
       core::Rng rng(prompt_seed, 0);
       auto* p0 = initial_context_.data_ptr<double>();
@@ -70,16 +73,17 @@ class SpsaMethod : public CountedMethod {
     }
     const auto options = read_spsa_options(config, /*gradient_correction=*/!zip);
     query_chunk_ = read_query_chunk(config);
-    std::vector<double> theta0 = zip ? zip_prompt_->initial_parameters()
-                                     : std::vector<double>(initial_context_.data_ptr<double>(),
-                                                           initial_context_.data_ptr<double>() +
-                                                               initial_context_.numel());
+    std::vector<double> theta0 =
+        zip ? zip_prompt_->initial_parameters()
+            : std::vector<double>(initial_context_.data_ptr<double>(),
+                                  initial_context_.data_ptr<double>() + initial_context_.numel());
     auto spsa_options = options;
     spsa_options.seed = derive_seed(context.spec.seed, SeedPurpose::kOptimizer);
     optimizer_ = std::make_unique<optim::Spsa>(to_eigen(theta0), spsa_options);
 
     auto [features, labels] = context.train_features(common.views);
-    auto prompts = context.model->prepare_context_prompts(context.placeholder_tokens(num_context_), num_context_);
+    auto prompts = context.model->prepare_context_prompts(context.placeholder_tokens(num_context_),
+                                                          num_context_);
     engine_ = std::make_unique<eval::ContextQueryEngine>(
         context.model, prompts, features, labels, common.batch_size,
         derive_seed(context.spec.seed, SeedPurpose::kBatches),
@@ -96,14 +100,17 @@ class SpsaMethod : public CountedMethod {
     group.broadcast(message);
     const int64_t queries = optimizer_->num_queries_per_step();  // 2q
     const dist::StepWork work{queries, query_chunk_, 2, dist::Balancing::kStatic};
-    const auto results = eval::QueryResults::from_interleaved(group.evaluate(work, [&](int64_t first, int64_t count) {
-      const auto settings = optimizer_->columns_from_message(message, first, count);  // [N, count]
-      return engine_->score(batch, to_contexts(settings_to_tensor(settings))).interleaved();
-    }));
+    const auto results = eval::QueryResults::from_interleaved(
+        group.evaluate(work, [&](int64_t first, int64_t count) {
+          const auto settings =
+              optimizer_->columns_from_message(message, first, count);  // [N, count]
+          return engine_->score(batch, to_contexts(settings_to_tensor(settings))).interleaved();
+        }));
     counter_.add(queries);  // one query per prompt setting (algorithms.md 2.6)
     if (group.is_leader()) optimizer_->tell(results.losses);
     ++steps_;
-    // ZIP reports the average of the last +/- pair as the step's train loss/accuracy (algorithms.md 2.3).
+    // ZIP reports the average of the last +/- pair as the step's train loss/accuracy
+    // (algorithms.md 2.3).
     const size_t last = results.losses.size() - 2;
     last_loss_ = 0.5 * (results.losses[last] + results.losses[last + 1]);
     last_acc_ = 0.5 * (results.accuracies[last] + results.accuracies[last + 1]);
@@ -159,7 +166,8 @@ class SpsaMethod : public CountedMethod {
 
   torch::Tensor current_class_features() {
     torch::NoGradGuard no_grad;
-    return engine_->class_features(to_contexts(vector_to_tensor(optimizer_->current()))).squeeze(0);  // [C, E]
+    return engine_->class_features(to_contexts(vector_to_tensor(optimizer_->current())))
+        .squeeze(0);  // [C, E]
   }
 
   bool zip_;
@@ -174,7 +182,9 @@ class SpsaMethod : public CountedMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_zip_method(const CommonOptions& common, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_zip_method(const CommonOptions& common,
+                                        RunConfig& config,
+                                        TrialContext& context) {
   return std::make_unique<SpsaMethod>(true, common, config, context);
 }
 

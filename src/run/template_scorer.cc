@@ -18,16 +18,19 @@ TemplateScorer::TemplateScorer(TrialContext& context, int64_t batch_size)
 
 torch::Tensor TemplateScorer::class_features(const std::vector<std::string>& templates) {
   torch::NoGradGuard no_grad;
-  return eval::class_text_features(context_.model, *context_.tokenizer, context_.description.class_names,
+  return eval::class_text_features(context_.model, *context_.tokenizer,
+                                   context_.description.class_names,
                                    templates);  // [C, E]
 }
 
 TemplateScore TemplateScorer::score_one(const std::string& text_template) {
-  const auto classes = class_features({text_template});                                       // [C, E]
-  const auto logits = context_.model->logit_scale.exp() * torch::matmul(images_, classes.t());  // [N, C]
+  const auto classes = class_features({text_template});  // [C, E]
+  const auto logits =
+      context_.model->logit_scale.exp() * torch::matmul(images_, classes.t());  // [N, C]
   const auto losses = torch::nn::functional::cross_entropy(
-      logits, labels_, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [N]
-  const auto correct = (logits.argmax(1) == labels_).to(torch::kDouble);                          // [N]
+      logits, labels_,
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [N]
+  const auto correct = (logits.argmax(1) == labels_).to(torch::kDouble);          // [N]
   TemplateScore s;
   s.accuracy = correct.mean().item<double>();
   s.loss = losses.mean().item<double>();
@@ -67,7 +70,8 @@ std::vector<TemplateScore> TemplateScorer::score(const std::vector<std::string>&
   return scores;
 }
 
-double TemplateScorer::test_accuracy(const std::vector<std::string>& templates, const std::vector<int64_t>* items) {
+double TemplateScorer::test_accuracy(const std::vector<std::string>& templates,
+                                     const std::vector<int64_t>* items) {
   return context_.test_accuracy(class_features(templates), items);
 }
 

@@ -28,11 +28,13 @@ class TemplateScorer {
   TemplateScorer(TrialContext& context, int64_t batch_size);
   int64_t queries_per_template() const { return (num_images_ + batch_size_ - 1) / batch_size_; }
   /// Every rank of the trial's group calls it with the same templates; counter += K * queries.
-  std::vector<TemplateScore> score(const std::vector<std::string>& templates, eval::QueryCounter& counter);
+  std::vector<TemplateScore> score(const std::vector<std::string>& templates,
+                                   eval::QueryCounter& counter);
   /// Unit class features [C, E] of the templates' ensemble (mean of normalised features).
   torch::Tensor class_features(const std::vector<std::string>& templates);
   /// Test accuracy of the templates' ensemble: the full split, or the given items.
-  double test_accuracy(const std::vector<std::string>& templates, const std::vector<int64_t>* items = nullptr);
+  double test_accuracy(const std::vector<std::string>& templates,
+                       const std::vector<int64_t>* items = nullptr);
 
  private:
   TemplateScore score_one(const std::string& text_template);

@@ -58,7 +58,8 @@ std::vector<std::pair<std::string, torch::Tensor>> tensors_with_prefix(const Met
 void add_tensors(MethodState& state,
                  const std::string& prefix,
                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
-  for (const auto& [name, tensor] : tensors) state.tensors.push_back(to_named_tensor(prefix + name, tensor));
+  for (const auto& [name, tensor] : tensors)
+    state.tensors.push_back(to_named_tensor(prefix + name, tensor));
 }
 
 torch::Tensor tensor_named(const MethodState& state, const std::string& name) {
@@ -79,7 +80,9 @@ torch::Tensor vector_to_tensor(const Eigen::VectorXd& v) {
   return torch::from_blob(const_cast<double*>(v.data()), {1, v.size()}, torch::kDouble).clone();
 }
 
-std::vector<double> to_std_vector(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
+std::vector<double> to_std_vector(const Eigen::VectorXd& v) {
+  return {v.data(), v.data() + v.size()};
+}
 
 Eigen::VectorXd to_eigen(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));

@@ -28,8 +28,8 @@ std::unique_ptr<TrialContext> TrialContext::open(const TrialSpec& spec,
   context->model->eval();
   for (auto& p : context->model->parameters()) p.set_requires_grad(false);
   context->model_fingerprint = core::sha256_file(spec.model_path);
-  context->tokenizer =
-      std::make_unique<tokenizer::ClipTokenizer>(tokenizer::ClipTokenizer::from_file(spec.vocab_path));
+  context->tokenizer = std::make_unique<tokenizer::ClipTokenizer>(
+      tokenizer::ClipTokenizer::from_file(spec.vocab_path));
   context->description = data::describe_dataset(spec.dataset, spec.data);
   context->train_split = data::open_dataset(spec.dataset, "train", spec.data);
   context->test_split = data::open_dataset(spec.dataset, "test", spec.data);
@@ -39,12 +39,13 @@ std::unique_ptr<TrialContext> TrialContext::open(const TrialSpec& spec,
     context->few_shot.seed = spec.seed;
     context->few_shot.dataset = spec.dataset;
     context->few_shot.sampler = data::default_few_shot_sampler(spec.dataset);
-    context->few_shot.val_split = context->few_shot.sampler == data::kDasslSampler ? "val" : "train";
+    context->few_shot.val_split =
+        context->few_shot.sampler == data::kDasslSampler ? "val" : "train";
     context->few_shot.train = *few_shot_train;
     if (few_shot_val) context->few_shot.val = *few_shot_val;
   } else {
-    context->few_shot = data::sample_dataset_few_shot(spec.dataset, *context->train_split, spec.data,
-                                                      static_cast<int>(spec.shots), spec.seed);
+    context->few_shot = data::sample_dataset_few_shot(
+        spec.dataset, *context->train_split, spec.data, static_cast<int>(spec.shots), spec.seed);
   }
   context->few_shot_train = std::make_unique<data::SubsetDataset>(
       *context->train_split, context->few_shot.train,
@@ -73,7 +74,8 @@ std::pair<torch::Tensor, torch::Tensor> TrialContext::test_features() {
   return {test_features_, test_labels_};
 }
 
-double TrialContext::test_accuracy(const torch::Tensor& class_features, const std::vector<int64_t>* items) {
+double TrialContext::test_accuracy(const torch::Tensor& class_features,
+                                   const std::vector<int64_t>* items) {
   auto [features, labels] = test_features();
   if (items == nullptr) return eval::accuracy_of(features, labels, class_features);
   const auto index = torch::tensor(*items, torch::kLong);

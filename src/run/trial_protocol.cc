@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Implements the trial protocol's two messages: JSON with a version (the checkpoint, binary, follows
-// the header as its own broadcast).
+// Implements the trial protocol's two messages: JSON with a version (the checkpoint, binary,
+// follows the header as its own broadcast).
 #include "trial_protocol.h"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "bbpt/core/error.h"
@@ -48,13 +47,15 @@ Json parse_message(const std::string& bytes, const char* what) {
   try {
     j = Json::parse(bytes);
   } catch (const Json::exception&) {
-    BBPT_THROW(CommError, "rank 0 sent a " << what << " this rank cannot read (" << bytes.size()
-                                           << " bytes); are all ranks running the same bbpt build?");
+    BBPT_THROW(CommError, "rank 0 sent a "
+                              << what << " this rank cannot read (" << bytes.size()
+                              << " bytes); are all ranks running the same bbpt build?");
   }
   const int version = j.value("version", 0);
   BBPT_CHECK(version == kTrialProtocolVersion, CommError,
-             "rank 0 speaks trial protocol version " << version << ", this rank version " << kTrialProtocolVersion
-                                                     << "; run every rank of the job with the same bbpt build");
+             "rank 0 speaks trial protocol version "
+                 << version << ", this rank version " << kTrialProtocolVersion
+                 << "; run every rank of the job with the same bbpt build");
   return j;
 }
 

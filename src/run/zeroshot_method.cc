@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Zero-shot CLIP: a hand-crafted template (CUSTOM_TEMPLATES, algorithms.md 1.5: the dataset's first
-// template), the ensemble of all the dataset's templates, or CLIP's generic "a photo of a {}.". No queries, no steps: train loss and
-// accuracy are reported on the few-shot training set (center crop) for the table.
+// template), the ensemble of all the dataset's templates, or CLIP's generic "a photo of a {}.". No
+// queries, no steps: train loss and accuracy are reported on the few-shot training set (center
+// crop) for the table.
 #include "bbpt/core/error.h"
 #include "bbpt/eval/query_engine.h"
 #include "bbpt/eval/zero_shot.h"
@@ -22,8 +23,9 @@ class ZeroShotMethod : public Method {
     } else if (mode_ == "generic") {
       templates_ = {"a photo of a {}."};  // CLIP's generic template (algorithms.md 1.5)
     } else {
-      BBPT_THROW(ConfigError, config.source() << ": templates: expected first, ensemble or generic, got '"
-                                              << mode_ << "'");
+      BBPT_THROW(ConfigError, config.source()
+                                  << ": templates: expected first, ensemble or generic, got '"
+                                  << mode_ << "'");
     }
   }
   bool finished() const override { return true; }
@@ -34,13 +36,15 @@ class ZeroShotMethod : public Method {
 
   FinalMetrics finish() override {
     torch::NoGradGuard no_grad;
-    auto classes = eval::class_text_features(context_.model, *context_.tokenizer,
-                                             context_.description.class_names, templates_);  // [C, E]
+    auto classes =
+        eval::class_text_features(context_.model, *context_.tokenizer,
+                                  context_.description.class_names, templates_);  // [C, E]
     FinalMetrics f;
     auto [train_features, train_labels] = context_.train_features(0);
     auto image = train_features.select(1, 0);  // [N, 1, E] -> [N, E]
     image = image / image.norm(2, -1, true);
-    auto logits = context_.model->logit_scale.exp() * torch::matmul(image, classes.t()).unsqueeze(0);  // [1, N, C]
+    auto logits = context_.model->logit_scale.exp() *
+                  torch::matmul(image, classes.t()).unsqueeze(0);  // [1, N, C]
     const auto results = eval::summarize_queries(logits, train_labels.to(torch::kLong),
                                                  eval::LossKind::kCrossEntropy);
     f.train_loss = results.losses[0];
@@ -62,7 +66,9 @@ class ZeroShotMethod : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> make_zeroshot_method(const CommonOptions&, RunConfig& config, TrialContext& context) {
+std::unique_ptr<Method> make_zeroshot_method(const CommonOptions&,
+                                             RunConfig& config,
+                                             TrialContext& context) {
   return std::make_unique<ZeroShotMethod>(config, context);
 }
 

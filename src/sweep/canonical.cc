@@ -16,7 +16,8 @@ namespace {
 bool looks_numeric(const std::string& text) {
   if (text.empty()) return false;
   for (const char c : text) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E')) {
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' ||
+          c == 'e' || c == 'E')) {
       return false;
     }
   }
@@ -27,8 +28,10 @@ bool looks_numeric(const std::string& text) {
 
 nlohmann::json canonical_scalar(const std::string& text, bool quoted) {
   if (quoted) return text;
-  if (text == "true" || text == "True" || text == "TRUE" || text == "yes" || text == "Yes") return true;
-  if (text == "false" || text == "False" || text == "FALSE" || text == "no" || text == "No") return false;
+  if (text == "true" || text == "True" || text == "TRUE" || text == "yes" || text == "Yes")
+    return true;
+  if (text == "false" || text == "False" || text == "FALSE" || text == "no" || text == "No")
+    return false;
   if (looks_numeric(text)) {
     char* end = nullptr;
     errno = 0;
@@ -37,7 +40,8 @@ nlohmann::json canonical_scalar(const std::string& text, bool quoted) {
     const double as_double = std::strtod(text.c_str(), &end);
     if (*end == '\0' && std::isfinite(as_double)) {
       // 5e3, 5000.0 and 5000 are one value; so are 1e-3 and 0.001.
-      if (as_double == std::floor(as_double) && std::fabs(as_double) < 9e15) return static_cast<int64_t>(as_double);
+      if (as_double == std::floor(as_double) && std::fabs(as_double) < 9e15)
+        return static_cast<int64_t>(as_double);
       return as_double;
     }
   }
@@ -54,7 +58,8 @@ std::string trial_id(const nlohmann::json& config, const std::string& model_sha2
 
 std::string config_as_yaml(const nlohmann::json& config) {
   std::ostringstream out;
-  out << "# Written by bbpt sweep: this trial's resolved method config (do not edit; the trial id is its hash).\n";
+  out << "# Written by bbpt sweep: this trial's resolved method config (do not edit; the trial id "
+         "is its hash).\n";
   for (const auto& [key, value] : config.items()) out << key << ": " << value.dump() << "\n";
   return out.str();
 }

@@ -5,8 +5,10 @@
 
 namespace bbpt::sweep {
 
-std::vector<PlannedTrial> trials_to_run(const SweepStore& store, const std::vector<PlannedTrial>& plan,
-                                        bool retry_failed, ExecutorSummary& summary) {
+std::vector<PlannedTrial> trials_to_run(const SweepStore& store,
+                                        const std::vector<PlannedTrial>& plan,
+                                        bool retry_failed,
+                                        ExecutorSummary& summary) {
   summary.trials = static_cast<int64_t>(plan.size());
   std::vector<PlannedTrial> out;
   for (const auto& t : plan) {
@@ -32,7 +34,8 @@ std::string describe(const ExecutorSummary& s) {
   out << ", " << s.failed << " failed";
   if (s.stopped) out << ", " << s.stopped << " stopped (checkpointed; resume continues them)";
   if (s.running_elsewhere) out << ", " << s.running_elsewhere << " running elsewhere";
-  if (s.skipped_failed) out << ", " << s.skipped_failed << " failed before (--retry-failed runs them)";
+  if (s.skipped_failed)
+    out << ", " << s.skipped_failed << " failed before (--retry-failed runs them)";
   return out.str();
 }
 

@@ -46,7 +46,8 @@ Json common_options(const Json& config, const std::map<std::string, std::string>
   Json out;
   for (const auto& [key, value] : run_config.resolved().items()) {
     Json v = value;
-    if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 9e15) {
+    if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()) &&
+        std::fabs(v.get<double>()) < 9e15) {
       v = static_cast<int64_t>(v.get<double>());
     }
     out[key] = v;
@@ -67,14 +68,17 @@ const std::set<std::string>& common_keys() {
 std::string method_config_path(const detail::MethodEntry& m, const PlanOptions& options) {
   const std::string named = m.config.value.get<std::string>();
   const std::string what = named.empty() ? m.name : named;
-  const bool is_path = what.find('/') != std::string::npos || fs::path(what).extension() == ".yaml" ||
+  const bool is_path = what.find('/') != std::string::npos ||
+                       fs::path(what).extension() == ".yaml" ||
                        fs::path(what).extension() == ".yml";
-  const fs::path path = is_path ? (fs::path(what).is_absolute() ? fs::path(what) : fs::path(m.config_dir) / what)
-                                : fs::path(options.configs_dir) / "methods" / (what + ".yaml");
+  const fs::path path =
+      is_path ? (fs::path(what).is_absolute() ? fs::path(what) : fs::path(m.config_dir) / what)
+              : fs::path(options.configs_dir) / "methods" / (what + ".yaml");
   BBPT_CHECK(fs::is_regular_file(path), ConfigError,
              (named.empty() ? m.origin : m.config.origin)
                  << ": methods." << m.name << ": method config " << path.string() << " not found"
-                 << (named.empty() ? " (name one with config: <name or path>; the shipped ones are in configs/methods/)"
+                 << (named.empty() ? " (name one with config: <name or path>; the shipped ones are "
+                                     "in configs/methods/)"
                                    : ""));
   return path.string();
 }
@@ -89,12 +93,19 @@ class MethodExpansion {
  public:
   /// `model_hashes`: checkpoint path -> sha256, shared by the entries of one plan (hashing a
   /// checkpoint reads all of it).
-  MethodExpansion(const detail::SweepFile& file, const detail::MethodEntry& m, const PlanOptions& options,
+  MethodExpansion(const detail::SweepFile& file,
+                  const detail::MethodEntry& m,
+                  const PlanOptions& options,
                   std::map<std::string, std::string>& model_hashes)
-      : file_(file), m_(m), options_(options), model_hashes_(model_hashes), config_path_(method_config_path(m, options)) {
+      : file_(file),
+        m_(m),
+        options_(options),
+        model_hashes_(model_hashes),
+        config_path_(method_config_path(m, options)) {
     const auto base = run::RunConfig::from_file(config_path_);
     for (const auto& [key, text] : base.texts()) base_[key] = canonical_scalar(text, false);
-    // A method's own axis replaces a top-level axis of the same key (e.g. zero-shot on seed 1 only).
+    // A method's own axis replaces a top-level axis of the same key (e.g. zero-shot on seed 1
+    // only).
     std::set<std::string> method_axes;
     for (const auto& axis : m.factors.grid) method_axes.insert(axis.key);
     for (const auto& zip : m.factors.zips) {
@@ -109,8 +120,8 @@ class MethodExpansion {
         Factor factor;
         for (const auto& axis : zip.axes) {
           BBPT_CHECK(!top || !method_axes.count(axis.key), ConfigError,
-                     axis.origin << ": " << axis.key << ": zipped here and an axis of method " << m.name
-                                 << " too; give that method its own zip group instead");
+                     axis.origin << ": " << axis.key << ": zipped here and an axis of method "
+                                 << m.name << " too; give that method its own zip group instead");
           factor.axes.push_back(&axis);
         }
         factors_.push_back(factor);
@@ -125,7 +136,8 @@ class MethodExpansion {
     for (const auto& f : factors_) {
       total *= static_cast<int64_t>(f.size());
       BBPT_CHECK(total <= kMaxTrials, ConfigError,
-                 m_.origin << ": methods." << m_.name << ": more than " << kMaxTrials << " trials; split the sweep");
+                 m_.origin << ": methods." << m_.name << ": more than " << kMaxTrials
+                           << " trials; split the sweep");
     }
     std::vector<size_t> at(factors_.size(), 0);
     for (int64_t cell = 0; cell < total; ++cell) {
@@ -143,9 +155,11 @@ class MethodExpansion {
   }
 
   void check_key(const std::string& key, const std::string& origin) const {
-    BBPT_CHECK(known(key), ConfigError,
-               origin << ": " << key << ": not an option of method " << m_.name << " (" << config_path_
-                      << " does not name it, and it is not dataset, seed, shots, model or a common option)");
+    BBPT_CHECK(
+        known(key), ConfigError,
+        origin
+            << ": " << key << ": not an option of method " << m_.name << " (" << config_path_
+            << " does not name it, and it is not dataset, seed, shots, model or a common option)");
   }
 
   void check_keys() const {
@@ -157,8 +171,9 @@ class MethodExpansion {
       for (const auto* axis : factor.axes) {
         check_key(axis->key, axis->origin);
         BBPT_CHECK(!axis_origin.count(axis->key), ConfigError,
-                   axis->origin << ": " << axis->key << ": already an axis at " << axis_origin[axis->key]
-                                << " (for method " << m_.name << "); a key may vary on one axis only");
+                   axis->origin << ": " << axis->key << ": already an axis at "
+                                << axis_origin[axis->key] << " (for method " << m_.name
+                                << "); a key may vary on one axis only");
         axis_origin[axis->key] = axis->origin;
       }
     }
@@ -183,16 +198,21 @@ class MethodExpansion {
     for (size_t f = 0; f < factors_.size(); ++f) {
       for (const auto* axis : factors_[f].axes) assign(axis->key, axis->values[at[f]]);
     }
-    if (!config.contains("seed")) config["seed"] = 1;   // TrialSpec's defaults, spelled out so that an
+    if (!config.contains("seed"))
+      config["seed"] = 1;  // TrialSpec's defaults, spelled out so that an
     if (!config.contains("shots")) config["shots"] = 16;  // explicit seed: 1 is the same trial
-    BBPT_CHECK(config.contains("dataset") && config["dataset"].is_string(), ConfigError,
-               m_.origin << ": methods." << m_.name << ": no dataset; set one under set: or grid: (e.g. grid: {dataset: [fmnist]})");
-    BBPT_CHECK(config["seed"].is_number_integer() && config["seed"].get<int64_t>() >= 0, ConfigError,
-               (origin.count("seed") ? origin["seed"] : m_.origin) << ": seed: expected an integer >= 0, got "
-                                                                  << config["seed"].dump());
-    BBPT_CHECK(config["shots"].is_number_integer() && config["shots"].get<int64_t>() >= 1, ConfigError,
-               (origin.count("shots") ? origin["shots"] : m_.origin) << ": shots: expected an integer >= 1, got "
-                                                                    << config["shots"].dump());
+    BBPT_CHECK(
+        config.contains("dataset") && config["dataset"].is_string(), ConfigError,
+        m_.origin << ": methods." << m_.name
+                  << ": no dataset; set one under set: or grid: (e.g. grid: {dataset: [fmnist]})");
+    BBPT_CHECK(config["seed"].is_number_integer() && config["seed"].get<int64_t>() >= 0,
+               ConfigError,
+               (origin.count("seed") ? origin["seed"] : m_.origin)
+                   << ": seed: expected an integer >= 0, got " << config["seed"].dump());
+    BBPT_CHECK(config["shots"].is_number_integer() && config["shots"].get<int64_t>() >= 1,
+               ConfigError,
+               (origin.count("shots") ? origin["shots"] : m_.origin)
+                   << ": shots: expected an integer >= 1, got " << config["shots"].dump());
     try {
       std::map<std::string, std::string> where = origin;
       for (const auto& [key, value] : config.items())
@@ -248,7 +268,8 @@ class MethodExpansion {
   }
 
   std::string model_path(const Located& model) const {
-    const std::string text = model.value.is_string() ? model.value.get<std::string>() : model.value.dump();
+    const std::string text =
+        model.value.is_string() ? model.value.get<std::string>() : model.value.dump();
     if (text == "default") return options_.default_model;
     return fs::absolute(text).lexically_normal().string();
   }
@@ -256,8 +277,10 @@ class MethodExpansion {
   std::string model_sha256(const std::string& path, const std::string& origin) {
     if (const auto it = model_hashes_.find(path); it != model_hashes_.end()) return it->second;
     BBPT_CHECK(fs::is_regular_file(path), ConfigError,
-               origin << ": model: " << path << " not found (a trial's id includes its model's sha256); "
-                      << "pretrain the embedded default first (bbpt pretrain) or point model: at a checkpoint");
+               origin << ": model: " << path
+                      << " not found (a trial's id includes its model's sha256); "
+                      << "pretrain the embedded default first (bbpt pretrain) or point model: at a "
+                         "checkpoint");
     return model_hashes_[path] = core::sha256_file(path);
   }
 
@@ -281,7 +304,8 @@ std::string describe(const PlannedTrial& t) {
 
 Sweep load_sweep(const std::string& path, const PlanOptions& options) {
   auto file = detail::read_sweep_file(path);
-  if (!options.model_override.empty()) file.model = {nlohmann::json(options.model_override), "--model"};
+  if (!options.model_override.empty())
+    file.model = {nlohmann::json(options.model_override), "--model"};
   Sweep sweep;
   sweep.name = file.name.value.get<std::string>();
   sweep.file = path;
@@ -298,8 +322,9 @@ Sweep load_sweep(const std::string& path, const PlanOptions& options) {
   for (const auto& t : sweep.trials) {
     const auto [it, fresh] = by_id.emplace(t.id, &t);
     BBPT_CHECK(fresh, ConfigError,
-               t.origin << ": methods." << t.method << ": the trial " << describe(t) << " resolves to the same config as "
-                        << describe(*it->second) << " (" << it->second->origin << "); the sweep would run it twice");
+               t.origin << ": methods." << t.method << ": the trial " << describe(t)
+                        << " resolves to the same config as " << describe(*it->second) << " ("
+                        << it->second->origin << "); the sweep would run it twice");
   }
   return sweep;
 }

@@ -23,7 +23,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 struct Running {
   PlannedTrial trial;
@@ -35,26 +37,32 @@ std::string label_of(const PlannedTrial& t) {
 
 }  // namespace
 
-void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run, const LocalOptions& options,
+void run_local(const SweepStore& store,
+               const std::vector<PlannedTrial>& to_run,
+               const LocalOptions& options,
                ExecutorSummary& summary) {
   BBPT_CHECK(options.jobs >= 1, ConfigError, "--jobs (= " << options.jobs << ") must be >= 1");
   std::deque<PlannedTrial> queue(to_run.begin(), to_run.end());
   std::map<pid_t, Running> running;
   detail::ProgressBoard board(std::cerr, "bbpt sweep", options.jobs);
-  for (const auto& t : to_run) board.add(t.id, label_of(t), t.method, t.config.value("budget", int64_t{0}));
+  for (const auto& t : to_run)
+    board.add(t.id, label_of(t), t.method, t.config.value("budget", int64_t{0}));
   bool forwarded = false;
   auto last_merge = Clock::now();
-  std::cerr << "bbpt sweep: " << to_run.size() << " trial(s) to run, " << options.jobs << " at a time\n";
+  std::cerr << "bbpt sweep: " << to_run.size() << " trial(s) to run, " << options.jobs
+            << " at a time\n";
   while (!queue.empty() || !running.empty()) {
     if (core::stop_requested() && !forwarded) {
-      // Pass the request on as USR2, whose handler never turns into the default action: a terminal's
-      // Ctrl-C reached the children already, and a second SIGINT would kill them before they checkpoint.
+      // Pass the request on as USR2, whose handler never turns into the default action: a
+      // terminal's Ctrl-C reached the children already, and a second SIGINT would kill them before
+      // they checkpoint.
       for (const auto& [pid, r] : running) ::kill(pid, SIGUSR2);
       forwarded = true;
-      std::cerr << "bbpt sweep: stop requested: " << running.size() << " running trial(s) checkpoint, "
-                << queue.size() << " not started\n";
+      std::cerr << "bbpt sweep: stop requested: " << running.size()
+                << " running trial(s) checkpoint, " << queue.size() << " not started\n";
     }
-    while (!core::stop_requested() && running.size() < static_cast<size_t>(options.jobs) && !queue.empty()) {
+    while (!core::stop_requested() && running.size() < static_cast<size_t>(options.jobs) &&
+           !queue.empty()) {
       PlannedTrial t = queue.front();
       queue.pop_front();
       auto argv = options.task_command;
@@ -64,14 +72,17 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
         const pid_t pid = detail::start_process(argv, store.trial_dir(t.id) + "/log.txt");
         board.started(t.id);
         running.emplace(pid, Running{std::move(t)});
-      } catch (const std::exception& e) {  // e.g. no process slots left: that trial fails, the others go on
+      } catch (const std::exception&
+                   e) {  // e.g. no process slots left: that trial fails, the others go on
         store.record_failure(t.id, std::string("could not start the trial process: ") + e.what());
         ++summary.failed;
-        board.ended(t.id, std::string("FAILED: could not start the trial process: ") + e.what(), false);
+        board.ended(t.id, std::string("FAILED: could not start the trial process: ") + e.what(),
+                    false);
       }
     }
     if (running.empty()) {
-      summary.stopped += static_cast<int64_t>(queue.size());  // not started because of a stop request
+      summary.stopped +=
+          static_cast<int64_t>(queue.size());  // not started because of a stop request
       break;
     }
     int wait_status = 0;
@@ -82,7 +93,8 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
       if (seconds_since(last_merge) > options.merge_every_s) {
         try {
           store.merge();
-        } catch (const std::exception& e) {  // the trial directories stay the truth; the final merge retries
+        } catch (const std::exception&
+                     e) {  // the trial directories stay the truth; the final merge retries
           std::cerr << "bbpt sweep: merging the results failed for now: " << e.what() << "\n";
         }
         last_merge = Clock::now();
@@ -110,10 +122,11 @@ void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
     } else {
       ++summary.failed;
       if (s.state != TrialState::kFailed) {
-        store.record_failure(r.trial.id, "the trial process ended with exit status " + std::to_string(code) +
-                                             (code > 128 ? " (signal " + std::to_string(code - 128) + ")" : "") +
-                                             " before recording a result; see " + store.trial_dir(r.trial.id) +
-                                             "/log.txt");
+        store.record_failure(
+            r.trial.id, "the trial process ended with exit status " + std::to_string(code) +
+                            (code > 128 ? " (signal " + std::to_string(code - 128) + ")" : "") +
+                            " before recording a result; see " + store.trial_dir(r.trial.id) +
+                            "/log.txt");
       }
       what = "FAILED: " + store.status(r.trial.id).reason;
     }

@@ -33,7 +33,9 @@ using Json = nlohmann::ordered_json;
 constexpr int kTagToScheduler = 201;
 constexpr int kTagFromScheduler = 202;
 
-std::string trial_dir(const std::string& out_dir, const TrialEntry& t) { return out_dir + "/trials/" + t.id; }
+std::string trial_dir(const std::string& out_dir, const TrialEntry& t) {
+  return out_dir + "/trials/" + t.id;
+}
 
 /// results.jsonl: appended line by line by rank 0 (the only writer); read back on a rerun.
 class ResultStore {
@@ -93,15 +95,19 @@ Json failed_line(const std::string& id, const std::string& reason) {
 
 /// Decides, on rank 0, which trials still need to run; records finished trials the store lacks
 /// (a job that died between a result and its record).
-std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials, const std::string& out_dir,
-                                  ResultStore& store, const PackedOptions& options, PackedSummary& summary) {
+std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials,
+                                  const std::string& out_dir,
+                                  ResultStore& store,
+                                  const PackedOptions& options,
+                                  PackedSummary& summary) {
   std::deque<size_t> pending;
   for (size_t i = 0; i < trials.size(); ++i) {
     const auto& t = trials[i];
     const std::string result_path = trial_dir(out_dir, t) + "/result.json";
     if (core::is_regular_file(result_path)) {
       ++summary.already_done;
-      if (store.status(t.id) != "done") store.record(done_line(t.id, Json::parse(core::read_file(result_path))));
+      if (store.status(t.id) != "done")
+        store.record(done_line(t.id, Json::parse(core::read_file(result_path))));
     } else if (store.status(t.id) == "failed" && !options.retry_failed) {
       ++summary.skipped_failed;
     } else {
@@ -137,7 +143,10 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
 }
 
 /// Records a trial's outcome ({"status", "result" | "reason"}) in the store and the summary.
-void record_outcome(ResultStore& store, PackedSummary& summary, const std::string& id, const Json& outcome) {
+void record_outcome(ResultStore& store,
+                    PackedSummary& summary,
+                    const std::string& id,
+                    const Json& outcome) {
   if (outcome.at("status") == "stopped") {
     ++summary.stopped;  // checkpointed: neither done nor failed, the next run continues it
   } else if (outcome.at("status") == "done") {
@@ -150,19 +159,26 @@ void record_outcome(ResultStore& store, PackedSummary& summary, const std::strin
 }
 
 /// The progress board of the trials this run still has to run.
-detail::ProgressBoard make_board(const std::vector<TrialEntry>& trials, const std::deque<size_t>& pending, int slots) {
+detail::ProgressBoard make_board(const std::vector<TrialEntry>& trials,
+                                 const std::deque<size_t>& pending,
+                                 int slots) {
   detail::ProgressBoard board(std::cerr, "bbpt pack", slots);
-  for (const size_t i : pending) board.add(trials[i].id, trials[i].label, trials[i].kind, trials[i].budget);
+  for (const size_t i : pending)
+    board.add(trials[i].id, trials[i].label, trials[i].kind, trials[i].budget);
   return board;
 }
 
 std::string outcome_text(const Json& outcome) {
   const auto status = outcome.at("status").get<std::string>();
-  return status == "failed" ? "FAILED: " + outcome.value("reason", std::string("(no reason)")) : status;
+  return status == "failed" ? "FAILED: " + outcome.value("reason", std::string("(no reason)"))
+                            : status;
 }
 
-PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std::string& out_dir,
-                               const TrialRunner& runner, ResultStore& store, const PackedOptions& options) {
+PackedSummary run_sequentially(const std::vector<TrialEntry>& trials,
+                               const std::string& out_dir,
+                               const TrialRunner& runner,
+                               ResultStore& store,
+                               const PackedOptions& options) {
   PackedSummary summary;
   summary.trials = static_cast<int64_t>(trials.size());
   auto pending = pending_trials(trials, out_dir, store, options, summary);
@@ -183,14 +199,19 @@ PackedSummary run_sequentially(const std::vector<TrialEntry>& trials, const std:
 }
 
 /// World rank 0: hands out trials, records outcomes, watches for silent groups.
-PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string& out_dir, ResultStore& store,
-                       comm::Communicator& world, int groups, const PackedOptions& options) {
+PackedSummary schedule(const std::vector<TrialEntry>& trials,
+                       const std::string& out_dir,
+                       ResultStore& store,
+                       comm::Communicator& world,
+                       int groups,
+                       const PackedOptions& options) {
   PackedSummary summary;
   summary.trials = static_cast<int64_t>(trials.size());
   auto pending = pending_trials(trials, out_dir, store, options, summary);
-  std::cerr << "bbpt pack: " << trials.size() << " trials, " << summary.already_done << " already done, "
-            << summary.skipped_failed << " failed before (not retried), " << pending.size() << " to run on " << groups
-            << " group(s) of " << options.ranks_per_trial << " rank(s)\n";
+  std::cerr << "bbpt pack: " << trials.size() << " trials, " << summary.already_done
+            << " already done, " << summary.skipped_failed << " failed before (not retried), "
+            << pending.size() << " to run on " << groups << " group(s) of "
+            << options.ranks_per_trial << " rank(s)\n";
   auto board = make_board(trials, pending, groups);
   struct Busy {
     size_t trial;
@@ -206,8 +227,9 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
         const double silent = std::chrono::duration<double>(now - b.last_heard).count();
         if (silent > options.silence_limit_s) {
           std::ostringstream message;
-          message << "the group led by world rank " << leader << " has reported nothing for " << silent
-                  << " s while running trial " << trials[b.trial].id << " (--silence-limit " << options.silence_limit_s
+          message << "the group led by world rank " << leader << " has reported nothing for "
+                  << silent << " s while running trial " << trials[b.trial].id
+                  << " (--silence-limit " << options.silence_limit_s
                   << " s); ending the job. Finished trials are recorded in " << out_dir
                   << "/results.jsonl; run the same command again to continue";
           comm::abort_job(message.str(), 1);
@@ -232,7 +254,8 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
       board.ended(t.id, outcome_text(message), message["status"] == "done");
       busy.erase(*source);
     }
-    if (message.value("leaving", false)) {  // the group got a stop request itself: it asks for nothing more
+    if (message.value("leaving",
+                      false)) {  // the group got a stop request itself: it asks for nothing more
       ++stopped;
       continue;
     }
@@ -253,8 +276,11 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials, const std::string&
 }
 
 /// A worker group: asks rank 0 for trials (through its leader) and runs them until told to stop.
-void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm::Communicator& world,
-          comm::Communicator& group, const PackedOptions& options) {
+void work(const std::vector<TrialEntry>& trials,
+          const TrialRunner& runner,
+          comm::Communicator& world,
+          comm::Communicator& group,
+          const PackedOptions& options) {
   const bool leader = group.rank() == 0;
   Json report = {{"type", "ready"}};
   for (;;) {
@@ -264,7 +290,8 @@ void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm
       if (leaving) report["leaving"] = true;
       world.send(report.dump(), 0, kTagToScheduler);
       if (!leaving) {
-        assignment[0] = Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
+        assignment[0] =
+            Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
       }
     }
     group.broadcast(assignment, 0);
@@ -274,10 +301,14 @@ void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm
     auto last_beat = Clock::time_point{};  // the first step reports at once: progress shows early
     if (leader) {
       heartbeat = [&](int64_t step, int64_t queries) {
-        if (std::chrono::duration<double>(Clock::now() - last_beat).count() < options.heartbeat_every_s) return;
+        if (std::chrono::duration<double>(Clock::now() - last_beat).count() <
+            options.heartbeat_every_s)
+          return;
         last_beat = Clock::now();
-        world.send(Json{{"type", "heartbeat"}, {"trial", index}, {"step", step}, {"queries", queries}}.dump(), 0,
-                   kTagToScheduler);
+        world.send(
+            Json{{"type", "heartbeat"}, {"trial", index}, {"step", step}, {"queries", queries}}
+                .dump(),
+            0, kTagToScheduler);
       };
     }
     Json outcome = runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);
@@ -288,13 +319,19 @@ void work(const std::vector<TrialEntry>& trials, const TrialRunner& runner, comm
 
 }  // namespace
 
-PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir,
-                         const RequestFactory& make_request, comm::Communicator* world, const PackedOptions& options) {
+PackedSummary run_packed(const std::vector<TrialEntry>& trials,
+                         const std::string& out_dir,
+                         const RequestFactory& make_request,
+                         comm::Communicator* world,
+                         const PackedOptions& options) {
   return run_packed(trials, out_dir, request_runner(out_dir, make_request), world, options);
 }
 
-PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir, const TrialRunner& runner,
-                         comm::Communicator* world, const PackedOptions& options) {
+PackedSummary run_packed(const std::vector<TrialEntry>& trials,
+                         const std::string& out_dir,
+                         const TrialRunner& runner,
+                         comm::Communicator* world,
+                         const PackedOptions& options) {
   BBPT_CHECK(options.ranks_per_trial >= 1, ConfigError,
              "--ranks-per-trial (= " << options.ranks_per_trial << ") must be >= 1");
   if (world == nullptr || world->size() == 1) {
@@ -306,8 +343,9 @@ PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::strin
   const int workers = world->size() - 1;
   BBPT_CHECK(workers % options.ranks_per_trial == 0, ConfigError,
              "packed mode: " << world->size() << " ranks = 1 scheduler + " << workers
-                             << " workers, which do not form groups of --ranks-per-trial " << options.ranks_per_trial
-                             << "; start 1 + a multiple of " << options.ranks_per_trial << " ranks");
+                             << " workers, which do not form groups of --ranks-per-trial "
+                             << options.ranks_per_trial << "; start 1 + a multiple of "
+                             << options.ranks_per_trial << " ranks");
   const int groups = workers / options.ranks_per_trial;
   const int color = world->rank() == 0 ? -1 : (world->rank() - 1) / options.ranks_per_trial;
   auto group = world->split(color, world->rank());

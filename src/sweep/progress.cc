@@ -10,7 +10,10 @@ namespace bbpt::sweep::detail {
 ProgressBoard::ProgressBoard(std::ostream& out, std::string prefix, int slots)
     : out_(out), prefix_(std::move(prefix)), slots_(std::max(slots, 1)) {}
 
-void ProgressBoard::add(const std::string& key, const std::string& label, const std::string& kind, int64_t budget) {
+void ProgressBoard::add(const std::string& key,
+                        const std::string& label,
+                        const std::string& kind,
+                        int64_t budget) {
   Trial t;
   t.label = label.empty() ? key : label;
   t.kind = kind;
@@ -48,7 +51,8 @@ double ProgressBoard::estimate_s(const Trial& t) const {
   // the features, dominates and the pace overstates what is left), else its kind's mean.
   const bool own_pace = t.budget > 0 && t.queries * 10 >= t.budget;
   if (own_pace || (kind == seconds_by_kind_.end() && t.budget > 0 && t.queries > 0)) {
-    return elapsed * static_cast<double>(std::max<int64_t>(t.budget - t.queries, 0)) / static_cast<double>(t.queries);
+    return elapsed * static_cast<double>(std::max<int64_t>(t.budget - t.queries, 0)) /
+           static_cast<double>(t.queries);
   }
   return std::max(whole - elapsed, 0.0);
 }
@@ -64,7 +68,8 @@ double ProgressBoard::eta_s() const {
 
 void ProgressBoard::ended(const std::string& key, const std::string& what, bool counts_for_eta) {
   auto& t = trials_[key];
-  const double took = t.running ? std::chrono::duration<double>(Clock::now() - t.started).count() : 0.0;
+  const double took =
+      t.running ? std::chrono::duration<double>(Clock::now() - t.started).count() : 0.0;
   t.running = false;
   t.ended = true;
   ++ended_;
@@ -75,9 +80,11 @@ void ProgressBoard::ended(const std::string& key, const std::string& what, bool 
     seconds_all_ += took;
     ++timed_;
   }
-  const auto left = std::count_if(trials_.begin(), trials_.end(), [](const auto& kv) { return !kv.second.ended; });
-  out_ << prefix_ << ": [" << ended_ << "/" << trials_.size() << "] " << t.label << ": " << what << " in " << std::fixed
-       << std::setprecision(1) << took << " s" << (t.where.empty() ? "" : " " + t.where);
+  const auto left = std::count_if(trials_.begin(), trials_.end(),
+                                  [](const auto& kv) { return !kv.second.ended; });
+  out_ << prefix_ << ": [" << ended_ << "/" << trials_.size() << "] " << t.label << ": " << what
+       << " in " << std::fixed << std::setprecision(1) << took << " s"
+       << (t.where.empty() ? "" : " " + t.where);
   if (left > 0) {
     out_ << ", " << left << " left";
     const double eta = eta_s();
@@ -95,7 +102,8 @@ void ProgressBoard::print_running_every(double interval_s) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - t.started).count();
     line += (line.empty() ? "" : "; ") + t.label;
     if (t.queries > 0) {
-      line += " " + std::to_string(t.queries) + (t.budget > 0 ? "/" + std::to_string(t.budget) : "") + " queries";
+      line += " " + std::to_string(t.queries) +
+              (t.budget > 0 ? "/" + std::to_string(t.budget) : "") + " queries";
     } else if (t.step > 0) {
       line += " step " + std::to_string(t.step);
     }

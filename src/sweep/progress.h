@@ -20,7 +20,10 @@ class ProgressBoard {
   ProgressBoard(std::ostream& out, std::string prefix, int slots);
 
   /// A trial to run. kind groups trials of similar cost (the method); budget 0: unknown.
-  void add(const std::string& key, const std::string& label, const std::string& kind, int64_t budget);
+  void add(const std::string& key,
+           const std::string& label,
+           const std::string& kind,
+           int64_t budget);
   void started(const std::string& key, const std::string& where = "");
   void advanced(const std::string& key, int64_t step, int64_t queries);
   /// Prints the trial's line; `what` is "done", "FAILED: reason", "stopped", ...

@@ -55,8 +55,8 @@ class Database {
 class Statement {
  public:
   Statement(Database& db, const std::string& sql) : db_(db) {
-    BBPT_CHECK(sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) == SQLITE_OK, IoError,
-               db.path() << ": " << sqlite3_errmsg(db.handle()));
+    BBPT_CHECK(sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) == SQLITE_OK,
+               IoError, db.path() << ": " << sqlite3_errmsg(db.handle()));
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -78,7 +78,8 @@ class Statement {
   /// Steps once; true while rows come.
   bool step() {
     const int rc = sqlite3_step(stmt_);
-    BBPT_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, IoError, db_.path() << ": " << sqlite3_errmsg(db_.handle()));
+    BBPT_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, IoError,
+               db_.path() << ": " << sqlite3_errmsg(db_.handle()));
     return rc == SQLITE_ROW;
   }
   void run() {
@@ -100,17 +101,27 @@ class Statement {
 };
 
 // The result.json fields that get their own column (all of result.json is in `result`).
-const std::vector<std::string> kResultColumns = {"test_acc", "train_acc", "train_loss", "queries_used", "steps",
-                                                 "test_images", "learned_prompt_sha256", "wall_time_s"};
+const std::vector<std::string> kResultColumns = {"test_acc",
+                                                 "train_acc",
+                                                 "train_loss",
+                                                 "queries_used",
+                                                 "steps",
+                                                 "test_images",
+                                                 "learned_prompt_sha256",
+                                                 "wall_time_s"};
 
 void create_tables(Database& db) {
   std::string columns;
   for (const auto& c : kResultColumns) columns += ", " + c;
-  db.exec("CREATE TABLE IF NOT EXISTS trials (id TEXT PRIMARY KEY, method TEXT, algorithm TEXT, dataset TEXT, "
-          "seed INTEGER, shots INTEGER, status TEXT, reason TEXT" + columns +
-          ", overrides TEXT, config TEXT, result TEXT, signature TEXT)");
-  db.exec("CREATE TABLE IF NOT EXISTS metrics (id TEXT, step INTEGER, queries INTEGER, train_loss REAL, "
-          "train_acc REAL, test_acc_subset REAL, line TEXT, PRIMARY KEY (id, step))");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS trials (id TEXT PRIMARY KEY, method TEXT, algorithm TEXT, "
+      "dataset TEXT, "
+      "seed INTEGER, shots INTEGER, status TEXT, reason TEXT" +
+      columns + ", overrides TEXT, config TEXT, result TEXT, signature TEXT)");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS metrics (id TEXT, step INTEGER, queries INTEGER, train_loss "
+      "REAL, "
+      "train_acc REAL, test_acc_subset REAL, line TEXT, PRIMARY KEY (id, step))");
 }
 
 std::string csv_field(const std::string& text) {
@@ -172,20 +183,23 @@ MergeSummary SweepStore::merge() const {
       continue;
     }
     const auto s = status(trial.id);
-    const std::string result_text = s.state == TrialState::kDone ? core::read_file(d / "result.json") : "";
-    const std::string signature = std::string(to_string(s.state)) + ":" + core::sha256_hex(result_text + s.reason);
+    const std::string result_text =
+        s.state == TrialState::kDone ? core::read_file(d / "result.json") : "";
+    const std::string signature =
+        std::string(to_string(s.state)) + ":" + core::sha256_hex(result_text + s.reason);
     signature_of.bind(1, trial.id);
     const bool unchanged = signature_of.step() && signature_of.text(0) == signature;
     signature_of.run();
     if (unchanged) continue;
     const Json result = result_text.empty() ? Json() : Json::parse(result_text);
     int at = 1;
-    for (const Json& v : {Json(trial.id), Json(trial.method), Json(trial.algorithm), Json(trial.dataset),
-                          Json(trial.seed), Json(trial.shots), Json(to_string(s.state)),
-                          s.reason.empty() ? Json() : Json(s.reason)}) {
+    for (const Json& v : {Json(trial.id), Json(trial.method), Json(trial.algorithm),
+                          Json(trial.dataset), Json(trial.seed), Json(trial.shots),
+                          Json(to_string(s.state)), s.reason.empty() ? Json() : Json(s.reason)}) {
       upsert.bind(at++, v);
     }
-    for (const auto& c : kResultColumns) upsert.bind(at++, result.is_object() && result.contains(c) ? result[c] : Json());
+    for (const auto& c : kResultColumns)
+      upsert.bind(at++, result.is_object() && result.contains(c) ? result[c] : Json());
     upsert.bind(at++, trial.overrides.dump());
     upsert.bind(at++, trial.config.dump());
     upsert.bind(at++, result_text.empty() ? Json() : Json(result.dump()));
@@ -197,7 +211,8 @@ MergeSummary SweepStore::merge() const {
       std::istringstream lines(core::read_file(d / "metrics.jsonl"));
       for (std::string line; std::getline(lines, line);) {
         const auto m = Json::parse(line, nullptr, false);
-        if (m.is_discarded()) continue;  // result.json is valid, so this cannot be a cut line; skip defensively
+        if (m.is_discarded())
+          continue;  // result.json is valid, so this cannot be a cut line; skip defensively
         add_metric.bind(1, trial.id);
         add_metric.bind(2, m.value("step", Json()));
         add_metric.bind(3, m.value("queries", Json()));

@@ -17,8 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-std::string slurm_dir(const SweepStore& store) { return fs::absolute(store.dir()).lexically_normal().string() + "/slurm"; }
-
+std::string slurm_dir(const SweepStore& store) {
+  return fs::absolute(store.dir()).lexically_normal().string() + "/slurm";
+}
 
 /// The job id in `sbatch --parsable`'s answer ("123" or "123;cluster").
 std::string parse_job_id(const std::string& output) {
@@ -44,13 +45,17 @@ std::string one_line(const std::string& output) {
 
 }  // namespace
 
-SlurmOptions slurm_options_from(const Json& executors, const std::map<std::string, std::string>& origins) {
+SlurmOptions slurm_options_from(const Json& executors,
+                                const std::map<std::string, std::string>& origins) {
   SlurmOptions o;
   if (!executors.contains("slurm")) return o;
   for (const auto& [key, value] : executors.at("slurm").items()) {
-    const auto at = origins.count("slurm." + key) ? origins.at("slurm." + key) : std::string("executors.slurm");
+    const auto at =
+        origins.count("slurm." + key) ? origins.at("slurm." + key) : std::string("executors.slurm");
     const auto need = [&](bool ok, const char* what) {
-      BBPT_CHECK(ok, ConfigError, at << ": executors.slurm." << key << ": expected " << what << ", got " << value.dump());
+      BBPT_CHECK(
+          ok, ConfigError,
+          at << ": executors.slurm." << key << ": expected " << what << ", got " << value.dump());
     };
     const auto text = [&]() {
       need(value.is_string() || value.is_number(), "a value");
@@ -61,35 +66,52 @@ SlurmOptions slurm_options_from(const Json& executors, const std::map<std::strin
            minimum == 0 ? "an integer >= 0" : "an integer >= 1");
       return static_cast<int>(value.get<int64_t>());
     };
-    if (key == "job_name") o.job_name = text();
-    else if (key == "partition") o.partition = text();
-    else if (key == "account") o.account = text();
-    else if (key == "qos") o.qos = text();
-    else if (key == "time") o.time = text();
-    else if (key == "mem") o.mem = text();
-    else if (key == "ntasks") o.ntasks = count(1);
-    else if (key == "cpus_per_task") o.cpus_per_task = count(1);
-    else if (key == "gpus_per_task") o.gpus_per_task = count(0);
-    else if (key == "throttle") o.throttle = count(0);
-    else if (key == "trials_per_task") o.trials_per_task = count(1);
-    else if (key == "max_array_size") o.max_array_size = count(1);
+    if (key == "job_name")
+      o.job_name = text();
+    else if (key == "partition")
+      o.partition = text();
+    else if (key == "account")
+      o.account = text();
+    else if (key == "qos")
+      o.qos = text();
+    else if (key == "time")
+      o.time = text();
+    else if (key == "mem")
+      o.mem = text();
+    else if (key == "ntasks")
+      o.ntasks = count(1);
+    else if (key == "cpus_per_task")
+      o.cpus_per_task = count(1);
+    else if (key == "gpus_per_task")
+      o.gpus_per_task = count(0);
+    else if (key == "throttle")
+      o.throttle = count(0);
+    else if (key == "trials_per_task")
+      o.trials_per_task = count(1);
+    else if (key == "max_array_size")
+      o.max_array_size = count(1);
     else if (key == "signal") {
       o.signal = text();
-      // USR2 checkpoints and requeues, TERM checkpoints; bbpt handles no other (USR1 belongs to NCCL).
+      // USR2 checkpoints and requeues, TERM checkpoints; bbpt handles no other (USR1 belongs to
+      // NCCL).
       need(o.signal == "USR2" || o.signal == "TERM", "USR2 or TERM");
-    }
-    else if (key == "signal_seconds") o.signal_seconds = count(1);
+    } else if (key == "signal_seconds")
+      o.signal_seconds = count(1);
     else if (key == "merge_job") {
       need(value.is_boolean(), "true or false");
       o.merge_job = value.get<bool>();
     } else if (key == "extra") {
       need(value.is_array(), "a list of lines");
-      for (const auto& line : value) o.extra.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+      for (const auto& line : value)
+        o.extra.push_back(line.is_string() ? line.get<std::string>() : line.dump());
     } else {
-      BBPT_THROW(ConfigError, at << ": executors.slurm." << key
-                                 << ": unknown key (valid: job_name, partition, account, qos, time, mem, ntasks, "
-                                    "cpus_per_task, gpus_per_task, throttle, trials_per_task, max_array_size, signal, signal_seconds, "
-                                    "merge_job, extra)");
+      BBPT_THROW(
+          ConfigError,
+          at << ": executors.slurm." << key
+             << ": unknown key (valid: job_name, partition, account, qos, time, mem, ntasks, "
+                "cpus_per_task, gpus_per_task, throttle, trials_per_task, max_array_size, signal, "
+                "signal_seconds, "
+                "merge_job, extra)");
     }
   }
   return o;
@@ -116,8 +138,11 @@ Json to_json(const SlurmOptions& o) {
   return j;
 }
 
-std::string render_array_script(const SweepStore& store, const std::string& list_path, int tasks,
-                                const SlurmOptions& o, const std::vector<std::string>& task_command) {
+std::string render_array_script(const SweepStore& store,
+                                const std::string& list_path,
+                                int tasks,
+                                const SlurmOptions& o,
+                                const std::vector<std::string>& task_command) {
   const std::string dir = fs::absolute(store.dir()).lexically_normal().string();
   std::ostringstream s;
   s << "#!/bin/bash\n"
@@ -125,7 +150,8 @@ std::string render_array_script(const SweepStore& store, const std::string& list
     << "# Array task i runs trials i*" << o.trials_per_task << " .. i*" << o.trials_per_task << "+"
     << o.trials_per_task - 1 << " of " << list_path << ", skipping those already done. On "
     << o.signal << " (sent " << o.signal_seconds << " s before the time limit, or by\n"
-    << "# `scancel --signal=" << o.signal << " --batch`) bbpt checkpoints and requeues the task; SIGTERM checkpoints.\n";
+    << "# `scancel --signal=" << o.signal
+    << " --batch`) bbpt checkpoints and requeues the task; SIGTERM checkpoints.\n";
   s << "#SBATCH --job-name=" << o.job_name << "\n";
   s << "#SBATCH --array=0-" << tasks - 1;
   if (o.throttle > 0) s << "%" << o.throttle;
@@ -147,7 +173,8 @@ std::string render_array_script(const SweepStore& store, const std::string& list
   for (const auto& line : o.extra) {
     if (line.rfind("#SBATCH", 0) != 0) s << line << "\n";
   }
-  s << "echo \"bbpt: array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), restart "
+  s << "echo \"bbpt: array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), "
+       "restart "
        "${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)\"\n";
   // exec: the batch shell becomes bbpt (or srun, which passes signals on to every rank), so the
   // B: signal reaches the process that can checkpoint.
@@ -155,14 +182,18 @@ std::string render_array_script(const SweepStore& store, const std::string& list
   // srun does not inherit --cpus-per-task from the allocation in Slurm 22.05 to 23.02: pass it on.
   if (o.ntasks > 1) s << "srun --mpi=pmix --cpus-per-task=\"${SLURM_CPUS_PER_TASK:-1}\" ";
   auto argv = task_command;
-  argv.insert(argv.end(), {"sweep", "task", dir, "--list", list_path, "--per-task", std::to_string(o.trials_per_task)});
+  argv.insert(argv.end(), {"sweep", "task", dir, "--list", list_path, "--per-task",
+                           std::to_string(o.trials_per_task)});
   s << detail::shell_quote(argv) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
   return s.str();
 }
 
-ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTrial>& to_run, const SlurmOptions& o,
+ArraySubmission write_array(const SweepStore& store,
+                            const std::vector<PlannedTrial>& to_run,
+                            const SlurmOptions& o,
                             const std::vector<std::string>& task_command) {
-  BBPT_CHECK(!to_run.empty(), ConfigError, "nothing to submit: every trial is done, running or failed");
+  BBPT_CHECK(!to_run.empty(), ConfigError,
+             "nothing to submit: every trial is done, running or failed");
   const std::string dir = slurm_dir(store);
   fs::create_directories(dir + "/logs");
   int n = 1;
@@ -175,12 +206,15 @@ ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTr
   a.tasks = static_cast<int>((to_run.size() + static_cast<size_t>(o.trials_per_task) - 1) /
                              static_cast<size_t>(o.trials_per_task));
   core::write_file_atomic(a.list_path, ids.str());
-  core::write_file_atomic(a.script_path, render_array_script(store, a.list_path, a.tasks, o, task_command));
+  core::write_file_atomic(a.script_path,
+                          render_array_script(store, a.list_path, a.tasks, o, task_command));
   fs::permissions(a.script_path, fs::perms::owner_exec, fs::perm_options::add);
   return a;
 }
 
-void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
+void submit(const SweepStore& store,
+            ArraySubmission& a,
+            const SlurmOptions& o,
             const std::vector<std::string>& task_command) {
   const auto array = detail::run_command({"sbatch", "--parsable", a.script_path});
   BBPT_CHECK(
@@ -191,18 +225,25 @@ void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
   a.job_id = parse_job_id(array.output);
   if (o.merge_job) {
     auto merge = task_command;
-    merge.insert(merge.end(), {"sweep", "merge", fs::absolute(store.dir()).lexically_normal().string()});
-    std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=" + o.job_name + "-merge",
-                                     "--dependency=afterany:" + a.job_id, "--kill-on-invalid-dep=yes",
-                                     "--output=" + slurm_dir(store) + "/logs/%x_%j.out", "--time=00:30:00",
-                                     "--ntasks=1", "--cpus-per-task=1"};
+    merge.insert(merge.end(),
+                 {"sweep", "merge", fs::absolute(store.dir()).lexically_normal().string()});
+    std::vector<std::string> argv = {"sbatch",
+                                     "--parsable",
+                                     "--job-name=" + o.job_name + "-merge",
+                                     "--dependency=afterany:" + a.job_id,
+                                     "--kill-on-invalid-dep=yes",
+                                     "--output=" + slurm_dir(store) + "/logs/%x_%j.out",
+                                     "--time=00:30:00",
+                                     "--ntasks=1",
+                                     "--cpus-per-task=1"};
     if (!o.partition.empty()) argv.push_back("--partition=" + o.partition);
     if (!o.account.empty()) argv.push_back("--account=" + o.account);
     if (!o.qos.empty()) argv.push_back("--qos=" + o.qos);
     argv.push_back("--wrap=" + detail::shell_quote(merge));
     const auto merge_job = detail::run_command(argv);
     BBPT_CHECK(merge_job.exit_code == 0, Error,
-               "sbatch refused the merge job (the array " << a.job_id << " is submitted): " << merge_job.output);
+               "sbatch refused the merge job (the array "
+                   << a.job_id << " is submitted): " << merge_job.output);
     a.merge_job_id = parse_job_id(merge_job.output);
   }
   Json line;
@@ -215,8 +256,9 @@ void submit(const SweepStore& store, ArraySubmission& a, const SlurmOptions& o,
   line["time"] = core::utc_now();
   std::ofstream out(slurm_dir(store) + "/submissions.jsonl", std::ios::app);
   out << line.dump() << "\n";
-  BBPT_CHECK(out.good(), IoError, slurm_dir(store) << "/submissions.jsonl: write failed (the array " << a.job_id
-                                                   << " is submitted)");
+  BBPT_CHECK(out.good(), IoError,
+             slurm_dir(store) << "/submissions.jsonl: write failed (the array " << a.job_id
+                              << " is submitted)");
 }
 
 std::string test_only(const ArraySubmission& a) {
@@ -256,9 +298,10 @@ std::map<std::string, std::string> slurm_states(const SweepStore& store) {
   const auto q = detail::run_command({"squeue", "-h", "-r", "-j", job_list, "-o", "%i|%T"});
   if (q.exit_code != 0) {
     BBPT_CHECK(q.output.find("Invalid job id") != std::string::npos, Error,
-               "squeue failed (exit " << q.exit_code << "): " << q.output
-                                      << "; without it bbpt cannot tell which trials are still queued, so it submits "
-                                         "nothing (try again when the controller answers)");
+               "squeue failed (exit "
+                   << q.exit_code << "): " << q.output
+                   << "; without it bbpt cannot tell which trials are still queued, so it submits "
+                      "nothing (try again when the controller answers)");
     return states;  // none of the recorded jobs is known any more
   }
   std::istringstream rows(q.output);
@@ -269,9 +312,11 @@ std::map<std::string, std::string> slurm_states(const SweepStore& store) {
     const auto it = arrays.find(row.substr(0, underscore));
     if (it == arrays.end()) continue;
     const std::string task_text = row.substr(underscore + 1, bar - underscore - 1);
-    if (task_text.find_first_not_of("0123456789") != std::string::npos) continue;  // "[3-5%2]": not expanded
+    if (task_text.find_first_not_of("0123456789") != std::string::npos)
+      continue;  // "[3-5%2]": not expanded
     const size_t first = std::stoul(task_text) * static_cast<size_t>(it->second.per_task);
-    for (size_t i = first; i < first + static_cast<size_t>(it->second.per_task) && i < it->second.ids.size(); ++i) {
+    for (size_t i = first;
+         i < first + static_cast<size_t>(it->second.per_task) && i < it->second.ids.size(); ++i) {
       states[it->second.ids[i]] = row.substr(bar + 1);
     }
   }

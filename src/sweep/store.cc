@@ -44,16 +44,20 @@ std::string result_problem(const std::string& dir) {
   }
 }
 
-
 }  // namespace
 
 const char* to_string(TrialState state) {
   switch (state) {
-    case TrialState::kPending: return "pending";
-    case TrialState::kInterrupted: return "interrupted";
-    case TrialState::kRunning: return "running";
-    case TrialState::kFailed: return "failed";
-    case TrialState::kDone: return "done";
+    case TrialState::kPending:
+      return "pending";
+    case TrialState::kInterrupted:
+      return "interrupted";
+    case TrialState::kRunning:
+      return "running";
+    case TrialState::kFailed:
+      return "failed";
+    case TrialState::kDone:
+      return "done";
   }
   return "?";
 }
@@ -88,8 +92,8 @@ void SweepStore::write_plan(const Sweep& sweep) const {
 std::vector<PlannedTrial> SweepStore::read_manifest() const {
   const std::string path = dir_ + "/manifest.jsonl";
   BBPT_CHECK(core::is_regular_file(path), ConfigError,
-             dir_ << " holds no sweep plan (" << path << " missing); start it with bbpt sweep run <sweep.yaml> --dir "
-                  << dir_);
+             dir_ << " holds no sweep plan (" << path
+                  << " missing); start it with bbpt sweep run <sweep.yaml> --dir " << dir_);
   std::vector<PlannedTrial> trials;
   std::istringstream lines(core::read_file(path));
   int number = 0;
@@ -100,7 +104,8 @@ std::vector<PlannedTrial> SweepStore::read_manifest() const {
       trials.push_back(planned_trial_from_json(Json::parse(line)));
     } catch (const std::exception& e) {
       BBPT_THROW(ConfigError, path << ":" << number << ": not a planned trial (" << e.what()
-                                   << "); plan again with bbpt sweep run <sweep.yaml> --dir " << dir_);
+                                   << "); plan again with bbpt sweep run <sweep.yaml> --dir "
+                                   << dir_);
     }
   }
   return trials;

@@ -33,44 +33,54 @@ std::string join(const std::vector<std::string>& items) {
 
 /// Iterates a mapping, refusing duplicate keys and (when `allowed` is given) unknown ones.
 template <typename Visit>
-void for_each_key(const YAML::Node& map, const std::string& path, const std::string& what,
-                  const std::vector<std::string>& allowed, Visit visit) {
-  BBPT_CHECK(map.IsMap(), ConfigError, origin_of(path, map) << ": " << what << ": expected a mapping of key: value");
+void for_each_key(const YAML::Node& map,
+                  const std::string& path,
+                  const std::string& what,
+                  const std::vector<std::string>& allowed,
+                  Visit visit) {
+  BBPT_CHECK(map.IsMap(), ConfigError,
+             origin_of(path, map) << ": " << what << ": expected a mapping of key: value");
   std::map<std::string, std::string> seen;
   for (const auto& item : map) {
     const std::string key = item.first.as<std::string>();
     const std::string origin = origin_of(path, item.first);
     BBPT_CHECK(!seen.count(key), ConfigError,
-               origin << ": " << what << (what.empty() ? "" : ".") << key << ": duplicate key (first at "
-                      << seen[key] << ")");
+               origin << ": " << what << (what.empty() ? "" : ".") << key
+                      << ": duplicate key (first at " << seen[key] << ")");
     seen[key] = origin;
     BBPT_CHECK(allowed.empty() || std::count(allowed.begin(), allowed.end(), key), ConfigError,
-               origin << ": " << (what.empty() ? "" : what + ".") << key << ": unknown key (valid: " << join(allowed)
-                      << ")");
+               origin << ": " << (what.empty() ? "" : what + ".") << key
+                      << ": unknown key (valid: " << join(allowed) << ")");
     visit(key, item.second, origin);
   }
 }
 
 Located scalar(const YAML::Node& node, const std::string& path, const std::string& key) {
   BBPT_CHECK(node.IsScalar(), ConfigError,
-             origin_of(path, node) << ": " << key << ": expected a single value"
-                                   << (node.IsSequence() ? " (a list of values belongs under grid:)" : ""));
+             origin_of(path, node)
+                 << ": " << key << ": expected a single value"
+                 << (node.IsSequence() ? " (a list of values belongs under grid:)" : ""));
   return {canonical_scalar(node.Scalar(), node.Tag() == "!"), origin_of(path, node)};
 }
 
-std::vector<Located> range_values(const YAML::Node& spec, const std::string& path, const std::string& key) {
+std::vector<Located> range_values(const YAML::Node& spec,
+                                  const std::string& path,
+                                  const std::string& key) {
   const std::string origin = origin_of(path, spec);
   BBPT_CHECK(spec.IsSequence() && (spec.size() == 2 || spec.size() == 3), ConfigError,
              origin << ": " << key << ": range: expected [start, stop] or [start, stop, step]");
   std::vector<Json> bounds;
   for (const auto& b : spec) {
     auto v = scalar(b, path, key).value;
-    BBPT_CHECK(v.is_number(), ConfigError, origin << ": " << key << ": range: '" << b.Scalar() << "' is not a number");
+    BBPT_CHECK(v.is_number(), ConfigError,
+               origin << ": " << key << ": range: '" << b.Scalar() << "' is not a number");
     bounds.push_back(v);
   }
   if (bounds.size() == 2) bounds.emplace_back(1);
-  const bool integers = std::all_of(bounds.begin(), bounds.end(), [](const Json& v) { return v.is_number_integer(); });
-  const double start = bounds[0].get<double>(), stop = bounds[1].get<double>(), step = bounds[2].get<double>();
+  const bool integers = std::all_of(bounds.begin(), bounds.end(),
+                                    [](const Json& v) { return v.is_number_integer(); });
+  const double start = bounds[0].get<double>(), stop = bounds[1].get<double>(),
+               step = bounds[2].get<double>();
   BBPT_CHECK(step != 0, ConfigError, origin << ": " << key << ": range: step must not be 0");
   // The values start + i * step strictly before stop; the small slack keeps [0.1, 0.4, 0.1] from
   // counting 0.4 when (0.4 - 0.1) / 0.1 rounds to 3.0000000000000004.
@@ -79,7 +89,8 @@ std::vector<Located> range_values(const YAML::Node& spec, const std::string& pat
              origin << ": " << key << ": range [" << start << ", " << stop << ") with step " << step
                     << " is empty (stop is excluded, as in Python)");
   BBPT_CHECK(count_d <= kMaxRangeValues, ConfigError,
-             origin << ": " << key << ": range has " << count_d << " values (at most " << kMaxRangeValues << ")");
+             origin << ": " << key << ": range has " << count_d << " values (at most "
+                    << kMaxRangeValues << ")");
   std::vector<Located> values;
   for (int64_t i = 0; i < static_cast<int64_t>(count_d); ++i) {
     if (integers) {
@@ -94,7 +105,10 @@ std::vector<Located> range_values(const YAML::Node& spec, const std::string& pat
   return values;
 }
 
-Axis read_axis(const std::string& key, const YAML::Node& node, const std::string& path, const std::string& origin) {
+Axis read_axis(const std::string& key,
+               const YAML::Node& node,
+               const std::string& path,
+               const std::string& origin) {
   Axis axis{key, {}, origin};
   if (node.IsMap()) {
     for_each_key(node, path, key, {"range"},
@@ -103,7 +117,8 @@ Axis read_axis(const std::string& key, const YAML::Node& node, const std::string
                  });
   } else {
     BBPT_CHECK(node.IsSequence() && node.size() > 0, ConfigError,
-               origin << ": " << key << ": expected a non-empty list of values or {range: [start, stop, step]}");
+               origin << ": " << key
+                      << ": expected a non-empty list of values or {range: [start, stop, step]}");
     for (const auto& item : node) axis.values.push_back(scalar(item, path, key));
   }
   for (size_t i = 0; i < axis.values.size(); ++i) {
@@ -138,41 +153,53 @@ void set_axis(Factors& f, Axis axis) {
 }
 
 /// set:, grid: and zip: of one level (the top, or a methods: entry), merged into `into`.
-void read_factor(const std::string& section, const YAML::Node& node, const std::string& path,
-                 const std::string& where, Factors& into) {
+void read_factor(const std::string& section,
+                 const YAML::Node& node,
+                 const std::string& path,
+                 const std::string& where,
+                 Factors& into) {
   const std::string what = where.empty() ? section : where + "." + section;
   if (section == "set") {
-    for_each_key(node, path, what, {}, [&](const std::string& key, const YAML::Node& value, const std::string&) {
-      set_value(into, key, scalar(value, path, key));
-    });
+    for_each_key(node, path, what, {},
+                 [&](const std::string& key, const YAML::Node& value, const std::string&) {
+                   set_value(into, key, scalar(value, path, key));
+                 });
   } else if (section == "grid") {
-    for_each_key(node, path, what, {}, [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
-      set_axis(into, read_axis(key, value, path, origin));
-    });
+    for_each_key(node, path, what, {},
+                 [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
+                   set_axis(into, read_axis(key, value, path, origin));
+                 });
   } else {  // zip
     BBPT_CHECK(node.IsSequence(), ConfigError,
-               origin_of(path, node) << ": " << what << ": expected a list of {key: [values], ...} groups");
+               origin_of(path, node)
+                   << ": " << what << ": expected a list of {key: [values], ...} groups");
     for (const auto& group_node : node) {
       ZipGroup group{{}, origin_of(path, group_node)};
       for_each_key(group_node, path, what, {},
                    [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
                      group.axes.push_back(read_axis(key, value, path, origin));
                    });
-      BBPT_CHECK(!group.axes.empty(), ConfigError, group.origin << ": " << what << ": an empty zip group");
+      BBPT_CHECK(!group.axes.empty(), ConfigError,
+                 group.origin << ": " << what << ": an empty zip group");
       for (const auto& axis : group.axes) {
         BBPT_CHECK(axis.values.size() == group.axes.front().values.size(), ConfigError,
                    axis.origin << ": " << what << ": " << axis.key << " has " << axis.values.size()
                                << " values but " << group.axes.front().key << " has "
-                               << group.axes.front().values.size() << "; zipped axes need equal lengths");
+                               << group.axes.front().values.size()
+                               << "; zipped axes need equal lengths");
       }
       into.zips.push_back(std::move(group));
     }
   }
 }
 
-void read_method(const std::string& name, const YAML::Node& node, const std::string& path, const std::string& origin,
+void read_method(const std::string& name,
+                 const YAML::Node& node,
+                 const std::string& path,
+                 const std::string& origin,
                  SweepFile& into) {
-  auto it = std::find_if(into.methods.begin(), into.methods.end(), [&](const MethodEntry& m) { return m.name == name; });
+  auto it = std::find_if(into.methods.begin(), into.methods.end(),
+                         [&](const MethodEntry& m) { return m.name == name; });
   if (it == into.methods.end()) {
     into.methods.push_back(MethodEntry{name, {Json(""), origin}, "", {}, origin});
     it = into.methods.end() - 1;
@@ -183,7 +210,8 @@ void read_method(const std::string& name, const YAML::Node& node, const std::str
                [&](const std::string& key, const YAML::Node& value, const std::string&) {
                  if (key == "config") {
                    it->config = scalar(value, path, where + ".config");
-                   it->config.value = it->config.value.is_string() ? it->config.value : Json(value.Scalar());
+                   it->config.value =
+                       it->config.value.is_string() ? it->config.value : Json(value.Scalar());
                    it->config_dir = fs::path(path).parent_path().string();
                  } else {
                    read_factor(key, value, path, where, it->factors);
@@ -192,23 +220,25 @@ void read_method(const std::string& name, const YAML::Node& node, const std::str
 }
 
 void read_executors(const YAML::Node& node, const std::string& path, SweepFile& into) {
-  for_each_key(node, path, "executors", {"local", "mpi", "slurm"},
-               [&](const std::string& executor, const YAML::Node& options, const std::string&) {
-                 for_each_key(options, path, "executors." + executor, {},
-                              [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
-                                Json v;
-                                if (value.IsSequence()) {
-                                  v = Json::array();
-                                  for (const auto& item : value) {
-                                    v.push_back(scalar(item, path, "executors." + executor + "." + key).value);
-                                  }
-                                } else {
-                                  v = scalar(value, path, "executors." + executor + "." + key).value;
-                                }
-                                into.executors[executor][key] = v;
-                                into.executor_origins[executor + "." + key] = origin;
-                              });
-               });
+  for_each_key(
+      node, path, "executors", {"local", "mpi", "slurm"},
+      [&](const std::string& executor, const YAML::Node& options, const std::string&) {
+        for_each_key(
+            options, path, "executors." + executor, {},
+            [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
+              Json v;
+              if (value.IsSequence()) {
+                v = Json::array();
+                for (const auto& item : value) {
+                  v.push_back(scalar(item, path, "executors." + executor + "." + key).value);
+                }
+              } else {
+                v = scalar(value, path, "executors." + executor + "." + key).value;
+              }
+              into.executors[executor][key] = v;
+              into.executor_origins[executor + "." + key] = origin;
+            });
+      });
 }
 
 void read_into(const std::string& path, SweepFile& into, std::vector<std::string>& stack) {
@@ -223,13 +253,15 @@ void read_into(const std::string& path, SweepFile& into, std::vector<std::string
   } catch (const YAML::Exception& e) {
     BBPT_THROW(ConfigError, path << ":" << e.mark.line + 1 << ": not valid YAML: " << e.msg);
   }
-  BBPT_CHECK(root.IsMap(), ConfigError, path << ": expected a mapping (name, set, grid, methods, ...)");
+  BBPT_CHECK(root.IsMap(), ConfigError,
+             path << ": expected a mapping (name, set, grid, methods, ...)");
   stack.push_back(canonical);
   if (const auto includes = root["include"]) {
     const auto dir = fs::path(path).parent_path();
     const auto include_one = [&](const YAML::Node& n) {
       const auto file = scalar(n, path, "include").value;
-      BBPT_CHECK(file.is_string(), ConfigError, origin_of(path, n) << ": include: expected a file name");
+      BBPT_CHECK(file.is_string(), ConfigError,
+                 origin_of(path, n) << ": include: expected a file name");
       read_into((dir / file.get<std::string>()).string(), into, stack);
     };
     if (includes.IsSequence()) {
@@ -238,26 +270,26 @@ void read_into(const std::string& path, SweepFile& into, std::vector<std::string
       include_one(includes);
     }
   }
-  for_each_key(root, path, "", {"name", "include", "model", "set", "grid", "zip", "methods", "executors"},
-               [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
-                 if (key == "name") {
-                   into.name = scalar(value, path, key);
-                   into.name.value = Json(value.Scalar());
-                 } else if (key == "model") {
-                   into.model = scalar(value, path, key);
-                   into.model.value = Json(value.Scalar());
-                 } else if (key == "set" || key == "grid" || key == "zip") {
-                   read_factor(key, value, path, "", into.top);
-                 } else if (key == "methods") {
-                   for_each_key(value, path, "methods", {},
-                                [&](const std::string& name, const YAML::Node& entry, const std::string& at) {
-                                  read_method(name, entry, path, at, into);
-                                });
-                 } else if (key == "executors") {
-                   read_executors(value, path, into);
-                 }
-                 (void)origin;
-               });
+  for_each_key(
+      root, path, "", {"name", "include", "model", "set", "grid", "zip", "methods", "executors"},
+      [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
+        if (key == "name") {
+          into.name = scalar(value, path, key);
+          into.name.value = Json(value.Scalar());
+        } else if (key == "model") {
+          into.model = scalar(value, path, key);
+          into.model.value = Json(value.Scalar());
+        } else if (key == "set" || key == "grid" || key == "zip") {
+          read_factor(key, value, path, "", into.top);
+        } else if (key == "methods") {
+          for_each_key(value, path, "methods", {},
+                       [&](const std::string& name, const YAML::Node& entry,
+                           const std::string& at) { read_method(name, entry, path, at, into); });
+        } else if (key == "executors") {
+          read_executors(value, path, into);
+        }
+        (void)origin;
+      });
   stack.pop_back();
 }
 
@@ -271,12 +303,17 @@ SweepFile read_sweep_file(const std::string& path) {
   std::vector<std::string> stack;
   read_into(path, file, stack);
   const std::string name = file.name.value.get<std::string>();
-  BBPT_CHECK(!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-                                  std::string::npos && name[0] != '.',
+  BBPT_CHECK(!name.empty() &&
+                 name.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                     std::string::npos &&
+                 name[0] != '.',
              ConfigError,
              file.name.origin << ": name: '" << name
-                              << "' must be letters, digits, '.', '_' or '-' (it names the sweep directory and the Slurm job)");
-  BBPT_CHECK(!file.methods.empty(), ConfigError, path << ": methods: none listed; name at least one (e.g. methods: {zip: {}})");
+                              << "' must be letters, digits, '.', '_' or '-' (it names the sweep "
+                                 "directory and the Slurm job)");
+  BBPT_CHECK(!file.methods.empty(), ConfigError,
+             path << ": methods: none listed; name at least one (e.g. methods: {zip: {}})");
   return file;
 }
 

@@ -3,9 +3,8 @@
 // tagged with the file and line it came from; grid.cc expands it into trials.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -40,8 +39,9 @@ struct Factors {
 
 struct MethodEntry {
   std::string name;
-  Located config;          // "" (the default: <configs>/methods/<name>.yaml), a name, or a path
-  std::string config_dir;  // the directory of the file that named `config` (paths are relative to it)
+  Located config;  // "" (the default: <configs>/methods/<name>.yaml), a name, or a path
+  std::string
+      config_dir;  // the directory of the file that named `config` (paths are relative to it)
   Factors factors;
   std::string origin;
 };

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "bbpt/sweep/trial_list.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -28,11 +27,14 @@ std::vector<TrialEntry> read_trial_list(const std::string& path) {
     } catch (const nlohmann::json::exception& e) {
       BBPT_THROW(ConfigError, where << ": not a JSON object (" << e.what() << ")");
     }
-    BBPT_CHECK(j.is_object(), ConfigError, where << ": expected a JSON object, got " << j.type_name());
+    BBPT_CHECK(j.is_object(), ConfigError,
+               where << ": expected a JSON object, got " << j.type_name());
     for (const auto& [key, value] : j.items()) {
-      static const std::set<std::string> known = {"id", "config", "dataset", "seed", "shots", "set"};
-      BBPT_CHECK(known.count(key) == 1, ConfigError,
-                 where << ": " << key << ": unknown field (known: id, config, dataset, seed, shots, set)");
+      static const std::set<std::string> known = {"id",   "config", "dataset",
+                                                  "seed", "shots",  "set"};
+      BBPT_CHECK(
+          known.count(key) == 1, ConfigError,
+          where << ": " << key << ": unknown field (known: id, config, dataset, seed, shots, set)");
     }
     const auto text = [&](const char* key, bool required) -> std::string {
       if (!j.contains(key)) {
@@ -46,25 +48,33 @@ std::vector<TrialEntry> read_trial_list(const std::string& path) {
     const auto integer = [&](const char* key, int64_t fallback, int64_t minimum) -> int64_t {
       if (!j.contains(key)) return fallback;
       BBPT_CHECK(j[key].is_number_integer() && j[key].get<int64_t>() >= minimum, ConfigError,
-                 where << ": " << key << ": expected an integer >= " << minimum << ", got " << j[key].dump());
+                 where << ": " << key << ": expected an integer >= " << minimum << ", got "
+                       << j[key].dump());
       return j[key].get<int64_t>();
     };
     TrialEntry t;
     t.id = text("id", true);
     BBPT_CHECK(std::all_of(t.id.begin(), t.id.end(),
-                           [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }) &&
+                           [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                    c == '_' || c == '-';
+                           }) &&
                    t.id != "." && t.id != "..",
-               ConfigError, where << ": id: '" << t.id << "' may hold only letters, digits, '.', '_' and '-' (it names a directory)");
-    BBPT_CHECK(ids.insert(t.id).second, ConfigError, where << ": id: '" << t.id << "' appears twice");
+               ConfigError,
+               where << ": id: '" << t.id
+                     << "' may hold only letters, digits, '.', '_' and '-' (it names a directory)");
+    BBPT_CHECK(ids.insert(t.id).second, ConfigError,
+               where << ": id: '" << t.id << "' appears twice");
     t.config_path = text("config", true);
     t.dataset = text("dataset", true);
     t.seed = static_cast<uint64_t>(integer("seed", 1, 0));
     t.shots = integer("shots", 16, 1);
     if (j.contains("set")) {
-      BBPT_CHECK(j["set"].is_array(), ConfigError, where << ": set: expected a list of \"key=value\" strings");
+      BBPT_CHECK(j["set"].is_array(), ConfigError,
+                 where << ": set: expected a list of \"key=value\" strings");
       for (const auto& s : j["set"]) {
-        BBPT_CHECK(s.is_string() && s.get<std::string>().find('=') != std::string::npos, ConfigError,
-                   where << ": set: " << s.dump() << " is not a \"key=value\" string");
+        BBPT_CHECK(s.is_string() && s.get<std::string>().find('=') != std::string::npos,
+                   ConfigError, where << ": set: " << s.dump() << " is not a \"key=value\" string");
         t.overrides.push_back(s.get<std::string>());
       }
     }

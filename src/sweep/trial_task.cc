@@ -48,7 +48,9 @@ class OutputToFile {
 
 }  // namespace
 
-TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial, const run::TrialSpec& base,
+TaskOutcome run_planned_trial(const SweepStore& store,
+                              const PlannedTrial& trial,
+                              const run::TrialSpec& base,
                               const TaskOptions& options) {
   const bool leader = options.group == nullptr || options.group->rank() == 0;
   TaskOutcome outcome;
@@ -56,7 +58,8 @@ TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial
     std::unique_ptr<OutputToFile> log;
     if (leader) {
       store.prepare(trial.id);
-      if (options.log_to_trial_dir) log = std::make_unique<OutputToFile>(store.trial_dir(trial.id) + "/log.txt");
+      if (options.log_to_trial_dir)
+        log = std::make_unique<OutputToFile>(store.trial_dir(trial.id) + "/log.txt");
     }
     run::RunRequest request;
     request.config_path = store.method_config_path(trial.id);

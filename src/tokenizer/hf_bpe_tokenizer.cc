@@ -705,7 +705,8 @@ std::optional<int32_t> HfBpeTokenizer::bos_id() const {
 std::vector<int32_t> HfBpeTokenizer::eos_ids() const { return model_->eos_ids; }
 
 bool HfBpeTokenizer::is_special(int32_t id) const {
-  return id >= 0 && static_cast<size_t>(id) < model_->id_is_special.size() && model_->id_is_special[id];
+  return id >= 0 && static_cast<size_t>(id) < model_->id_is_special.size() &&
+         model_->id_is_special[id];
 }
 
 int HfBpeTokenizer::vocab_size() const { return model_->vocab_size; }

@@ -27,7 +27,8 @@ void expect_all_pass(const std::vector<LmCheckResult>& results, size_t expected_
 }
 
 TEST(LmGolden, TinyLlamaMatchesTransformersReference) {
-  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors")) GTEST_SKIP() << "no fixtures under " << kLlm;
+  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors"))
+    GTEST_SKIP() << "no fixtures under " << kLlm;
   const LlamaModel model = LlamaModel::load(kLlm + "tiny_llama");
   EXPECT_EQ(model.config().num_kv_heads, 2);
   EXPECT_EQ(model.config().eos_ids, (std::vector<int64_t>{557, 560}));
@@ -38,12 +39,15 @@ TEST(LmGolden, TinyLlamaMatchesTransformersReference) {
 // The KV-cached guided path must give the official re-run's ids: positions above the guidance
 // layer are cached unshifted, so the cache changes the cost, not the tokens.
 TEST(LmGolden, GuidedGreedyIdsEqualOfficialFullRerun) {
-  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors")) GTEST_SKIP() << "no fixtures under " << kLlm;
+  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors"))
+    GTEST_SKIP() << "no fixtures under " << kLlm;
   const LlamaModel model = LlamaModel::load(kLlm + "tiny_llama");
-  const auto ref = nlohmann::json::parse(core::read_file(kLlm + "tiny_llama/reference.json")).at("guidance");
+  const auto ref =
+      nlohmann::json::parse(core::read_file(kLlm + "tiny_llama/reference.json")).at("guidance");
   const auto prompt = ref.at("prompt_ids").get<std::vector<int64_t>>();
-  const torch::Tensor v = steering_vector(model, ref.at("best_padded_ids").get<std::vector<int64_t>>(),
-                                          ref.at("worst_padded_ids").get<std::vector<int64_t>>(), 2);
+  const torch::Tensor v =
+      steering_vector(model, ref.at("best_padded_ids").get<std::vector<int64_t>>(),
+                      ref.at("worst_padded_ids").get<std::vector<int64_t>>(), 2);
   GenerationOptions options;
   options.temperature = 0;
   options.max_new_tokens = 24;
@@ -51,7 +55,8 @@ TEST(LmGolden, GuidedGreedyIdsEqualOfficialFullRerun) {
   for (const auto& greedy : ref.at("greedy")) {
     const Guidance g{2, v, greedy.at("alpha").get<double>(), GuidanceSchedule::kConstant};
     const auto expected = greedy.at("new_ids").get<std::vector<int64_t>>();
-    EXPECT_EQ(generate_full_rerun(model, prompt, options, g).new_ids[0], expected) << "alpha " << g.alpha;
+    EXPECT_EQ(generate_full_rerun(model, prompt, options, g).new_ids[0], expected)
+        << "alpha " << g.alpha;
     EXPECT_EQ(generate(model, prompt, options, g).new_ids[0], expected) << "alpha " << g.alpha;
   }
 }
@@ -59,7 +64,8 @@ TEST(LmGolden, GuidedGreedyIdsEqualOfficialFullRerun) {
 // The dtype GPUs run (bf16 weights and activations; RMSNorm, softmax and logits in fp32), here on
 // the CPU: within bf16's precision of the fp32 logits, and fp32's first greedy ids.
 TEST(LmGolden, Bf16ComputeTracksFp32) {
-  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors")) GTEST_SKIP() << "no fixtures under " << kLlm;
+  if (!core::is_regular_file(kLlm + "tiny_llama/model.safetensors"))
+    GTEST_SKIP() << "no fixtures under " << kLlm;
   const LlamaModel fp32 = LlamaModel::load(kLlm + "tiny_llama");
   LlamaLoadOptions options;
   options.dtype = torch::kBFloat16;
@@ -80,14 +86,17 @@ TEST(LmGolden, Bf16ComputeTracksFp32) {
   greedy.temperature = 0;
   greedy.max_new_tokens = g.at("max_new_tokens").get<int64_t>();
   greedy.stop_ids = {g.at("eos").get<int64_t>()};
-  const auto ours = generate(bf16, g.at("prompt_ids").get<std::vector<int64_t>>(), greedy).new_ids[0];
+  const auto ours =
+      generate(bf16, g.at("prompt_ids").get<std::vector<int64_t>>(), greedy).new_ids[0];
   const auto fp32_ids = g.at("greedy").at(0).at("new_ids").get<std::vector<int64_t>>();
   ASSERT_GE(ours.size(), 8u);
-  EXPECT_EQ(std::vector<int64_t>(ours.begin(), ours.begin() + 8), std::vector<int64_t>(fp32_ids.begin(), fp32_ids.begin() + 8));
+  EXPECT_EQ(std::vector<int64_t>(ours.begin(), ours.begin() + 8),
+            std::vector<int64_t>(fp32_ids.begin(), fp32_ids.begin() + 8));
 }
 
 TEST(LmGolden, Aidreams260KMatchesRunC) {
-  if (!core::is_regular_file(kLlm + "aidreams260K.bin")) GTEST_SKIP() << "no fixtures under " << kLlm;
+  if (!core::is_regular_file(kLlm + "aidreams260K.bin"))
+    GTEST_SKIP() << "no fixtures under " << kLlm;
   LocalLlmOptions options;
   options.model_path = kLlm + "aidreams260K.bin";
   options.tokenizer_path = kLlm + "tok512.bin";

@@ -19,7 +19,8 @@ const std::string kTiny = std::string(BBPT_SHARED_DIR) + "/assets/llm/tiny_llama
 class LocalTinyLlama : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!core::is_regular_file(kTiny + "/model.safetensors")) GTEST_SKIP() << "no fixture " << kTiny;
+    if (!core::is_regular_file(kTiny + "/model.safetensors"))
+      GTEST_SKIP() << "no fixture " << kTiny;
     LocalLlmOptions options;
     options.model_path = kTiny;
     options.device = "cpu";
@@ -28,8 +29,10 @@ class LocalTinyLlama : public ::testing::Test {
   std::shared_ptr<const LocalLlm> llm_;
   const std::vector<tokenizer::ChatTurn> messages_ = {
       {"system", "You are a helpful AI assistant."},
-      {"user", "Dataset: EuroSAT. Best Templates: 1: a photo of a <category>. --- Accuracy: 61\nPlease reply with only "
-               "the prompt."}};
+      {"user",
+       "Dataset: EuroSAT. Best Templates: 1: a photo of a <category>. --- Accuracy: 61\nPlease "
+       "reply with only "
+       "the prompt."}};
 };
 
 TEST_F(LocalTinyLlama, TokenizerChecksOfTheReferencePass) {
@@ -40,8 +43,9 @@ TEST_F(LocalTinyLlama, TokenizerChecksOfTheReferencePass) {
 
 TEST_F(LocalTinyLlama, SteeringFromTextsPadsWithEotLikeTheReference) {
   const auto g = nlohmann::json::parse(core::read_file(kTiny + "/reference.json")).at("guidance");
-  const torch::Tensor v = llm_->steering_vector(g.at("best").get<std::string>(), g.at("worst").get<std::string>(),
-                                                g.at("layer").get<int64_t>());
+  const torch::Tensor v =
+      llm_->steering_vector(g.at("best").get<std::string>(), g.at("worst").get<std::string>(),
+                            g.at("layer").get<int64_t>());
   const torch::Tensor expected = torch::tensor(g.at("vector").get<std::vector<float>>());
   EXPECT_LT(((v - expected).abs().max() / expected.abs().max()).item<double>(), 1e-4);
 }
@@ -53,7 +57,8 @@ TEST_F(LocalTinyLlama, ChatIsReproducibleAndIndexedBySample) {
   s.max_new_tokens = 12;
   const auto all = llm_->chat(messages_, false, s, 4, /*seed=*/7, /*first_index=*/10);
   EXPECT_EQ(all.texts, llm_->chat(messages_, false, s, 4, 7, 10).texts);
-  EXPECT_EQ(llm_->chat(messages_, false, s, 1, 7, 12).texts[0], all.texts[2]) << "sample 12 alone = sample 12 in a batch";
+  EXPECT_EQ(llm_->chat(messages_, false, s, 1, 7, 12).texts[0], all.texts[2])
+      << "sample 12 alone = sample 12 in a batch";
   EXPECT_NE(llm_->chat(messages_, false, s, 4, 8, 10).texts, all.texts);
   EXPECT_EQ(all.prompt_tokens, 65) << "the reference's chat ids without the generation prompt";
   EXPECT_GT(all.completion_tokens, 0);

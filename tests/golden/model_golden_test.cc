@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Parity with the openai/CLIP reference code: both released-layout fixtures (ViT and ModifiedResNet,
-// fp16 TorchScript archives) must reproduce image/text features, logits and CoOp-style soft-prompt
-// features to rel_err <= 1e-4, and the state-dict path must load the same weights.
+// Parity with the openai/CLIP reference code: both released-layout fixtures (ViT and
+// ModifiedResNet, fp16 TorchScript archives) must reproduce image/text features, logits and
+// CoOp-style soft-prompt features to rel_err <= 1e-4, and the state-dict path must load the same
+// weights.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -2,7 +2,6 @@
 // Communicator under mpirun at 1, 2 and 3 ranks: identity, data movement from every root, groups,
 // and MPI failures turned into CommErrors that name host, rank, call and source line.
 #include "bbpt/comm/communicator.h"
-#include "bbpt/comm/job.h"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bbpt/comm/job.h"
 #include "bbpt/core/error.h"
 
 namespace bbpt::comm {
@@ -183,7 +183,6 @@ TEST(Communicator, MpiErrorBecomesCommErrorNamingRankCallAndLine) {
   EXPECT_EQ(values[0], 42.0);
 }
 
-
 TEST(Communicator, PointToPointRingAndPoll) {
   const auto world = Communicator::world();
   const int next = (world.rank() + 1) % world.size();
@@ -191,10 +190,12 @@ TEST(Communicator, PointToPointRingAndPoll) {
   constexpr int kTag = 7;
   EXPECT_FALSE(world.poll(kTag + 1).has_value()) << "nobody sends with this tag";
   // Every rank sends rank+1 values to the next one; lengths differ per sender.
-  world.send(std::vector<double>(static_cast<std::size_t>(world.rank() + 1), world.rank() + 0.25), next, kTag);
+  world.send(std::vector<double>(static_cast<std::size_t>(world.rank() + 1), world.rank() + 0.25),
+             next, kTag);
   const auto from_previous = world.receive(previous, kTag);
   EXPECT_EQ(from_previous.source, previous);
-  EXPECT_EQ(from_previous.values, std::vector<double>(static_cast<std::size_t>(previous + 1), previous + 0.25));
+  EXPECT_EQ(from_previous.values,
+            std::vector<double>(static_cast<std::size_t>(previous + 1), previous + 0.25));
   // Any-source receive after poll says a message is there.
   world.send(std::vector<double>{static_cast<double>(world.rank())}, next, kTag);
   std::optional<int> source;
@@ -226,7 +227,8 @@ TEST(Communicator, AWaitForAMessageThatNeverComesTimesOutNamingTheCall) {
     EXPECT_NE(what.find("tag 999"), std::string::npos) << what;
     EXPECT_NE(what.find("no answer within 0.3 s"), std::string::npos) << what;
   }
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(waited, 0.3);
   EXPECT_LT(waited, 5.0);
   set_wait_timeout(saved);

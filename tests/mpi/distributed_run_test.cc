@@ -64,11 +64,28 @@ std::vector<std::string> mpirun(int ranks) {
   return args;
 }
 
-std::vector<std::string> bbpt_run(const std::string& method, const std::string& out, const std::vector<std::string>& sets,
+std::vector<std::string> bbpt_run(const std::string& method,
+                                  const std::string& out,
+                                  const std::vector<std::string>& sets,
                                   const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "run", "--config", kConfigs + method + ".yaml",
-                                   "--dataset", "fmnist", "--seed", "2", "--shots", "4", "--model", kModel,
-                                   "--out", out, "--progress-every", "0"};
+  std::vector<std::string> args = {BBPT_EXECUTABLE,
+                                   "--threads",
+                                   "1",
+                                   "run",
+                                   "--config",
+                                   kConfigs + method + ".yaml",
+                                   "--dataset",
+                                   "fmnist",
+                                   "--seed",
+                                   "2",
+                                   "--shots",
+                                   "4",
+                                   "--model",
+                                   kModel,
+                                   "--out",
+                                   out,
+                                   "--progress-every",
+                                   "0"};
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
@@ -123,8 +140,10 @@ std::optional<pid_t> find_rank(const std::string& mark, int rank) {
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
     std::ifstream in("/proc/" + name + "/environ", std::ios::binary);
     const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto has = [&](const std::string& var) { return env.find(std::string(1, '\0') + var + '\0') != std::string::npos ||
-                                                          env.rfind(var + '\0', 0) == 0; };
+    const auto has = [&](const std::string& var) {
+      return env.find(std::string(1, '\0') + var + '\0') != std::string::npos ||
+             env.rfind(var + '\0', 0) == 0;
+    };
     if (has("BBPT_TEST_MARK=" + mark) && has("OMPI_COMM_WORLD_RANK=" + std::to_string(rank))) {
       found = static_cast<pid_t>(std::stol(name));
       break;
@@ -141,11 +160,19 @@ std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
-void expect_same_run(const std::string& dir, const std::string& reference, const std::string& what) {
+void expect_same_run(const std::string& dir,
+                     const std::string& reference,
+                     const std::string& what) {
   EXPECT_EQ(result_without_time(dir), result_without_time(reference)) << what;
-  EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl")) << what;
-  EXPECT_EQ(bbpt::core::read_file(dir + "/config.json"), bbpt::core::read_file(reference + "/config.json")) << what;
-  EXPECT_EQ(bbpt::core::read_file(dir + "/few_shot.json"), bbpt::core::read_file(reference + "/few_shot.json")) << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"),
+            bbpt::core::read_file(reference + "/metrics.jsonl"))
+      << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/config.json"),
+            bbpt::core::read_file(reference + "/config.json"))
+      << what;
+  EXPECT_EQ(bbpt::core::read_file(dir + "/few_shot.json"),
+            bbpt::core::read_file(reference + "/few_shot.json"))
+      << what;
 }
 
 class SameResultForAnyRankCount
@@ -164,17 +191,21 @@ TEST_P(SameResultForAnyRankCount, OneTwoThreeRanksEqualOneProcess) {
   for (int ranks : {1, 2, 3}) {
     const auto dir = root + "/np" + std::to_string(ranks);
     const auto log = dir + ".log";
-    ASSERT_EQ(run_to_end(concat(mpirun(ranks), bbpt_run(method, dir, sets)), log), 0) << bbpt::core::read_file(log);
+    ASSERT_EQ(run_to_end(concat(mpirun(ranks), bbpt_run(method, dir, sets)), log), 0)
+        << bbpt::core::read_file(log);
     expect_same_run(dir, reference, method + " at " + std::to_string(ranks) + " ranks");
   }
 }
 
 // Budgets: a few steps each; BPT-VLM with small subspaces (15 candidates per generation).
 INSTANTIATE_TEST_SUITE_P(
-    Methods, SameResultForAnyRankCount,
+    Methods,
+    SameResultForAnyRankCount,
     ::testing::Values(std::make_tuple("zip", std::vector<std::string>{"budget=100"}),
                       std::make_tuple("spsa-gc", std::vector<std::string>{"budget=60"}),
-                      std::make_tuple("bptvlm", std::vector<std::string>{"budget=60", "text_dim=200", "visual_dim=200"}),
+                      std::make_tuple("bptvlm",
+                                      std::vector<std::string>{"budget=60", "text_dim=200",
+                                                               "visual_dim=200"}),
                       std::make_tuple("bar", std::vector<std::string>{"budget=48"})),
     [](const auto& info) {
       std::string name = std::get<0>(info.param);
@@ -188,8 +219,10 @@ std::string random_mark() {
 }
 
 /// Starts a 2-rank ZIP run, waits for `lines` metrics lines, and returns (mpirun pid, rank 1 pid).
-std::pair<pid_t, pid_t> start_two_rank_run(const std::string& dir, const std::vector<std::string>& sets,
-                                           const std::vector<std::string>& extra, const std::string& log,
+std::pair<pid_t, pid_t> start_two_rank_run(const std::string& dir,
+                                           const std::vector<std::string>& sets,
+                                           const std::vector<std::string>& extra,
+                                           const std::string& log,
                                            int64_t lines) {
   const auto mark = random_mark();
   const pid_t job = spawn(concat(mpirun(2), bbpt_run("zip", dir, sets, extra)), log, mark);
@@ -218,17 +251,20 @@ TEST(DistributedRun, AKilledWorkerEndsTheJobAndTheSameCommandFinishesIt) {
   const auto code = wait_for(job, std::chrono::seconds(60));
   if (!code) kill(job, SIGKILL);
   ASSERT_TRUE(code.has_value()) << "the job did not end within 60 s of its worker's death";
-  std::cout << "job ended " << std::chrono::duration<double>(Clock::now() - start).count() << " s after the kill, exit "
-            << *code << ", after " << count_lines(dir + "/metrics.jsonl") << " of 150 steps\n";
+  std::cout << "job ended " << std::chrono::duration<double>(Clock::now() - start).count()
+            << " s after the kill, exit " << *code << ", after "
+            << count_lines(dir + "/metrics.jsonl") << " of 150 steps\n";
   EXPECT_NE(*code, 0);
   const auto log = bbpt::core::read_file(root + "/killed.log");
   EXPECT_NE(log.find("signal 9"), std::string::npos) << log;
-  ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the kill; the test could not interrupt it";
+  ASSERT_FALSE(fs::exists(dir + "/result.json"))
+      << "finished before the kill; the test could not interrupt it";
 
   // The same command again continues from the last checkpoint to the uninterrupted result.
   ASSERT_EQ(run_to_end(concat(mpirun(2), bbpt_run("zip", dir, sets)), root + "/rerun.log"), 0)
       << bbpt::core::read_file(root + "/rerun.log");
-  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"), std::string::npos);
+  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"),
+            std::string::npos);
   expect_same_run(dir, reference, "killed and rerun at 2 ranks");
 }
 
@@ -237,8 +273,8 @@ TEST(DistributedRun, AStuckWorkerEndsTheJobAfterTheTimeout) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto root = fresh_dir("stuck");
   const auto dir = root + "/job";
-  const auto [job, worker] = start_two_rank_run(dir, {"budget=100000", "eval_every=0"}, {"--comm-timeout", "30"},
-                                                root + "/stuck.log", 5);
+  const auto [job, worker] = start_two_rank_run(dir, {"budget=100000", "eval_every=0"},
+                                                {"--comm-timeout", "30"}, root + "/stuck.log", 5);
   ASSERT_GT(worker, 0);
   ASSERT_EQ(kill(worker, SIGSTOP), 0);
   const auto start = Clock::now();
@@ -260,9 +296,10 @@ TEST(DistributedRun, ALeaderFailureInTheMiddleOfATrialEndsEveryRankAtOnceWithThe
   const auto root = fresh_dir("leader_fails");
   const auto dir = root + "/job";
   const auto start = Clock::now();
-  const int code = run_to_end(concat(mpirun(2), bbpt_run("zip", dir, {"budget=400", "eval_every=0", "spsa_a=1e300"},
-                                                         {"--comm-timeout", "300"})),
-                              root + "/job.log");
+  const int code = run_to_end(
+      concat(mpirun(2), bbpt_run("zip", dir, {"budget=400", "eval_every=0", "spsa_a=1e300"},
+                                 {"--comm-timeout", "300"})),
+      root + "/job.log");
   const double took = std::chrono::duration<double>(Clock::now() - start).count();
   std::cout << "the job ended after " << took << " s, exit " << code << "\n";
   const auto log = bbpt::core::read_file(root + "/job.log");
@@ -283,38 +320,47 @@ TEST(DistributedRun, Usr2CheckpointsEveryRankExits75AndTheSameCommandFinishesIt)
   const auto dir = root + "/job";
   const auto [job, worker] = start_two_rank_run(dir, sets, {}, root + "/stopped.log", 10);
   ASSERT_GT(worker, 0);
-  ASSERT_EQ(kill(job, SIGUSR2), 0);  // mpirun passes USR2 on to every rank (Slurm's --signal=USR2@...)
+  ASSERT_EQ(kill(job, SIGUSR2),
+            0);  // mpirun passes USR2 on to every rank (Slurm's --signal=USR2@...)
   const auto code = wait_for(job, std::chrono::seconds(120));
   if (!code) kill(job, SIGKILL);
   ASSERT_TRUE(code.has_value()) << "the job did not end within 120 s of SIGUSR2";
   const auto log = bbpt::core::read_file(root + "/stopped.log");
   EXPECT_EQ(*code, 75) << log;
-  ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the signal; the test could not interrupt it";
+  ASSERT_FALSE(fs::exists(dir + "/result.json"))
+      << "finished before the signal; the test could not interrupt it";
   EXPECT_NE(log.find("checkpointed; run the same command to continue"), std::string::npos) << log;
   ASSERT_EQ(run_to_end(concat(mpirun(2), bbpt_run("zip", dir, sets)), root + "/rerun.log"), 0)
       << bbpt::core::read_file(root + "/rerun.log");
-  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"), std::string::npos);
+  EXPECT_NE(bbpt::core::read_file(root + "/rerun.log").find("resumed from step"),
+            std::string::npos);
   expect_same_run(dir, reference, "stopped by SIGUSR2 and rerun at 2 ranks");
 }
 
 namespace packed {
 
-std::string trial_line(const std::string& id, const std::string& method, const std::string& dataset, int seed,
+std::string trial_line(const std::string& id,
+                       const std::string& method,
+                       const std::string& dataset,
+                       int seed,
                        const std::string& budget) {
-  return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs + method + ".yaml\", \"dataset\": \"" + dataset +
-         "\", \"seed\": " + std::to_string(seed) + ", \"shots\": 4, \"set\": [\"budget=" + budget +
+  return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs + method +
+         ".yaml\", \"dataset\": \"" + dataset + "\", \"seed\": " + std::to_string(seed) +
+         ", \"shots\": 4, \"set\": [\"budget=" + budget +
          "\", \"eval_every=0\", \"checkpoint_every=5\"]}\n";
 }
 
 /// A ZIP trial whose step size sends the prompt to infinity: its loss becomes NaN in step 2.
 std::string diverging_trial_line(const std::string& id) {
   return "{\"id\": \"" + id + "\", \"config\": \"" + kConfigs +
-         "zip.yaml\", \"dataset\": \"fmnist\", \"seed\": 3, \"shots\": 4, \"set\": [\"budget=400\", "
+         "zip.yaml\", \"dataset\": \"fmnist\", \"seed\": 3, \"shots\": 4, \"set\": "
+         "[\"budget=400\", "
          "\"eval_every=0\", \"spsa_a=1e300\"]}\n";
 }
 
 std::vector<std::string> pack(const std::string& trials, const std::string& out) {
-  return {BBPT_EXECUTABLE, "--threads", "1", "pack", "--trials", trials, "--out", out, "--model", kModel};
+  return {BBPT_EXECUTABLE, "--threads", "1", "pack",    "--trials",
+          trials,          "--out",     out, "--model", kModel};
 }
 
 /// results.jsonl as id -> status; fails the test on a duplicate id.
@@ -333,7 +379,8 @@ TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto root = fresh_dir("packed_failing");
   const auto trials = root + "/trials.jsonl";
-  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60") << trial_line("broken", "zip", "nosuch", 1, "60")
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60")
+                        << trial_line("broken", "zip", "nosuch", 1, "60")
                         << trial_line("spsa-gc-2", "spsa-gc", "fmnist", 2, "40");
   for (const int ranks_per_trial : {1, 2}) {
     const auto out = root + "/out" + std::to_string(ranks_per_trial);
@@ -341,14 +388,35 @@ TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
     args.insert(args.end(), {"--ranks-per-trial", std::to_string(ranks_per_trial)});
     ASSERT_EQ(run_to_end(args, out + ".log"), 0) << bbpt::core::read_file(out + ".log");
     const auto s = statuses(out);
-    EXPECT_EQ(s, (std::map<std::string, std::string>{{"zip-1", "done"}, {"broken", "failed"}, {"spsa-gc-2", "done"}}));
-    EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl").find("dataset 'nosuch'"), std::string::npos);
+    EXPECT_EQ(s, (std::map<std::string, std::string>{
+                     {"zip-1", "done"}, {"broken", "failed"}, {"spsa-gc-2", "done"}}));
+    EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl").find("dataset 'nosuch'"),
+              std::string::npos);
   }
   // A packed trial is the trial `bbpt run` makes, whatever the group size.
   const auto single = root + "/single";
-  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE, "--threads", "1", "run", "--config", kConfigs + "zip.yaml", "--dataset", "fmnist",
-                        "--seed", "1", "--shots", "4", "--model", kModel, "--out", single, "--set", "budget=60", "--set",
-                        "eval_every=0", "--set", "checkpoint_every=5"},
+  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE,
+                        "--threads",
+                        "1",
+                        "run",
+                        "--config",
+                        kConfigs + "zip.yaml",
+                        "--dataset",
+                        "fmnist",
+                        "--seed",
+                        "1",
+                        "--shots",
+                        "4",
+                        "--model",
+                        kModel,
+                        "--out",
+                        single,
+                        "--set",
+                        "budget=60",
+                        "--set",
+                        "eval_every=0",
+                        "--set",
+                        "checkpoint_every=5"},
                        root + "/single.log"),
             0);
   expect_same_run(root + "/out1/trials/zip-1", single, "packed, 1 rank per trial");
@@ -360,7 +428,8 @@ TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto root = fresh_dir("packed_last_fails");
   const auto trials = root + "/trials.jsonl";
-  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60") << diverging_trial_line("diverges");
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60")
+                        << diverging_trial_line("diverges");
   const auto out = root + "/out";
   auto args = concat(mpirun(3), pack(trials, out));
   args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
@@ -371,8 +440,10 @@ TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
   const auto log = bbpt::core::read_file(out + ".log");
   EXPECT_EQ(code, 0) << log;
   EXPECT_LT(took, 200.0) << "a helper waited for the communication timeout: " << log;
-  EXPECT_EQ(statuses(out), (std::map<std::string, std::string>{{"zip-1", "done"}, {"diverges", "failed"}}));
-  EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl").find("the training loss became non-finite in step 2"),
+  EXPECT_EQ(statuses(out),
+            (std::map<std::string, std::string>{{"zip-1", "done"}, {"diverges", "failed"}}));
+  EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl")
+                .find("the training loss became non-finite in step 2"),
             std::string::npos);
 }
 
@@ -383,7 +454,8 @@ TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
   const auto trials = root + "/trials.jsonl";
   {
     std::ofstream list(trials);
-    for (int seed = 1; seed <= 6; ++seed) list << trial_line("zip-" + std::to_string(seed), "zip", "fmnist", seed, "400");
+    for (int seed = 1; seed <= 6; ++seed)
+      list << trial_line("zip-" + std::to_string(seed), "zip", "fmnist", seed, "400");
   }
   const auto out = root + "/out";
   const auto mark = random_mark();
@@ -401,9 +473,11 @@ TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
   EXPECT_NE(*code, 0);
   const auto before = statuses(out);
   std::cout << before.size() << " of 6 trials recorded before the kill\n";
-  ASSERT_LT(before.size(), 6u) << "all finished before the kill; the test could not interrupt the job";
+  ASSERT_LT(before.size(), 6u)
+      << "all finished before the kill; the test could not interrupt the job";
   std::map<std::string, fs::file_time_type> written;
-  for (const auto& [id, status] : before) written[id] = fs::last_write_time(out + "/trials/" + id + "/result.json");
+  for (const auto& [id, status] : before)
+    written[id] = fs::last_write_time(out + "/trials/" + id + "/result.json");
 
   ASSERT_EQ(run_to_end(concat(mpirun(3), pack(trials, out)), root + "/rerun.log"), 0)
       << bbpt::core::read_file(root + "/rerun.log");
@@ -411,7 +485,8 @@ TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
   EXPECT_EQ(after.size(), 6u);
   for (const auto& [id, status] : after) EXPECT_EQ(status, "done") << id;
   for (const auto& [id, time] : written) {
-    EXPECT_EQ(fs::last_write_time(out + "/trials/" + id + "/result.json"), time) << id << " was run again";
+    EXPECT_EQ(fs::last_write_time(out + "/trials/" + id + "/result.json"), time)
+        << id << " was run again";
   }
 }
 
@@ -427,19 +502,22 @@ TEST(SweepMpiExecutor, SameTrialsAsTheLocalExecutorAndFailuresInTheStore) {
   if (!ready(&why)) GTEST_SKIP() << why;
   const auto root = fresh_dir("sweep_mpi");
   const auto sweep = root + "/sweep.yaml";
-  std::ofstream(sweep) << "name: mpitest\nmodel: " << kModel
-                       << "\nset: {shots: 4, views: 2, eval_every: 0, checkpoint_every: 5}\n"
-                          "grid: {dataset: [fmnist, nosuch]}\n"
-                          "methods:\n  zip: {grid: {seed: [1, 2], budget: [40]}}\n  spsa-gc: {set: {budget: 40}}\n";
+  std::ofstream(sweep)
+      << "name: mpitest\nmodel: " << kModel
+      << "\nset: {shots: 4, views: 2, eval_every: 0, checkpoint_every: 5}\n"
+         "grid: {dataset: [fmnist, nosuch]}\n"
+         "methods:\n  zip: {grid: {seed: [1, 2], budget: [40]}}\n  spsa-gc: {set: {budget: 40}}\n";
   const auto packed = root + "/packed";
   const auto local = root + "/local";
   const std::vector<std::string> bbpt = {BBPT_EXECUTABLE, "--threads", "1", "sweep"};
   // Exit 1: the nosuch trials fail (recorded), the fmnist ones finish.
-  ASSERT_EQ(run_to_end(concat(concat(mpirun(3), bbpt), {"run", sweep, "--dir", packed, "--executor", "mpi"}),
+  ASSERT_EQ(run_to_end(concat(concat(mpirun(3), bbpt),
+                              {"run", sweep, "--dir", packed, "--executor", "mpi"}),
                        root + "/packed.log"),
             1)
       << bbpt::core::read_file(root + "/packed.log");
-  ASSERT_EQ(run_to_end(concat(bbpt, {"run", sweep, "--dir", local, "-j", "2"}), root + "/local.log"), 1)
+  ASSERT_EQ(
+      run_to_end(concat(bbpt, {"run", sweep, "--dir", local, "-j", "2"}), root + "/local.log"), 1)
       << bbpt::core::read_file(root + "/local.log");
   std::istringstream manifest(bbpt::core::read_file(packed + "/manifest.jsonl"));
   int done = 0, failed = 0;
@@ -453,13 +531,16 @@ TEST(SweepMpiExecutor, SameTrialsAsTheLocalExecutorAndFailuresInTheStore) {
       continue;
     }
     ++done;
-    expect_same_run(packed + "/trials/" + id, local + "/trials/" + id, "mpi executor vs local executor");
+    expect_same_run(packed + "/trials/" + id, local + "/trials/" + id,
+                    "mpi executor vs local executor");
   }
   EXPECT_EQ(done, 3);
   EXPECT_EQ(failed, 3);
   // Nothing left but the failures, which resume skips unless asked to retry them.
-  ASSERT_EQ(run_to_end(concat(concat(mpirun(2), bbpt), {"resume", packed}), root + "/resume.log"), 0)
+  ASSERT_EQ(run_to_end(concat(concat(mpirun(2), bbpt), {"resume", packed}), root + "/resume.log"),
+            0)
       << bbpt::core::read_file(root + "/resume.log");
-  EXPECT_NE(bbpt::core::read_file(root + "/resume.log").find("3 done before, 0 finished, 0 failed"), std::string::npos)
+  EXPECT_NE(bbpt::core::read_file(root + "/resume.log").find("3 done before, 0 finished, 0 failed"),
+            std::string::npos)
       << bbpt::core::read_file(root + "/resume.log");
 }

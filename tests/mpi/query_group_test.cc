@@ -24,7 +24,8 @@ namespace {
 std::vector<double> item_values(int64_t i, int64_t width) {
   std::vector<double> v;
   for (int64_t w = 0; w < width; ++w) {
-    v.push_back(i % 5 == 0 && w == 0 ? -0.0 : std::sin(0.1 * static_cast<double>(i * width + w)) / 3.0);
+    v.push_back(i % 5 == 0 && w == 0 ? -0.0
+                                     : std::sin(0.1 * static_cast<double>(i * width + w)) / 3.0);
   }
   return v;
 }
@@ -54,13 +55,16 @@ TEST(QueryGroup, EveryRankGetsTheSingleProcessResultBitForBit) {
       for (const int64_t chunk : {1, 2, 4}) {
         const StepWork work{items, chunk, 3, balancing};
         const auto expected = alone.evaluate(work, evaluator(3, 0, false));
-        const auto got = group.evaluate(work, evaluator(3, world.rank(), balancing == Balancing::kDynamic));
-        EXPECT_TRUE(same_bits(got, expected)) << to_string(balancing) << " items " << items << " chunk " << chunk;
+        const auto got =
+            group.evaluate(work, evaluator(3, world.rank(), balancing == Balancing::kDynamic));
+        EXPECT_TRUE(same_bits(got, expected))
+            << to_string(balancing) << " items " << items << " chunk " << chunk;
         EXPECT_TRUE(std::signbit(got[0])) << "-0.0 of item 0 kept";
       }
     }
   }
-  // Dynamic work reached more than one rank when there were several (rank 1 is slower, but it asks).
+  // Dynamic work reached more than one rank when there were several (rank 1 is slower, but it
+  // asks).
   const auto chunks = world.allgather({static_cast<double>(group.stats().chunks_evaluated)});
   double total = 0;
   for (double c : chunks) total += c;
@@ -100,18 +104,22 @@ TEST(QueryGroup, AnEvaluatorFailureOnOneRankFailsTheStepOnEveryRank) {
     } catch (const Error& e) {
       // One process: the evaluator's own error; several: the same error on every rank.
       EXPECT_EQ(dynamic_cast<const GroupEvaluationFailed*>(&e) != nullptr, world.size() > 1);
-      const std::string expected = world.size() > 1 ? "rank " + std::to_string(failing) + " failed: " : "";
-      EXPECT_EQ(std::string(e.what()), expected + "out of memory on this rank's GPU") << to_string(balancing);
+      const std::string expected =
+          world.size() > 1 ? "rank " + std::to_string(failing) + " failed: " : "";
+      EXPECT_EQ(std::string(e.what()), expected + "out of memory on this rank's GPU")
+          << to_string(balancing);
     }
     // The ranks are still in step: the next step gives every rank the single-process results.
     const auto expected = alone.evaluate(work, evaluator(2, 0, false));
-    EXPECT_TRUE(same_bits(group.evaluate(work, evaluator(2, world.rank(), false)), expected)) << to_string(balancing);
+    EXPECT_TRUE(same_bits(group.evaluate(work, evaluator(2, world.rank(), false)), expected))
+        << to_string(balancing);
   }
 }
 
 TEST(QueryGroup, AWrongResultLengthIsAnError) {
   QueryGroup alone;
-  EXPECT_THROW(alone.evaluate({4, 2, 1, Balancing::kStatic}, [](int64_t, int64_t) { return std::vector<double>{1.0}; }),
+  EXPECT_THROW(alone.evaluate({4, 2, 1, Balancing::kStatic},
+                              [](int64_t, int64_t) { return std::vector<double>{1.0}; }),
                ConfigError);
   EXPECT_THROW(alone.evaluate({4, 0, 1, Balancing::kStatic}, evaluator(1, 0, false)), ConfigError);
 }

@@ -30,8 +30,8 @@ using Clock = std::chrono::steady_clock;
 using bbpt::testing::CommandResult;
 using bbpt::testing::LocalSlurm;
 
-// zip: 3 long trials first (array tasks 0-2: one of them gets the warning mid-run) and 3 short ones;
-// spsa-gc: 6 short ones. 12 trials.
+// zip: 3 long trials first (array tasks 0-2: one of them gets the warning mid-run) and 3 short
+// ones; spsa-gc: 6 short ones. 12 trials.
 const char* kSweep =
     "name: slurmtest\n"
     "model: %MODEL%\n"
@@ -52,8 +52,10 @@ class SweepSlurm : public ::testing::Test {
     root_ = fs::path("/tmp") / ("bbpt_ss_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
-    // BBPT_SWEEP_TEST_MODEL runs the grid on another checkpoint, e.g. the pretrained embedded default
-    // (~/.cache/bbpt/models/bbpt-clip-default.pt; CI uses the golden tiny CLIP, as every end-to-end test).
+    // BBPT_SWEEP_TEST_MODEL runs the grid on another checkpoint, e.g. the pretrained embedded
+    // default
+    // (~/.cache/bbpt/models/bbpt-clip-default.pt; CI uses the golden tiny CLIP, as every end-to-end
+    // test).
     const char* model = std::getenv("BBPT_SWEEP_TEST_MODEL");
     std::string text = kSweep;
     text.replace(text.find("%MODEL%"), 7, model ? model : bbpt::testing::kGoldenModel);
@@ -82,7 +84,8 @@ class SweepSlurm : public ::testing::Test {
 std::vector<std::string> manifest_ids(const std::string& dir) {
   std::vector<std::string> ids;
   std::istringstream lines(bbpt::core::read_file(dir + "/manifest.jsonl"));
-  for (std::string line; std::getline(lines, line);) ids.push_back(nlohmann::json::parse(line).at("id"));
+  for (std::string line; std::getline(lines, line);)
+    ids.push_back(nlohmann::json::parse(line).at("id"));
   return ids;
 }
 
@@ -117,8 +120,8 @@ std::string csv_without_time(const std::string& path) {
 TEST_F(SweepSlurm, DryRunPrintsTheScriptAndSlurmsAnswerAndSubmitsNothing) {
   start_cluster();
   const std::string dir = (root_ / "dry").string();
-  const auto r = bbpt({"sweep", "run", sweep_file_, "--dir", dir, "--executor", "slurm", "--throttle", "2",
-                       "--dry-run"});
+  const auto r = bbpt({"sweep", "run", sweep_file_, "--dir", dir, "--executor", "slurm",
+                       "--throttle", "2", "--dry-run"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("#SBATCH --array=0-11%2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("/slurm/logs/%x_%A_%a.out"), std::string::npos);
@@ -134,10 +137,12 @@ TEST_F(SweepSlurm, DryRunPrintsTheScriptAndSlurmsAnswerAndSubmitsNothing) {
 TEST_F(SweepSlurm, ArrayWithThrottleSurvivesAPreemptionWarningAndMatchesTheLocalExecutor) {
   start_cluster();
   const std::string dir = (root_ / "slurm").string();
-  const auto submit = bbpt({"sweep", "run", sweep_file_, "--dir", dir, "--executor", "slurm", "--throttle", "2"});
+  const auto submit =
+      bbpt({"sweep", "run", sweep_file_, "--dir", dir, "--executor", "slurm", "--throttle", "2"});
   ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << slurm_->log_tail();
   const auto submissions = bbpt::core::read_file(dir + "/slurm/submissions.jsonl");
-  const std::string job = nlohmann::json::parse(submissions.substr(0, submissions.find('\n'))).at("job_id");
+  const std::string job =
+      nlohmann::json::parse(submissions.substr(0, submissions.find('\n'))).at("job_id");
   const auto ids = manifest_ids(dir);
   ASSERT_EQ(ids.size(), 12u);
 
@@ -159,7 +164,8 @@ TEST_F(SweepSlurm, ArrayWithThrottleSurvivesAPreemptionWarningAndMatchesTheLocal
   };
   running_now();
   const auto warn = slurm_->run({"scancel", "--signal=USR2", "--batch", job + "_0"}, 90);
-  ASSERT_EQ(warn.exit_code, 0) << warn.out << warn.err << slurm_->run({"squeue", "-r"}).out << slurm_->log_tail();
+  ASSERT_EQ(warn.exit_code, 0) << warn.out << warn.err << slurm_->run({"squeue", "-r"}).out
+                               << slurm_->log_tail();
 
   // Everything finishes (the warned task after its requeue, which waits out cred_expire).
   const auto all_done = [&]() {
@@ -176,7 +182,8 @@ TEST_F(SweepSlurm, ArrayWithThrottleSurvivesAPreemptionWarningAndMatchesTheLocal
   EXPECT_LE(max_running, 2);  // the %2 throttle
 
   // The warned task checkpointed, requeued and resumed from its checkpoint.
-  const std::string task_log = bbpt::core::read_file(dir + "/slurm/logs/bbpt-slurmtest_" + job + "_0.out");
+  const std::string task_log =
+      bbpt::core::read_file(dir + "/slurm/logs/bbpt-slurmtest_" + job + "_0.out");
   EXPECT_NE(task_log.find("restart 0"), std::string::npos) << task_log;
   EXPECT_NE(task_log.find("requeue " + job + "_0: done"), std::string::npos) << task_log;
   EXPECT_NE(task_log.find("restart 1"), std::string::npos) << task_log;
@@ -223,9 +230,11 @@ TEST_F(SweepSlurm, TheMergeJobMergesTheResultsWhenTheArrayEnds) {
   const auto merged = [&]() {
     if (!fs::exists(dir + "/results.csv")) return false;
     const std::string csv = bbpt::core::read_file(dir + "/results.csv");
-    return csv.find(",done,") != std::string::npos && csv.find(",done,", csv.find(",done,") + 1) != std::string::npos;
+    return csv.find(",done,") != std::string::npos &&
+           csv.find(",done,", csv.find(",done,") + 1) != std::string::npos;
   };
-  while (!merged() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  while (!merged() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   EXPECT_TRUE(merged()) << slurm_->run({"squeue", "-a"}).out << slurm_->log_tail();
 }
 

@@ -4,28 +4,27 @@
 // Needs BBPT_SHARED_DIR and BBPT_SOURCE_DIR defined by the test target.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
-
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <array>
-#include <cstdio>
 #include <vector>
 
 #include "bbpt/core/file_io.h"
 
 namespace bbpt::testing {
 
-inline const std::string kGoldenModel = std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
+inline const std::string kGoldenModel =
+    std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
 inline const std::string kMethodConfigs = std::string(BBPT_SOURCE_DIR) + "/configs/methods/";
 
 inline std::string data_dir() {

@@ -30,9 +30,11 @@ inline model::ClipConfig small_clip_config(int64_t embed_dim = 32,
   return c;
 }
 
-/// The model of `config` with every parameter drawn from N(0, std^2) after torch::manual_seed(seed),
-/// in inference mode.
-inline model::ClipModel random_clip(const model::ClipConfig& config, double std = 0.1, uint64_t seed = 0) {
+/// The model of `config` with every parameter drawn from N(0, std^2) after
+/// torch::manual_seed(seed), in inference mode.
+inline model::ClipModel random_clip(const model::ClipConfig& config,
+                                    double std = 0.1,
+                                    uint64_t seed = 0) {
   torch::manual_seed(seed);
   model::ClipModel clip(config);
   torch::NoGradGuard no_grad;

@@ -23,8 +23,9 @@ struct CommunicatorAccess;
 /// a CommError "host:rank: MPI_Xxx failed at comm/file.cc:NN: <MPI error string>" (rank = rank in
 /// MPI_COMM_WORLD). Methods other than the accessors are collective over the communicator's
 /// ranks. Every wait (collective or point to point) polls a non-blocking request and fails with a
-/// CommError after wait_timeout() seconds (job.h), so no rank waits forever. Create Communicators only while an MpiEnvironment is alive and destroy them before it.
-/// Movable, not copyable. Use from the thread that created the MpiEnvironment (FUNNELED).
+/// CommError after wait_timeout() seconds (job.h), so no rank waits forever. Create Communicators
+/// only while an MpiEnvironment is alive and destroy them before it. Movable, not copyable. Use
+/// from the thread that created the MpiEnvironment (FUNNELED).
 class Communicator {
  public:
   /// All ranks of the job (MPI_COMM_WORLD). Collective over the world.

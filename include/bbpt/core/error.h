@@ -56,26 +56,26 @@ namespace core {
 
 /// Throws ErrorType with a message built from stream insertions:
 ///   BBPT_THROW(IoError, path << ": expected a gzip file");
-#define BBPT_THROW(ErrorType, message_stream)          \
-  do {                                                 \
-    std::ostringstream bbpt_msg_;                      \
-    bbpt_msg_ << message_stream;                       \
-    throw ::bbpt::ErrorType(bbpt_msg_.str());          \
+#define BBPT_THROW(ErrorType, message_stream) \
+  do {                                        \
+    std::ostringstream bbpt_msg_;             \
+    bbpt_msg_ << message_stream;              \
+    throw ::bbpt::ErrorType(bbpt_msg_.str()); \
   } while (false)
 
 /// Bad input, config, file or environment: throws ErrorType when cond is false. The message is
 /// for the user (what is wrong and what to do), so the C++ expression is deliberately left out.
-#define BBPT_CHECK(cond, ErrorType, message_stream)    \
-  do {                                                 \
+#define BBPT_CHECK(cond, ErrorType, message_stream)     \
+  do {                                                  \
     if (!(cond)) BBPT_THROW(ErrorType, message_stream); \
   } while (false)
 
 /// Internal invariant: prints expression, message, file:line and aborts. Stays on in Release.
-#define BBPT_ASSERT(cond, message_stream)                                        \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::ostringstream bbpt_msg_;                                              \
-      bbpt_msg_ << message_stream;                                               \
-      ::bbpt::core::assert_fail(#cond, __FILE__, __LINE__, bbpt_msg_.str());     \
-    }                                                                            \
+#define BBPT_ASSERT(cond, message_stream)                                    \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      std::ostringstream bbpt_msg_;                                          \
+      bbpt_msg_ << message_stream;                                           \
+      ::bbpt::core::assert_fail(#cond, __FILE__, __LINE__, bbpt_msg_.str()); \
+    }                                                                        \
   } while (false)

@@ -19,13 +19,13 @@ bool log_enabled(LogLevel level);
 
 }  // namespace bbpt::core
 
-#define BBPT_LOG(level, message_stream)                                         \
-  do {                                                                          \
-    if (::bbpt::core::log_enabled(::bbpt::core::LogLevel::level)) {             \
-      std::ostringstream bbpt_log_;                                             \
-      bbpt_log_ << message_stream;                                              \
-      ::bbpt::core::log_line(::bbpt::core::LogLevel::level, bbpt_log_.str());   \
-    }                                                                           \
+#define BBPT_LOG(level, message_stream)                                       \
+  do {                                                                        \
+    if (::bbpt::core::log_enabled(::bbpt::core::LogLevel::level)) {           \
+      std::ostringstream bbpt_log_;                                           \
+      bbpt_log_ << message_stream;                                            \
+      ::bbpt::core::log_line(::bbpt::core::LogLevel::level, bbpt_log_.str()); \
+    }                                                                         \
   } while (false)
 #define BBPT_LOG_INFO(message_stream) BBPT_LOG(kInfo, message_stream)
 #define BBPT_LOG_WARN(message_stream) BBPT_LOG(kWarn, message_stream)

@@ -14,12 +14,12 @@
 #pragma once
 
 #include <cstdint>
-
-#include "bbpt/core/error.h"
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "bbpt/core/error.h"
 
 namespace bbpt::comm {
 class Communicator;
@@ -101,13 +101,21 @@ class QueryGroup {
  private:
   std::vector<double> evaluate_static(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
   std::vector<double> evaluate_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk);
-  std::vector<double> lead_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure);
-  void follow_dynamic(const StepWork& work, const ChunkEvaluator& evaluate_chunk, std::string& failure);
+  std::vector<double> lead_dynamic(const StepWork& work,
+                                   const ChunkEvaluator& evaluate_chunk,
+                                   std::string& failure);
+  void follow_dynamic(const StepWork& work,
+                      const ChunkEvaluator& evaluate_chunk,
+                      std::string& failure);
   /// Runs the evaluator for chunk c and checks the length of its answer.
-  std::vector<double> run_chunk(const StepWork& work, int64_t c, const ChunkEvaluator& evaluate_chunk);
+  std::vector<double> run_chunk(const StepWork& work,
+                                int64_t c,
+                                const ChunkEvaluator& evaluate_chunk);
   /// Runs chunk c unless this rank already failed in this step; on a failure (not a CommError)
   /// keeps the reason in `failure` and returns nullopt.
-  std::optional<std::vector<double>> try_chunk(const StepWork& work, int64_t c, const ChunkEvaluator& evaluate_chunk,
+  std::optional<std::vector<double>> try_chunk(const StepWork& work,
+                                               int64_t c,
+                                               const ChunkEvaluator& evaluate_chunk,
                                                std::string& failure);
   /// After a step's communication: every rank knows the lowest failed rank (-1: none); throws
   /// GroupEvaluationFailed on every rank with that rank's reason.

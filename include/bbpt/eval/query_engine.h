@@ -83,9 +83,9 @@ QueryResults summarize_queries(const torch::Tensor& logits,
 
 /// Image features of one training step: row b is one augmented view of item indices[b].
 struct FeatureBatch {
-  std::vector<int64_t> indices;   // [B] into the training set
-  torch::Tensor image_features;   // [B, E], unit rows
-  torch::Tensor labels;           // [B] int64
+  std::vector<int64_t> indices;  // [B] into the training set
+  torch::Tensor image_features;  // [B, E], unit rows
+  torch::Tensor labels;          // [B] int64
 };
 
 /// The text-side query engine (ZIP, SPSA-GC, BPT-VLM's text prompts, CoOp): the image features of
@@ -115,7 +115,9 @@ class ContextQueryEngine {
   torch::Tensor logits(const FeatureBatch& batch, const torch::Tensor& class_features) const;
   /// Loss and accuracy of K contexts [K, M, W] on a batch (one batched text forward); counts
   /// nothing (the caller counts, e.g. a distributed step that scores its share of the queries).
-  QueryResults score(const FeatureBatch& batch, const torch::Tensor& contexts, LossKind kind = LossKind::kCrossEntropy);
+  QueryResults score(const FeatureBatch& batch,
+                     const torch::Tensor& contexts,
+                     LossKind kind = LossKind::kCrossEntropy);
   /// K queries: encodes the K contexts once and scores them on the batch; counter += K.
   QueryResults evaluate(const FeatureBatch& batch,
                         const torch::Tensor& contexts,

@@ -43,8 +43,8 @@ struct FeatureHeader {
   std::string model_fingerprint;    // SHA-256 of the checkpoint file
   std::string dataset_fingerprint;  // ImageDataset::fingerprint()
   std::string dataset_name;
-  std::string dataset_source;       // ImageDataset::source(): the resolved image folder
-  std::string preprocessing;        // e.g. "eval:resolution=224,bicubic-pil,center-crop,clip-norm"
+  std::string dataset_source;  // ImageDataset::source(): the resolved image folder
+  std::string preprocessing;   // e.g. "eval:resolution=224,bicubic-pil,center-crop,clip-norm"
   int64_t views = 0;
   uint64_t seed = 0;
   int64_t num_images = 0;
@@ -94,7 +94,8 @@ FeatureSet compute_features(model::ClipModel& model,
 
 /// Writes atomically (temporary file + rename).
 void write_feature_file(const std::string& path, const FeatureSet& set);
-/// Reads and verifies magic, version, sizes and the payload checksum; throws IoError naming the file.
+/// Reads and verifies magic, version, sizes and the payload checksum; throws IoError naming the
+/// file.
 FeatureSet read_feature_file(const std::string& path);
 
 /// Returns the cached features when the file matches the request, else computes and stores them.

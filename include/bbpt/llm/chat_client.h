@@ -38,16 +38,16 @@ struct SamplingOptions {
 };
 
 struct EndpointOptions {
-  std::string base_url;                        // e.g. http://127.0.0.1:8000/v1 (…/chat/completions is appended)
-  std::string model;                           // the "model" field of the request
+  std::string base_url;  // e.g. http://127.0.0.1:8000/v1 (…/chat/completions is appended)
+  std::string model;     // the "model" field of the request
   std::string api_key_env = "OPENAI_API_KEY";  // "" or unset variable: no Authorization header
   double timeout_s = 120;                      // per HTTP attempt
   double connect_timeout_s = 10;
-  int64_t max_attempts = 6;                    // HTTP attempts per request, the first included
-  double backoff_initial_s = 1.0;              // wait before the 2nd attempt; doubles after each
-  double backoff_max_s = 60;                   // cap of one wait (Retry-After is capped too)
-  int64_t max_concurrency = 4;                 // requests of this process in flight at once
-  std::string cache_dir;                       // "" : no response cache
+  int64_t max_attempts = 6;        // HTTP attempts per request, the first included
+  double backoff_initial_s = 1.0;  // wait before the 2nd attempt; doubles after each
+  double backoff_max_s = 60;       // cap of one wait (Retry-After is capped too)
+  int64_t max_concurrency = 4;     // requests of this process in flight at once
+  std::string cache_dir;           // "" : no response cache
 };
 
 /// One request's answer: `n` completions.
@@ -56,22 +56,22 @@ struct ChatReply {
   int64_t prompt_tokens = 0;       // usage.prompt_tokens (0 when the server does not say)
   int64_t completion_tokens = 0;
   bool from_cache = false;
-  int64_t attempts = 0;            // HTTP attempts made (0 from the cache)
+  int64_t attempts = 0;  // HTTP attempts made (0 from the cache)
 };
 
 /// What a client has done, for the trial's accounting.
 struct Usage {
-  int64_t requests = 0;          // complete() calls answered
-  int64_t http_calls = 0;        // HTTP attempts made, retries included
-  int64_t cache_hits = 0;        // requests answered from the cache
-  int64_t retries = 0;           // attempts after the first
-  int64_t prompt_tokens = 0;     // summed over requests, cached ones included
+  int64_t requests = 0;       // complete() calls answered
+  int64_t http_calls = 0;     // HTTP attempts made, retries included
+  int64_t cache_hits = 0;     // requests answered from the cache
+  int64_t retries = 0;        // attempts after the first
+  int64_t prompt_tokens = 0;  // summed over requests, cached ones included
   int64_t completion_tokens = 0;
 };
 
 /// The endpoint could not answer: unreachable, timed out or refused after every attempt, or a
-/// non-retryable error (other 4xx; a malformed 200 body is retried). The message names the URL, the model, the
-/// last HTTP status or transport error and what to check; never the key.
+/// non-retryable error (other 4xx; a malformed 200 body is retried). The message names the URL, the
+/// model, the last HTTP status or transport error and what to check; never the key.
 class EndpointError : public Error {
  public:
   using Error::Error;
@@ -88,7 +88,9 @@ class ChatClient {
   /// One chat completion request; sample_index tells apart repeated identical requests (the k-th
   /// call of a step) in the cache. Thread-safe (calls from several threads run concurrently up to
   /// max_concurrency). Throws EndpointError.
-  ChatReply complete(const std::vector<ChatMessage>& messages, const SamplingOptions& sampling, int64_t sample_index);
+  ChatReply complete(const std::vector<ChatMessage>& messages,
+                     const SamplingOptions& sampling,
+                     int64_t sample_index);
 
   Usage usage() const;
   const EndpointOptions& options() const { return options_; }
@@ -102,7 +104,9 @@ class ChatClient {
 /// The cache key of a request: SHA-256 hex of the canonical JSON of
 /// {model, messages, temperature, top_p, max_tokens, n, seed, sample_index} (base URL and key
 /// excluded, so the same model behind another URL shares the cache).
-std::string request_key(const std::string& model, const std::vector<ChatMessage>& messages,
-                        const SamplingOptions& sampling, int64_t sample_index);
+std::string request_key(const std::string& model,
+                        const std::vector<ChatMessage>& messages,
+                        const SamplingOptions& sampling,
+                        int64_t sample_index);
 
 }  // namespace bbpt::llm

@@ -27,7 +27,8 @@ struct LmCheckOptions {
 /// templates) are used as they are. llama2.c's run.c takes a prompt text, so with `text_encoder`
 /// (its tokenizer) each case starts from the encoded text, as run.c did; without it, from the
 /// reference's prompt_ids.
-std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model, const std::string& reference_path,
+std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model,
+                                                         const std::string& reference_path,
                                                          const LmCheckOptions& options = {},
                                                          const LocalLlm* text_encoder = nullptr);
 
@@ -38,6 +39,7 @@ std::vector<LmCheckResult> check_model_against_reference(const LlamaModel& model
 /// text and the case's own steps and new ids imply exactly the encoded length (run.c produces
 /// steps - P + 1 ids from P prompt ids), the reference dropped prompt ids and the check passes
 /// with a detail that says so.
-std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm, const std::string& reference_path);
+std::vector<LmCheckResult> check_tokenizer_against_reference(const LocalLlm& llm,
+                                                             const std::string& reference_path);
 
 }  // namespace bbpt::lm

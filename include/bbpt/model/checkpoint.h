@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reading CLIP checkpoints: the TorchScript archives OpenAI releases (ViT-B-16.pt, RN50.pt, ...) and
-// plain state dicts saved with torch.save (open_clip style: optional "state_dict" key, optional
+// Reading CLIP checkpoints: the TorchScript archives OpenAI releases (ViT-B-16.pt, RN50.pt, ...)
+// and plain state dicts saved with torch.save (open_clip style: optional "state_dict" key, optional
 // "module." prefix). The legacy pre-1.6 torch.save format is rejected with advice.
 #pragma once
 
@@ -25,9 +25,9 @@ struct StateDict {
   ShapeMap shapes() const;
 };
 
-/// Reads every tensor of a checkpoint onto the CPU in its stored dtype. Throws IoError for a missing,
-/// truncated or non-PyTorch file and ModelError for an archive that holds no tensor dictionary; each
-/// error is one line naming the file and what was expected.
+/// Reads every tensor of a checkpoint onto the CPU in its stored dtype. Throws IoError for a
+/// missing, truncated or non-PyTorch file and ModelError for an archive that holds no tensor
+/// dictionary; each error is one line naming the file and what was expected.
 StateDict read_state_dict(const std::string& path);
 
 struct ClipLoadOptions {
@@ -51,9 +51,13 @@ void save_state_dict(ClipModel& model, const std::string& path);
 
 /// Writes a [1, 3, R, R] float32 image tensor (channel-major values `chw`) in torch.save format,
 /// atomically (Python's torch.load reads it); returns the mean of the values.
-double save_image_tensor(const std::vector<float>& chw, int64_t resolution, const std::string& path);
+double save_image_tensor(const std::vector<float>& chw,
+                         int64_t resolution,
+                         const std::string& path);
 
 /// Builds a model from an in-memory state dict; `source` names it in errors.
-ClipModel build_clip(const StateDict& state, const std::string& source, const ClipLoadOptions& options);
+ClipModel build_clip(const StateDict& state,
+                     const std::string& source,
+                     const ClipLoadOptions& options);
 
 }  // namespace bbpt::model

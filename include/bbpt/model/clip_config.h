@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// ClipConfig: the hyper-parameters of a CLIP model, inferred from checkpoint tensor shapes exactly as
-// the reference build_model() does. Deliberately free of libtorch so that prompt code can use it.
-// ref: https://github.com/openai/CLIP/blob/main/clip/model.py (build_model)
+// ClipConfig: the hyper-parameters of a CLIP model, inferred from checkpoint tensor shapes exactly
+// as the reference build_model() does. Deliberately free of libtorch so that prompt code can use
+// it. ref: https://github.com/openai/CLIP/blob/main/clip/model.py (build_model)
 #pragma once
 
 #include <cstdint>
@@ -19,13 +19,15 @@ struct ClipConfig {
   int64_t embed_dim = 0;
   /// Input image side R in pixels, e.g. 224.
   int64_t image_resolution = 0;
-  /// ViT: one entry, the number of transformer layers. ModifiedResNet: blocks per stage (4 entries).
+  /// ViT: one entry, the number of transformer layers. ModifiedResNet: blocks per stage (4
+  /// entries).
   std::vector<int64_t> vision_layers;
   /// ViT: transformer width, e.g. 768. ResNet: stem width, e.g. 64.
   int64_t vision_width = 0;
   /// ViT patch size P (e.g. 16); 0 for ResNet towers.
   int64_t vision_patch_size = 0;
-  /// Attention heads of the image tower: width / 64 (ViT) or width * 32 / 64 (ResNet attention pool).
+  /// Attention heads of the image tower: width / 64 (ViT) or width * 32 / 64 (ResNet attention
+  /// pool).
   int64_t vision_heads = 0;
   /// Text context length (77 for released models).
   int64_t context_length = 0;

@@ -37,8 +37,10 @@ class ClipModelImpl : public torch::nn::Module {
   torch::Tensor encode_text(const torch::Tensor& tokens);
 
   /// CoOp-style injection: rows 1..M of the token embeddings of class_tokens are replaced by the
-  /// context. context: [M, W] (shared) or [C, M, W] (class-specific); class_tokens: [C, L]. -> [C, E]
-  torch::Tensor encode_text_with_context(const torch::Tensor& context, const torch::Tensor& class_tokens);
+  /// context. context: [M, W] (shared) or [C, M, W] (class-specific); class_tokens: [C, L]. -> [C,
+  /// E]
+  torch::Tensor encode_text_with_context(const torch::Tensor& context,
+                                         const torch::Tensor& class_tokens);
 
   /// Embeds class_tokens once and cuts them around M context slots (see ContextPrompts).
   ContextPrompts prepare_context_prompts(const torch::Tensor& class_tokens, int64_t num_context);
@@ -47,14 +49,17 @@ class ClipModelImpl : public torch::nn::Module {
   /// or [K, C, M, W]. -> [K, C, E]
   torch::Tensor encode_contexts(const ContextPrompts& prompts, const torch::Tensor& contexts);
 
-  /// The text tower after token embedding: x [B, L, W] (no positional embedding yet), eot_index [B].
-  /// Only the first max(eot_index) + 1 positions are computed (exact: the mask is causal). -> [B, E]
+  /// The text tower after token embedding: x [B, L, W] (no positional embedding yet), eot_index
+  /// [B]. Only the first max(eot_index) + 1 positions are computed (exact: the mask is causal). ->
+  /// [B, E]
   torch::Tensor encode_text_embeddings(const torch::Tensor& x, const torch::Tensor& eot_index);
 
-  /// logit_scale.exp() * normalise(image_features) @ normalise(text_features).T: [Bi, E], [Bt, E] -> [Bi, Bt]
+  /// logit_scale.exp() * normalise(image_features) @ normalise(text_features).T: [Bi, E], [Bt, E]
+  /// -> [Bi, Bt]
   torch::Tensor logits(const torch::Tensor& image_features, const torch::Tensor& text_features);
 
-  /// When false, the text tower always runs all context_length positions (for tests and benchmarks).
+  /// When false, the text tower always runs all context_length positions (for tests and
+  /// benchmarks).
   bool truncate_text = true;
   /// CPU only: the text batch is encoded in chunks whose MLP activations stay below this many bytes
   /// (<= 0: one chunk). Results are the same; see docs/performance.md for why it is faster.
@@ -64,10 +69,10 @@ class ClipModelImpl : public torch::nn::Module {
   torch::Tensor positional_embedding;             // [L, W]
   Transformer transformer{nullptr};
   torch::nn::LayerNorm ln_final{nullptr};
-  torch::Tensor text_projection;                  // [W, E]
-  torch::Tensor logit_scale;                      // [] (log of the logit scale)
-  VisionTransformer visual_vit{nullptr};          // registered as "visual" when config.is_vit()
-  ModifiedResNet visual_resnet{nullptr};          // registered as "visual" otherwise
+  torch::Tensor text_projection;          // [W, E]
+  torch::Tensor logit_scale;              // [] (log of the logit scale)
+  VisionTransformer visual_vit{nullptr};  // registered as "visual" when config.is_vit()
+  ModifiedResNet visual_resnet{nullptr};  // registered as "visual" otherwise
 
  private:
   /// encode_text_embeddings on x [B, L', W] already cut to the positions needed.

@@ -18,7 +18,7 @@ class BottleneckImpl : public torch::nn::Module {
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
-  torch::nn::Conv2d downsample_conv{nullptr};  // "downsample.0"; null when identity
+  torch::nn::Conv2d downsample_conv{nullptr};     // "downsample.0"; null when identity
   torch::nn::BatchNorm2d downsample_bn{nullptr};  // "downsample.1"
   int64_t stride;
 };

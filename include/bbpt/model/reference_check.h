@@ -12,7 +12,7 @@
 namespace bbpt::model {
 
 struct ReferenceComparison {
-  std::string name;       // e.g. "image_features"
+  std::string name;        // e.g. "image_features"
   double max_abs_err = 0;  // max |ours - reference|
   double rel_err = 0;      // ||ours - reference|| / ||reference||
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The pre-LayerNorm transformer shared by CLIP's text tower and ViT image tower, with submodules
 // registered under the checkpoint key names (attn.in_proj_weight, ln_1, mlp.c_fc, ...).
-// Sequences are batch-first [B, L, D]; CLIP's reference code is [L, B, D] but the maths is the same.
+// Sequences are batch-first [B, L, D]; CLIP's reference code is [L, B, D] but the maths is the
+// same.
 #pragma once
 
 #include <torch/torch.h>

@@ -23,13 +23,13 @@ class VisionTransformerImpl : public torch::nn::Module {
   /// G*G+1 positional-embedded tokens (they get no positional embedding). Returns [B, E].
   torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& visual_prompts = {});
 
-  torch::nn::Conv2d conv1{nullptr};   // [D, 3, P, P], no bias
-  torch::Tensor class_embedding;      // [D]
-  torch::Tensor positional_embedding; // [G*G+1, D]
+  torch::nn::Conv2d conv1{nullptr};    // [D, 3, P, P], no bias
+  torch::Tensor class_embedding;       // [D]
+  torch::Tensor positional_embedding;  // [G*G+1, D]
   torch::nn::LayerNorm ln_pre{nullptr};
   Transformer transformer{nullptr};
   torch::nn::LayerNorm ln_post{nullptr};
-  torch::Tensor proj;                 // [D, E]
+  torch::Tensor proj;  // [D, E]
 };
 TORCH_MODULE(VisionTransformer);
 

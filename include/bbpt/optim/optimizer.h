@@ -49,7 +49,9 @@ class Optimizer {
   /// message is the whole [N, K] matrix (column-major, preceded by N and K); SPSA and BAR send
   /// only the step number and theta, and the replicas redraw the perturbations from (seed, step).
   virtual std::vector<double> step_message();
-  virtual Matrix columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const;
+  virtual Matrix columns_from_message(const std::vector<double>& message,
+                                      int64_t first,
+                                      int64_t count) const;
   /// The current solution (what gets evaluated on the test split): theta for SPSA/BAR, the mean
   /// for CMA-ES.
   virtual Vector current() const = 0;
@@ -67,8 +69,9 @@ class Optimizer {
 std::vector<double> step_and_point_message(int64_t k, const Vector& point);
 /// Its inverse: k and a view of x into `message`, checked against the replica's dimension `n`.
 /// Throws ConfigError naming `who` when the length is not 1 + n.
-std::pair<int64_t, Eigen::Map<const Vector>> read_step_and_point(const std::vector<double>& message, int64_t n,
-                                                                   const std::string& who);
+std::pair<int64_t, Eigen::Map<const Vector>> read_step_and_point(const std::vector<double>& message,
+                                                                 int64_t n,
+                                                                 const std::string& who);
 
 /// Throws ConfigError unless 0 <= first and first + count <= columns.
 void check_column_range(int64_t first, int64_t count, int64_t columns, const std::string& who);

@@ -49,7 +49,9 @@ class RandomGradient : public Optimizer {
   void tell(const std::vector<double>& losses) override;
   /// [k, w_0, ..., w_{N-1}]: the replicas redraw u_1..u_q from (seed, k).
   std::vector<double> step_message() override;
-  Matrix columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const override;
+  Matrix columns_from_message(const std::vector<double>& message,
+                              int64_t first,
+                              int64_t count) const override;
   Vector current() const override { return w_; }
   std::string serialize_state() const override;
   void restore_state(const std::string& bytes) override;

@@ -93,7 +93,9 @@ class Spsa : public Optimizer {
   void tell(const std::vector<double>& losses) override;
   /// [k, theta_0, ..., theta_{N-1}]: the replicas redraw Delta_1..Delta_q from (seed, k).
   std::vector<double> step_message() override;
-  Matrix columns_from_message(const std::vector<double>& message, int64_t first, int64_t count) const override;
+  Matrix columns_from_message(const std::vector<double>& message,
+                              int64_t first,
+                              int64_t count) const override;
   Vector current() const override { return theta_; }
   std::string serialize_state() const override;
   void restore_state(const std::string& bytes) override;

@@ -41,9 +41,9 @@ model::ClipConfig clip_config_for(const PretrainModelOptions& options, int64_t v
 struct PretrainLogRecord {
   int64_t step = 0;
   std::string dataset;
-  double loss = 0;           // mean over the logged steps
+  double loss = 0;  // mean over the logged steps
   double learning_rate = 0;
-  double logit_scale = 0;    // exp(logit_scale)
+  double logit_scale = 0;  // exp(logit_scale)
   double images_per_second = 0;
   double elapsed_s = 0;
 };

@@ -63,7 +63,8 @@ struct PretrainDataset {
 };
 
 struct PretrainConfig {
-  /// Seeds the weight initialisation (torch) and every draw of batches and augmentation (core::Rng).
+  /// Seeds the weight initialisation (torch) and every draw of batches and augmentation
+  /// (core::Rng).
   uint64_t seed = 1;
   PretrainModelOptions model;
   PretrainTrainOptions train;

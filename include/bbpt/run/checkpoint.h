@@ -21,15 +21,15 @@ constexpr uint32_t kCheckpointVersion = 1;
 /// A tensor as raw bytes (no libtorch in the checkpoint format).
 struct NamedTensor {
   std::string name;
-  std::string dtype;             // "float32" | "float64" | "int64"
+  std::string dtype;  // "float32" | "float64" | "int64"
   std::vector<int64_t> shape;
-  std::string bytes;             // little-endian, row-major
+  std::string bytes;  // little-endian, row-major
 };
 
 /// What a method saves; each method decides the names.
 struct MethodState {
-  std::string optimizer_state;                         // optim::Optimizer::serialize_state()
-  std::vector<NamedTensor> tensors;                    // frozen and trained tensors
+  std::string optimizer_state;       // optim::Optimizer::serialize_state()
+  std::vector<NamedTensor> tensors;  // frozen and trained tensors
   std::map<std::string, double> scalars;
   std::map<std::string, std::vector<double>> vectors;
 };

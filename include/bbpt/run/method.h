@@ -3,9 +3,8 @@
 // config. A runner owns its prompt parametrisation and optimizer; the trial driver (run_trial.h)
 // owns the loop, metrics, checkpoints and results.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,17 +17,17 @@ struct TrialContext;
 
 /// One metrics.jsonl line (test_acc_subset added by the driver when evaluated).
 struct StepMetrics {
-  int64_t step = 0;      // 1-based, after the step
-  int64_t queries = 0;   // queries used so far
+  int64_t step = 0;     // 1-based, after the step
+  int64_t queries = 0;  // queries used so far
   double train_loss = 0;
   double train_acc = 0;
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
 };
 
 struct FinalMetrics {
-  double train_loss = 0;   // of the last step (as the method reports it)
+  double train_loss = 0;  // of the last step (as the method reports it)
   double train_acc = 0;
-  double test_acc = 0;     // full test split, the learned (last-step or selected) prompt
+  double test_acc = 0;  // full test split, the learned (last-step or selected) prompt
   int64_t test_images = 0;
   std::vector<double> learned_parameters;  // fingerprinted in result.json
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
@@ -91,6 +90,8 @@ bool is_llm_method(const std::string& method);
 
 /// Builds the runner for options.method; reads its options from `config`. Throws ConfigError for
 /// an unknown method.
-std::unique_ptr<Method> make_method(const CommonOptions& options, RunConfig& config, TrialContext& context);
+std::unique_ptr<Method> make_method(const CommonOptions& options,
+                                    RunConfig& config,
+                                    TrialContext& context);
 
 }  // namespace bbpt::run

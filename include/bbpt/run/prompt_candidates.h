@@ -15,13 +15,14 @@
 namespace bbpt::run {
 
 struct CandidateLimits {
-  int64_t max_tokens = 77;   // CLIP's context length
-  int64_t max_chars = 500;   // IPO's filter
+  int64_t max_tokens = 77;  // CLIP's context length
+  int64_t max_chars = 500;  // IPO's filter
 };
 
 class CandidateGate {
  public:
-  CandidateGate(const tokenizer::ClipTokenizer& tokenizer, std::vector<std::string> class_names,
+  CandidateGate(const tokenizer::ClipTokenizer& tokenizer,
+                std::vector<std::string> class_names,
                 CandidateLimits limits = {});
   /// The reason `text` (a template with "{}") is refused, or nullopt when it may be evaluated;
   /// an accepted text is remembered, so the same text is refused the next time.

@@ -4,10 +4,9 @@
 // defaults (the only place defaults live); every key read is recorded with its resolved value, and
 // a key nobody read is rejected with its file and line, so a typo never silently does nothing.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -18,9 +18,8 @@
 // with a control message (continue, finished, stop or failed with the reason) and ends the trial
 // with one, so every rank leaves a trial together, whatever ended it (src/run/trial_protocol.h).
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -23,12 +23,12 @@ namespace bbpt::run {
 
 /// Independent random streams of a trial, each seeded by derive_seed(trial seed, purpose).
 enum class SeedPurpose : uint64_t {
-  kPrompt = 1,     // frozen prompt parameters (initial context, projections, Fastfood)
-  kOptimizer = 2,  // perturbations / CMA-ES samples, by step
-  kBatches = 3,    // mini-batch order, by epoch
-  kViews = 4,      // which cached augmented view each image of a step uses, by step
-  kAugment = 5,    // augmentations: the feature cache's views; pixel batches by step
-  kTestSubset = 6, // the fixed test subset of the accuracy-vs-queries curves
+  kPrompt = 1,      // frozen prompt parameters (initial context, projections, Fastfood)
+  kOptimizer = 2,   // perturbations / CMA-ES samples, by step
+  kBatches = 3,     // mini-batch order, by epoch
+  kViews = 4,       // which cached augmented view each image of a step uses, by step
+  kAugment = 5,     // augmentations: the feature cache's views; pixel batches by step
+  kTestSubset = 6,  // the fixed test subset of the accuracy-vs-queries curves
 };
 uint64_t derive_seed(uint64_t seed, SeedPurpose purpose);
 
@@ -76,7 +76,8 @@ struct TrialContext {
   std::pair<torch::Tensor, torch::Tensor> test_features();
   /// Top-1 accuracy of class features [C, E] on the cached test features: all of them, or the
   /// given items.
-  double test_accuracy(const torch::Tensor& class_features, const std::vector<int64_t>* items = nullptr);
+  double test_accuracy(const torch::Tensor& class_features,
+                       const std::vector<int64_t>* items = nullptr);
   /// Token ids [C, L] of "X X ... X <class>." (M placeholders), CoOp's placeholder prompts.
   torch::Tensor placeholder_tokens(int64_t num_context) const;
   /// Token ids [C, L] of a template filled with every class name; a class whose prompt does not

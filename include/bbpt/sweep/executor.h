@@ -14,20 +14,22 @@
 namespace bbpt::sweep {
 
 struct ExecutorSummary {
-  int64_t trials = 0;          // in the plan
-  int64_t already_done = 0;    // done before this run
+  int64_t trials = 0;             // in the plan
+  int64_t already_done = 0;       // done before this run
   int64_t running_elsewhere = 0;  // another process (or Slurm task) runs it now
-  int64_t skipped_failed = 0;  // failed before and not retried
-  int64_t finished = 0;        // done by this run
-  int64_t failed = 0;          // failed in this run
-  int64_t stopped = 0;         // checkpointed on a stop request; the next run continues them
-  int64_t submitted = 0;       // slurm: handed to the scheduler
+  int64_t skipped_failed = 0;     // failed before and not retried
+  int64_t finished = 0;           // done by this run
+  int64_t failed = 0;             // failed in this run
+  int64_t stopped = 0;            // checkpointed on a stop request; the next run continues them
+  int64_t submitted = 0;          // slurm: handed to the scheduler
 };
 
 /// The trials of `plan` that need a run: not done, not running now, and failed ones only when
 /// `retry_failed`. Fills the counts of `summary` that are known before running.
-std::vector<PlannedTrial> trials_to_run(const SweepStore& store, const std::vector<PlannedTrial>& plan,
-                                        bool retry_failed, ExecutorSummary& summary);
+std::vector<PlannedTrial> trials_to_run(const SweepStore& store,
+                                        const std::vector<PlannedTrial>& plan,
+                                        bool retry_failed,
+                                        ExecutorSummary& summary);
 
 /// One line: "12 trials: 3 done before, 7 finished, 1 failed, 1 stopped (...)".
 std::string describe(const ExecutorSummary& summary);

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: MIT
 // Sweep files (jobs/*.yaml) and their expansion into trials with stable ids. The format:
 //
-//   name: demo                      # the sweep's name (default directory sweeps/<name>, Slurm job name)
-//   include: [common.yaml]          # optional; read first, this file's values win
-//   model: default                  # a CLIP checkpoint path, or default (the embedded default model)
-//   set: {budget: 2000, shots: 16}  # values for every trial: method-config keys, dataset, seed, shots
+//   name: demo                      # the sweep's name (default directory sweeps/<name>, Slurm job
+//   name) include: [common.yaml]          # optional; read first, this file's values win model:
+//   default                  # a CLIP checkpoint path, or default (the embedded default model) set:
+//   {budget: 2000, shots: 16}  # values for every trial: method-config keys, dataset, seed, shots
 //   grid:                           # axes of the Cartesian product, first key outermost
 //     dataset: [fmnist, mnist]
-//     seed: {range: [1, 4]}         # 1, 2, 3 (stop excluded, as in Python and Hydra); [start, stop, step]
-//   zip:                            # optional groups of axes advanced together (equal lengths); each
+//     seed: {range: [1, 4]}         # 1, 2, 3 (stop excluded, as in Python and Hydra); [start,
+//     stop, step]
+//   zip:                            # optional groups of axes advanced together (equal lengths);
+//   each
 //     - {spsa_a: [0.01, 0.02], spsa_c: [0.01, 0.005]}   # group is one more factor of the product
 //   methods:                        # one more factor: each entry with its own set, grid and zip
 //     zip: {}                       #   config defaults to <configs>/methods/<entry name>.yaml
 //     zip-rank1: {config: zip, set: {rank: 1}}
 //     bptvlm: {grid: {sigma0: [0.5, 1.0]}}
-//   executors: {local: {...}, mpi: {...}, slurm: {...}}   # defaults of `bbpt sweep run` per executor
+//   executors: {local: {...}, mpi: {...}, slurm: {...}}   # defaults of `bbpt sweep run` per
+//   executor
 //
 // A key varies on one axis per trial: a method's own axis replaces a top-level axis of that key
 // (e.g. `zeroshot: {grid: {seed: [1]}}`), otherwise two axes of one key are refused; `set` values
@@ -28,25 +31,24 @@
 // the new cells.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace bbpt::sweep {
 
 struct PlannedTrial {
-  std::string id;            // 16 hex digits
-  int64_t index = 0;         // position in the expansion
-  std::string method;        // the methods: entry's name (e.g. zip-rank1)
-  std::string algorithm;     // the config's `method:` (e.g. zip)
+  std::string id;         // 16 hex digits
+  int64_t index = 0;      // position in the expansion
+  std::string method;     // the methods: entry's name (e.g. zip-rank1)
+  std::string algorithm;  // the config's `method:` (e.g. zip)
   std::string dataset;
   uint64_t seed = 1;
   int64_t shots = 16;
-  std::string model;         // checkpoint path
+  std::string model;  // checkpoint path
   std::string model_sha256;
   nlohmann::json config;     // canonical resolved config: every key with its typed value, sorted
   nlohmann::json overrides;  // the keys the sweep set on top of the method config (for display)

@@ -24,7 +24,9 @@ struct LocalOptions {
 };
 
 /// Runs `to_run` (trials_to_run's choice) and adds the outcomes to `summary`.
-void run_local(const SweepStore& store, const std::vector<PlannedTrial>& to_run, const LocalOptions& options,
+void run_local(const SweepStore& store,
+               const std::vector<PlannedTrial>& to_run,
+               const LocalOptions& options,
                ExecutorSummary& summary);
 
 }  // namespace bbpt::sweep

@@ -18,9 +18,8 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,21 +58,27 @@ struct PackedSummary {
 using RequestFactory = std::function<run::RunRequest(const TrialEntry&)>;
 
 /// Runs one trial on a group (nullptr: this process alone) and returns its outcome as
-/// {"status": "done", "result": {...}} | {"status": "failed", "reason": "..."} | {"status": "stopped"}.
-/// CommError passes through.
-using TrialRunner = std::function<nlohmann::ordered_json(const TrialEntry&, comm::Communicator* group,
-                                                         std::function<void(int64_t, int64_t)> on_step)>;
+/// {"status": "done", "result": {...}} | {"status": "failed", "reason": "..."} | {"status":
+/// "stopped"}. CommError passes through.
+using TrialRunner = std::function<nlohmann::ordered_json(
+    const TrialEntry&, comm::Communicator* group, std::function<void(int64_t, int64_t)> on_step)>;
 
 /// Runs the pending trials of `trials` into out_dir. `world` nullptr (or one rank): this process
 /// runs them one after another. Every rank of world calls it; the summary is rank 0's (the other
 /// ranks get an empty one). Throws ConfigError when the N - 1 worker ranks do not form whole
 /// groups of ranks_per_trial.
-PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir,
-                         const RequestFactory& make_request, comm::Communicator* world, const PackedOptions& options);
+PackedSummary run_packed(const std::vector<TrialEntry>& trials,
+                         const std::string& out_dir,
+                         const RequestFactory& make_request,
+                         comm::Communicator* world,
+                         const PackedOptions& options);
 
 /// The same with the caller's runner (the sweep's: trials from its store, failures recorded there).
 /// On a stop request rank 0 hands out no more trials and each group stops after its current step.
-PackedSummary run_packed(const std::vector<TrialEntry>& trials, const std::string& out_dir, const TrialRunner& runner,
-                         comm::Communicator* world, const PackedOptions& options);
+PackedSummary run_packed(const std::vector<TrialEntry>& trials,
+                         const std::string& out_dir,
+                         const TrialRunner& runner,
+                         comm::Communicator* world,
+                         const PackedOptions& options);
 
 }  // namespace bbpt::sweep

@@ -11,9 +11,8 @@
 // the recorded submissions (DIR/slurm/submissions.jsonl).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,18 +21,20 @@
 namespace bbpt::sweep {
 
 struct SlurmOptions {
-  std::string job_name;      // default: bbpt-<sweep name>
-  std::string partition;     // "" = the cluster's default
+  std::string job_name;   // default: bbpt-<sweep name>
+  std::string partition;  // "" = the cluster's default
   std::string account;
   std::string qos;
   std::string time = "01:00:00";  // per array task
-  std::string mem;           // e.g. 16G; "" = the partition's default
-  int ntasks = 1;            // ranks per trial; > 1 launches them with srun --mpi=pmix
+  std::string mem;                // e.g. 16G; "" = the partition's default
+  int ntasks = 1;                 // ranks per trial; > 1 launches them with srun --mpi=pmix
   int cpus_per_task = 1;
   int gpus_per_task = 0;
-  int throttle = 0;          // at most this many array tasks at once (--array=...%throttle); 0: no cap
-  int trials_per_task = 1;   // trials one array task runs in turn (short trials: fewer, longer tasks)
-  int max_array_size = 1000; // tasks per array (Slurm's MaxArraySize is 1001 by default): more go in several arrays
+  int throttle = 0;  // at most this many array tasks at once (--array=...%throttle); 0: no cap
+  int trials_per_task =
+      1;  // trials one array task runs in turn (short trials: fewer, longer tasks)
+  int max_array_size =
+      1000;  // tasks per array (Slurm's MaxArraySize is 1001 by default): more go in several arrays
   std::string signal = "USR2";
   int signal_seconds = 120;  // warning before the time limit (Slurm may send it up to 60 s early)
   bool merge_job = true;     // a dependent job that merges results when the array ends
@@ -42,7 +43,8 @@ struct SlurmOptions {
 
 /// The options written under executors: slurm: in a sweep file. Throws ConfigError naming the file
 /// and line of an unknown key or a bad value.
-SlurmOptions slurm_options_from(const nlohmann::json& executors, const std::map<std::string, std::string>& origins);
+SlurmOptions slurm_options_from(const nlohmann::json& executors,
+                                const std::map<std::string, std::string>& origins);
 
 /// The options as the sweep file's executors: slurm: mapping (what slurm_options_from reads back).
 nlohmann::json to_json(const SlurmOptions& options);
@@ -57,16 +59,23 @@ struct ArraySubmission {
 
 /// Writes the next DIR/slurm/array-<n>.{trials,sbatch} for `to_run`. `task_command` is bbpt with
 /// its global options (absolute paths).
-ArraySubmission write_array(const SweepStore& store, const std::vector<PlannedTrial>& to_run,
-                            const SlurmOptions& options, const std::vector<std::string>& task_command);
+ArraySubmission write_array(const SweepStore& store,
+                            const std::vector<PlannedTrial>& to_run,
+                            const SlurmOptions& options,
+                            const std::vector<std::string>& task_command);
 
 /// The script write_array writes (also what --dry-run prints).
-std::string render_array_script(const SweepStore& store, const std::string& list_path, int tasks,
-                                const SlurmOptions& options, const std::vector<std::string>& task_command);
+std::string render_array_script(const SweepStore& store,
+                                const std::string& list_path,
+                                int tasks,
+                                const SlurmOptions& options,
+                                const std::vector<std::string>& task_command);
 
 /// sbatch --parsable (and the merge job); records the submission. Throws Error with sbatch's
 /// answer when it refuses.
-void submit(const SweepStore& store, ArraySubmission& submission, const SlurmOptions& options,
+void submit(const SweepStore& store,
+            ArraySubmission& submission,
+            const SlurmOptions& options,
             const std::vector<std::string>& task_command);
 
 /// `sbatch --test-only` on the script: Slurm's answer (where and when it would start). Throws

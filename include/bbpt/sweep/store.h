@@ -3,12 +3,14 @@
 //
 //   DIR/sweep.yaml          the sweep file of the last plan (earlier ones in DIR/history/)
 //   DIR/manifest.jsonl      the expansion: one planned trial per line (grid.h), in order
-//   DIR/trials/<id>/        trial.json (its manifest line), method.yaml (its frozen config), and what
-//                           run_trial writes: config.json, few_shot.json, metrics.jsonl, checkpoint.bin,
-//                           result.json (atomic; "done"); plus failed.json (atomic; the reason) and log.txt
-//   DIR/results.sqlite      merged: table trials (one row per id) and table metrics (one row per step
-//   DIR/results.csv         of each done trial); the CSV is the trials table
-//   DIR/store.lock          held while merging: one writer at a time, whoever calls merge()
+//   DIR/trials/<id>/        trial.json (its manifest line), method.yaml (its frozen config), and
+//   what
+//                           run_trial writes: config.json, few_shot.json, metrics.jsonl,
+//                           checkpoint.bin, result.json (atomic; "done"); plus failed.json (atomic;
+//                           the reason) and log.txt
+//   DIR/results.sqlite      merged: table trials (one row per id) and table metrics (one row per
+//   step DIR/results.csv         of each done trial); the CSV is the trials table DIR/store.lock
+//   held while merging: one writer at a time, whoever calls merge()
 //
 // The trial directories are the truth; the merged files are derived from them and can be rebuilt
 // at any time (merge() is idempotent, keyed by trial id). A trial is done only when result.json
@@ -16,9 +18,8 @@
 // truncated copy) is not counted as done and is redone from its checkpoint.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ class SweepStore {
 
   const std::string& dir() const { return dir_; }
   std::string trial_dir(const std::string& id) const { return dir_ + "/trials/" + id; }
-  std::string method_config_path(const std::string& id) const { return trial_dir(id) + "/method.yaml"; }
+  std::string method_config_path(const std::string& id) const {
+    return trial_dir(id) + "/method.yaml";
+  }
 
   /// Records a plan: the sweep file, manifest.jsonl, and trial.json + method.yaml of every trial
   /// that has no directory yet (existing trial directories are left as they are).

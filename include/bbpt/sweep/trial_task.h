@@ -4,10 +4,9 @@
 // (failed.json) with its reason, and a stop request (core/stop_signal.h) checkpoints it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bbpt/run/trial_context.h"
@@ -21,8 +20,8 @@ class Communicator;
 namespace bbpt::sweep {
 
 struct TaskOutcome {
-  std::string status;  // "done", "failed", "stopped" or "busy" (another process runs it now)
-  std::string reason;  // failed: why
+  std::string status;     // "done", "failed", "stopped" or "busy" (another process runs it now)
+  std::string reason;     // failed: why
   nlohmann::json result;  // done: result.json (on the trial's leader)
 };
 
@@ -39,7 +38,9 @@ struct TaskOptions {
 
 /// Runs (or resumes) `trial`; `base` gives the device, data, caches and vocabulary. A
 /// communication failure (CommError) is not a trial failure: it passes through.
-TaskOutcome run_planned_trial(const SweepStore& store, const PlannedTrial& trial, const run::TrialSpec& base,
+TaskOutcome run_planned_trial(const SweepStore& store,
+                              const PlannedTrial& trial,
+                              const run::TrialSpec& base,
                               const TaskOptions& options);
 
 }  // namespace bbpt::sweep

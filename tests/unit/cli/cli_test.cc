@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bbpt/core/file_io.h"
 
@@ -27,13 +27,14 @@ struct RunResult {
 };
 
 RunResult run_bbpt_in(const std::string& env, const std::string& args) {
-  const std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(BBPT_EXECUTABLE) + " " + args +
-                              " 2>&1";
+  const std::string command =
+      (env.empty() ? "" : "env " + env + " ") + std::string(BBPT_EXECUTABLE) + " " + args + " 2>&1";
   RunResult result;
   FILE* pipe = popen(command.c_str(), "r");
   std::array<char, 4096> chunk{};
   size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.output.append(chunk.data(), n);
+  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0)
+    result.output.append(chunk.data(), n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
@@ -64,8 +65,8 @@ void expect_clean_failure(const RunResult& r, const std::string& path, const std
 bool have_golden() { return bbpt::core::is_regular_file(kGolden + "tiny_vit_openai.pt"); }
 
 TEST(Cli, MissingCheckpoint) {
-  expect_clean_failure(run_bbpt("model inspect /nonexistent/ViT-B-16.pt"), "/nonexistent/ViT-B-16.pt",
-                       "not found");
+  expect_clean_failure(run_bbpt("model inspect /nonexistent/ViT-B-16.pt"),
+                       "/nonexistent/ViT-B-16.pt", "not found");
 }
 
 TEST(Cli, TruncatedCheckpoint) {
@@ -74,9 +75,9 @@ TEST(Cli, TruncatedCheckpoint) {
   const std::string path = temp_path("truncated.pt");
   bbpt::core::write_file_atomic(path, bytes.substr(0, bytes.size() / 3));
   expect_clean_failure(run_bbpt("model inspect " + path), path, "truncated or corrupt");
-  expect_clean_failure(run_bbpt("model check --model " + path + " --reference " + kGolden +
-                                "tiny_vit_reference.pt"),
-                       path, "truncated or corrupt");
+  expect_clean_failure(
+      run_bbpt("model check --model " + path + " --reference " + kGolden + "tiny_vit_reference.pt"),
+      path, "truncated or corrupt");
 }
 
 TEST(Cli, CheckpointOfUnknownLayout) {
@@ -104,9 +105,9 @@ TEST(Cli, MissingOrBrokenVocabulary) {
 TEST(Cli, ImageThatIsNotAnImage) {
   const std::string path = temp_path("not_an_image.jpg");
   bbpt::core::write_file_atomic(path, "this is text, not pixels");
-  expect_clean_failure(run_bbpt("preprocess --image " + path + " --resolution 32 --out " +
-                                temp_path("out.pt")),
-                       path, "expected a JPEG or PNG image");
+  expect_clean_failure(
+      run_bbpt("preprocess --image " + path + " --resolution 32 --out " + temp_path("out.pt")),
+      path, "expected a JPEG or PNG image");
 }
 
 TEST(Cli, BadArgumentsExitWithUsageError) {
@@ -128,14 +129,15 @@ TEST(Cli, TokenizeMatchesReference) {
 TEST(Cli, ModelCheckPassesOnFixturesAndInspectPrintsKeyValues) {
   if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
   for (const std::string tower : {"tiny_vit", "tiny_rn"}) {
-    const RunResult check = run_bbpt("model check --model " + kGolden + tower + "_openai.pt --reference " +
-                                     kGolden + tower + "_reference.pt");
+    const RunResult check = run_bbpt("model check --model " + kGolden + tower +
+                                     "_openai.pt --reference " + kGolden + tower + "_reference.pt");
     EXPECT_EQ(check.exit_code, 0) << check.output;
     EXPECT_NE(check.output.find("soft_text_features"), std::string::npos) << check.output;
     EXPECT_NE(check.output.find("PASS"), std::string::npos) << check.output;
   }
-  const RunResult strict = run_bbpt("model check --max-rel-err 1e-12 --model " + kGolden +
-                                    "tiny_vit_openai.pt --reference " + kGolden + "tiny_vit_reference.pt");
+  const RunResult strict =
+      run_bbpt("model check --max-rel-err 1e-12 --model " + kGolden +
+               "tiny_vit_openai.pt --reference " + kGolden + "tiny_vit_reference.pt");
   EXPECT_EQ(strict.exit_code, 1) << "an impossible tolerance must fail: " << strict.output;
   const RunResult inspect = run_bbpt("model inspect " + kGolden + "tiny_vit_openai.pt");
   EXPECT_EQ(inspect.exit_code, 0);
@@ -148,10 +150,13 @@ TEST(Cli, PreprocessWritesATensorTorchLoadCanRead) {
   const std::string dir = temp_path("img");
   fs::create_directories(dir);
   const std::string tar = "tar -xzf " + std::string(BBPT_SHARED_DIR) +
-                          "/assets/flowers12.tar.gz -C " + dir + " flowers12/test/bluebell/image_0243.jpg";
+                          "/assets/flowers12.tar.gz -C " + dir +
+                          " flowers12/test/bluebell/image_0243.jpg";
   ASSERT_EQ(std::system(tar.c_str()), 0);
   const std::string out = temp_path("pre.pt");
-  const RunResult r = run_bbpt("preprocess --image " + dir + "/flowers12/test/bluebell/image_0243.jpg --resolution 32 --out " + out);
+  const RunResult r =
+      run_bbpt("preprocess --image " + dir +
+               "/flowers12/test/bluebell/image_0243.jpg --resolution 32 --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string bytes = bbpt::core::read_file(out);
   const auto tensor = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
@@ -166,11 +171,14 @@ namespace lm_cli {
 
 const std::string kLlm = std::string(BBPT_SHARED_DIR) + "/assets/llm/";
 
-bool have_llm_fixtures() { return bbpt::core::is_regular_file(kLlm + "tiny_llama/model.safetensors"); }
+bool have_llm_fixtures() {
+  return bbpt::core::is_regular_file(kLlm + "tiny_llama/model.safetensors");
+}
 
 TEST(CliLm, CheckPassesOnBothFixtures) {
   if (!have_llm_fixtures()) GTEST_SKIP() << "no LLM fixtures";
-  const auto tiny = run_bbpt("lm check --model " + kLlm + "tiny_llama --reference " + kLlm + "tiny_llama/reference.json");
+  const auto tiny = run_bbpt("lm check --model " + kLlm + "tiny_llama --reference " + kLlm +
+                             "tiny_llama/reference.json");
   EXPECT_EQ(tiny.exit_code, 0) << tiny.output;
   EXPECT_NE(tiny.output.find("PASS: 25 checks"), std::string::npos) << tiny.output;
   const auto l2c = run_bbpt("lm check --model " + kLlm + "aidreams260K.bin --tokenizer " + kLlm +
@@ -182,10 +190,12 @@ TEST(CliLm, CheckPassesOnBothFixtures) {
 TEST(CliLm, GenerateJsonIsReproducibleAndGuidanceChangesIt) {
   if (!have_llm_fixtures()) GTEST_SKIP() << "no LLM fixtures";
   const std::string chat = temp_path("chat.json");
-  bbpt::core::write_file_atomic(chat, R"([{"role": "system", "content": "You are a helpful AI assistant."},
+  bbpt::core::write_file_atomic(
+      chat, R"([{"role": "system", "content": "You are a helpful AI assistant."},
     {"role": "user", "content": "Give one prompt template with <category>."}])");
-  const std::string base = "lm generate --model " + kLlm + "tiny_llama --chat " + chat +
-                           " --samples 3 --max-new-tokens 12 --top-k 50 --top-p 0.9 --seed 4 --json";
+  const std::string base =
+      "lm generate --model " + kLlm + "tiny_llama --chat " + chat +
+      " --samples 3 --max-new-tokens 12 --top-k 50 --top-p 0.9 --seed 4 --json";
   const auto a = run_bbpt(base), b = run_bbpt(base);
   ASSERT_EQ(a.exit_code, 0) << a.output;
   EXPECT_EQ(a.output, b.output);
@@ -193,8 +203,10 @@ TEST(CliLm, GenerateJsonIsReproducibleAndGuidanceChangesIt) {
   EXPECT_EQ(out.at("samples").size(), 3u);
   EXPECT_EQ(out.at("prompt_ids").at(0), 556);  // <|begin_of_text|>
   EXPECT_TRUE(out.at("samples").at(0).at("new_ids").is_array());
-  const auto guided = run_bbpt(base + " --guide-positive 'a centered satellite photo of {}.' --guide-negative "
-                                      "'a photo of a {}.' --guide-layer 2 --alpha 4");
+  const auto guided =
+      run_bbpt(base +
+               " --guide-positive 'a centered satellite photo of {}.' --guide-negative "
+               "'a photo of a {}.' --guide-layer 2 --alpha 4");
   ASSERT_EQ(guided.exit_code, 0) << guided.output;
   EXPECT_NE(nlohmann::json::parse(guided.output).at("samples"), out.at("samples"));
 }
@@ -209,24 +221,31 @@ TEST(CliLm, MalformedCheckpointsAreOneLine) {
   }
   const std::string weights = bbpt::core::read_file(kLlm + "tiny_llama/model.safetensors");
   bbpt::core::write_file_atomic(dir + "/model.safetensors", weights.substr(0, weights.size() / 2));
-  expect_clean_failure(run_bbpt("lm inspect " + dir), dir + "/model.safetensors", "exceed the data section");
+  expect_clean_failure(run_bbpt("lm inspect " + dir), dir + "/model.safetensors",
+                       "exceed the data section");
   fs::remove(dir + "/model.safetensors");
-  bbpt::core::write_file_atomic(dir + "/model.safetensors.index.json",
-                                R"({"weight_map": {"model.embed_tokens.weight": "model-00001-of-00002.safetensors"}})");
-  expect_clean_failure(run_bbpt("lm inspect " + dir), "model.safetensors.index.json", "names shard");
-  bbpt::core::write_file_atomic(dir + "/tokenizer_config.json", R"({"chat_template": "{{ messages }}"})");
+  bbpt::core::write_file_atomic(
+      dir + "/model.safetensors.index.json",
+      R"({"weight_map": {"model.embed_tokens.weight": "model-00001-of-00002.safetensors"}})");
+  expect_clean_failure(run_bbpt("lm inspect " + dir), "model.safetensors.index.json",
+                       "names shard");
+  bbpt::core::write_file_atomic(dir + "/tokenizer_config.json",
+                                R"({"chat_template": "{{ messages }}"})");
   fs::copy_file(kLlm + "tiny_llama/model.safetensors", dir + "/model.safetensors");
   fs::remove(dir + "/model.safetensors.index.json");
   expect_clean_failure(run_bbpt("lm inspect " + dir), "tokenizer_config.json", "chat");
 }
 
 // What an LLM trial's result depends on is in its resolved config, so in config.json's hash and in
-// a sweep's trial ids: the model name from the environment and a local checkpoint's fingerprint; the
-// endpoint's address is not (docs/sweeps.md, "What a trial id covers"). `bbpt run` resolves the
+// a sweep's trial ids: the model name from the environment and a local checkpoint's fingerprint;
+// the endpoint's address is not (docs/sweeps.md, "What a trial id covers"). `bbpt run` resolves the
 // same way: LlmMethods.TheModelFromTheEnvironmentIsRecordedInTheTrialsConfig (llm_methods_test).
 
-/// The trial ids `bbpt sweep plan FILE` prints for `method`, under the environment assignments `env`.
-std::vector<std::string> planned_ids(const std::string& env, const std::string& file, const std::string& method) {
+/// The trial ids `bbpt sweep plan FILE` prints for `method`, under the environment assignments
+/// `env`.
+std::vector<std::string> planned_ids(const std::string& env,
+                                     const std::string& file,
+                                     const std::string& method) {
   const auto r = run_bbpt_with_env(env, "sweep plan " + file);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::vector<std::string> ids;
@@ -235,14 +254,16 @@ std::vector<std::string> planned_ids(const std::string& env, const std::string& 
     std::istringstream fields(line);
     std::string index, id, name;
     fields >> index >> id >> name;
-    if (name == method && id.size() == 16) ids.push_back(id);  // not the summary line "N trials; ..."
+    if (name == method && id.size() == 16)
+      ids.push_back(id);  // not the summary line "N trials; ..."
   }
   return ids;
 }
 
 TEST(CliTrialIdentity, ALocalCheckpointsFingerprintIsInTheTrialIdAndFollowsItsFiles) {
   const std::string llama = std::string(BBPT_SHARED_DIR) + "/assets/llm/tiny_llama";
-  if (!fs::is_directory(llama) || !have_golden()) GTEST_SKIP() << llama << " or the golden CLIP missing";
+  if (!fs::is_directory(llama) || !have_golden())
+    GTEST_SKIP() << llama << " or the golden CLIP missing";
   const std::string copy = temp_path("tiny_llama_copy");
   fs::remove_all(copy);
   fs::copy(llama, copy, fs::copy_options::recursive);
@@ -263,15 +284,17 @@ TEST(CliTrialIdentity, ALocalCheckpointsFingerprintIsInTheTrialIdAndFollowsItsFi
 TEST(CliTrialIdentity, ASweepPlannedAgainstAnotherLlmModelHasOtherTrialIds) {
   if (!have_golden()) GTEST_SKIP() << "no golden fixtures";
   const std::string file = temp_path("identity_sweep.yaml");
-  std::ofstream(file) << "name: identity\nmodel: " << kGolden << "tiny_vit_openai.pt\n"
-                      << "grid: {dataset: [fmnist], seed: [1, 2]}\nmethods:\n  glov: {}\n  zip: {}\n";
+  std::ofstream(file)
+      << "name: identity\nmodel: " << kGolden << "tiny_vit_openai.pt\n"
+      << "grid: {dataset: [fmnist], seed: [1, 2]}\nmethods:\n  glov: {}\n  zip: {}\n";
   const std::string model_a = "BBPT_LLM_MODEL=model-a BBPT_LLM_BASE_URL=http://h1:8000/v1";
   const auto glov_a = planned_ids(model_a, file, "glov");
   const auto zip_a = planned_ids(model_a, file, "zip");
   ASSERT_EQ(glov_a.size(), 2u);
   ASSERT_EQ(zip_a.size(), 2u);
   // Another server address, the same model: the same trials.
-  EXPECT_EQ(planned_ids("BBPT_LLM_MODEL=model-a BBPT_LLM_BASE_URL=http://h2:9000/v1", file, "glov"), glov_a);
+  EXPECT_EQ(planned_ids("BBPT_LLM_MODEL=model-a BBPT_LLM_BASE_URL=http://h2:9000/v1", file, "glov"),
+            glov_a);
   // Another model: other glov trials, the same zip trials.
   const std::string model_b = "BBPT_LLM_MODEL=model-b BBPT_LLM_BASE_URL=http://h1:8000/v1";
   const auto glov_b = planned_ids(model_b, file, "glov");

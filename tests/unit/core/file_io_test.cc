@@ -16,7 +16,8 @@ namespace {
 // Unique per test case: CTest runs the cases as parallel processes.
 std::string temp_path(const std::string& name) {
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  return (std::filesystem::temp_directory_path() / ("bbpt_file_io_test_" + test + "_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("bbpt_file_io_test_" + test + "_" + name))
+      .string();
 }
 
 std::string gzip_bytes(const std::string& plain) {
@@ -61,7 +62,8 @@ TEST(FileIo, AtomicWriteCreatesParentsAndLeavesNoTemp) {
   write_file_atomic(dir + "/sub/out.txt", "data");
   EXPECT_EQ(read_file(dir + "/sub/out.txt"), "data");
   int entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir + "/sub")) entries += e.is_regular_file();
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/sub"))
+    entries += e.is_regular_file();
   EXPECT_EQ(entries, 1);
 }
 

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <vector>
 #include <cmath>
+#include <vector>
 
 namespace bbpt::core {
 

@@ -118,9 +118,8 @@ TEST(CoopLayouts, ImageNetLabelsNamesAndOrder) {
 // classnames.txt by wnid; README.txt ignored; 199 folders or an unknown wnid is an error.
 TEST(CoopLayouts, ImageNetAAndRMapTheir200ClassesByWnid) {
   TempDir dir;
-  for (const auto& [layout, image_dir] :
-       std::vector<std::pair<std::string, std::string>>{{"imagenet_a", "imagenet-a"},
-                                                        {"imagenet_r", "imagenet-r"}}) {
+  for (const auto& [layout, image_dir] : std::vector<std::pair<std::string, std::string>>{
+           {"imagenet_a", "imagenet-a"}, {"imagenet_r", "imagenet-r"}}) {
     const fs::path root = dir.path() / layout;
     write_classnames(root);
     for (int i = 0; i < 1000; i += 5) write_folder(root / image_dir, wnid(i), 2);

@@ -4,6 +4,8 @@
 // CoOp few-shot draws on every split file in ../shared/assets/splits, seeds 1-3, K in
 // {1, 2, 4, 8, 16}, train and val. Equality is exact: the point is to train on the same images
 // as the official runs.
+#include "bbpt/data/dassl_few_shot.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,7 +14,6 @@
 
 #include "bbpt/core/error.h"
 #include "bbpt/data/coop_split.h"
-#include "bbpt/data/dassl_few_shot.h"
 #include "bbpt/data/python_random.h"
 #include "data_test_files.h"
 #include "run_fixture.h"
@@ -49,10 +50,9 @@ TEST(PythonRandom, PrimitivesEqualCPython) {
   for (const auto& expected : run_reference({"primitives"})) {
     // random.seed(n) seeds with |n|; the JSON seeds fit in int64 except 2**64 - 1.
     const auto& seed = expected.at("seed");
-    const uint64_t magnitude =
-        seed.is_number_unsigned()
-            ? seed.get<uint64_t>()
-            : static_cast<uint64_t>(std::llabs(seed.get<int64_t>()));
+    const uint64_t magnitude = seed.is_number_unsigned()
+                                   ? seed.get<uint64_t>()
+                                   : static_cast<uint64_t>(std::llabs(seed.get<int64_t>()));
     SCOPED_TRACE("seed " + seed.dump());
     PythonRandom rng(magnitude);
     for (const auto& word : expected.at("u32")) EXPECT_EQ(rng.next_u32(), word.get<uint32_t>());
@@ -190,8 +190,8 @@ TEST(DasslFewShot, IndexFileRecordsSamplerAndValSplit) {
   EXPECT_EQ(old.sampler, kBbptSampler);
   EXPECT_EQ(old.val_split, "train");
 
-  core::write_file_atomic(dir / "bad.json",
-                          R"({"sampler": "numpy", "shots": 1, "seed": 1, "train": [0], "val": []})");
+  core::write_file_atomic(
+      dir / "bad.json", R"({"sampler": "numpy", "shots": 1, "seed": 1, "train": [0], "val": []})");
   try {
     read_few_shot_file(dir / "bad.json", 3);
     ADD_FAILURE() << "expected IoError";

@@ -225,9 +225,9 @@ TEST(DatasetRegistry, DescribesEveryConfig) {
       {"Caltech101", "a photo of a {}."},
       {"StanfordCars", "a photo of a {}."},
       {"UCF101", "a photo of a person doing {}."}};
-  // These 7 have split files in ../shared/assets; Food101, SUN397, Resisc45 and CLEVR (jobs/zip_fewshot.yaml)
-  // come with the users' own split files; ImageNet, its 4 variants, FGVCAircraft and SVHN are
-  // folder layouts (coop_layouts_test.cc).
+  // These 7 have split files in ../shared/assets; Food101, SUN397, Resisc45 and CLEVR
+  // (jobs/zip_fewshot.yaml) come with the users' own split files; ImageNet, its 4 variants,
+  // FGVCAircraft and SVHN are folder layouts (coop_layouts_test.cc).
   EXPECT_EQ(coop_dataset_names(options.configs_dir).size(), coop.size() + 4 + 7);
   if (!core::is_regular_file(testing::kAssetsDir + "/splits/split_zhou_UCF101.json")) {
     GTEST_SKIP() << "no splits";

@@ -33,9 +33,10 @@ std::vector<int> make_labels(int num_classes, int per_class) {
 
 std::string temp_path(const std::string& name) {
   // One folder per test case: CTest runs the cases as parallel processes.
-  const fs::path dir = fs::temp_directory_path() /
-                       ("bbpt_few_shot_test_" +
-                        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("bbpt_few_shot_test_" +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   fs::create_directories(dir);
   return (dir / name).string();
 }

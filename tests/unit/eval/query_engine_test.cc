@@ -75,12 +75,13 @@ TEST(Losses, CrossEntropyAndFocalMatchTheirDefinitions) {
   auto p = torch::softmax(logits, -1);
   const double p0 = p[0][0][0].item<double>(), p1 = p[0][1][2].item<double>();
   const double ce = -(std::log(p0) + std::log(p1)) / 2;
-  const double focal = -(std::pow(1 - p0, 2) * std::log(p0) + std::pow(1 - p1, 2) * std::log(p1)) / 2;
+  const double focal =
+      -(std::pow(1 - p0, 2) * std::log(p0) + std::pow(1 - p1, 2) * std::log(p1)) / 2;
   const auto r = bbpt::eval::summarize_queries(logits, labels, bbpt::eval::LossKind::kCrossEntropy);
   EXPECT_NEAR(r.losses[0], ce, 1e-12);
   EXPECT_DOUBLE_EQ(r.accuracies[0], 0.5);  // row 0 right (argmax 0), row 1 wrong (argmax 1)
-  EXPECT_NEAR(bbpt::eval::summarize_queries(logits, labels, bbpt::eval::LossKind::kFocal).losses[0], focal,
-              1e-12);
+  EXPECT_NEAR(bbpt::eval::summarize_queries(logits, labels, bbpt::eval::LossKind::kFocal).losses[0],
+              focal, 1e-12);
 }
 
 class EngineTest : public ::testing::Test {
@@ -98,8 +99,8 @@ class EngineTest : public ::testing::Test {
     }
     prompts_ = clip_->prepare_context_prompts(tokens, 3);
     torch::manual_seed(1);
-    features_ = torch::randn({40, 3, 32});             // [N, V, E]
-    labels_ = torch::arange(40, torch::kLong) % 4;     // [N]
+    features_ = torch::randn({40, 3, 32});          // [N, V, E]
+    labels_ = torch::arange(40, torch::kLong) % 4;  // [N]
   }
   bbpt::model::ClipModel clip_{nullptr};
   bbpt::model::ContextPrompts prompts_;
@@ -111,7 +112,8 @@ TEST_F(EngineTest, AllSettingsOfAStepSeeTheSameBatchAndEachCountsOneQuery) {
   QueryCounter counter(0);
   const auto batch = engine.batch(3);
   EXPECT_EQ(batch.indices.size(), 16u);
-  EXPECT_TRUE(torch::equal(batch.image_features, engine.batch(3).image_features)) << "step fixes views";
+  EXPECT_TRUE(torch::equal(batch.image_features, engine.batch(3).image_features))
+      << "step fixes views";
   auto context = torch::randn({3, 64}) * 0.02;
   auto contexts = torch::stack({context, context, context * 2});  // [3, M, W]
   const auto r = engine.evaluate(batch, contexts, counter);
@@ -155,7 +157,8 @@ TEST_F(EngineTest, ContextLossGradientMatchesFiniteDifferences) {
   for (int i = 0; i < 3; ++i) {
     auto u = torch::randn({3, 64});
     u = u / u.norm();
-    EXPECT_NEAR(directional(u), (grad * u).sum().item<double>(), 0.02 * grad_norm) << "direction " << i;
+    EXPECT_NEAR(directional(u), (grad * u).sum().item<double>(), 0.02 * grad_norm)
+        << "direction " << i;
   }
 }
 

@@ -10,8 +10,8 @@
 #include <fstream>
 
 #include "bbpt/core/error.h"
-#include "small_clip.h"
 #include "bbpt/core/file_io.h"
+#include "small_clip.h"
 
 namespace bbpt::features {
 namespace {

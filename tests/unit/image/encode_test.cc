@@ -14,7 +14,8 @@ TEST(Encode, PngRoundTripsExactly) {
   Image image;
   image.width = 5;
   image.height = 3;
-  for (size_t i = 0; i < 3 * image.num_pixels(); ++i) image.rgb.push_back(static_cast<uint8_t>(i * 17 % 256));
+  for (size_t i = 0; i < 3 * image.num_pixels(); ++i)
+    image.rgb.push_back(static_cast<uint8_t>(i * 17 % 256));
   const auto decoded = decode_image_bytes(encode_png(image), "round trip");
   EXPECT_EQ(decoded.width, 5);
   EXPECT_EQ(decoded.height, 3);
@@ -37,7 +38,8 @@ TEST(Encode, DataUrlAndBadImages) {
   image.width = 1;
   image.height = 1;
   image.rgb = {1, 2, 3};
-  EXPECT_EQ(png_data_url(image).rfind("data:image/png;base64,iVBORw0KGgo", 0), 0u);  // the PNG signature
+  EXPECT_EQ(png_data_url(image).rfind("data:image/png;base64,iVBORw0KGgo", 0),
+            0u);  // the PNG signature
   image.rgb.pop_back();
   EXPECT_THROW(encode_png(image), bbpt::IoError);
 }

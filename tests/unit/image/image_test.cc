@@ -13,7 +13,6 @@
 namespace bbpt::image {
 namespace {
 
-
 TEST(Image, MakeImageIsBlackAndChecksSize) {
   const Image img = make_image(4, 3);
   EXPECT_EQ(img.num_pixels(), 12u);

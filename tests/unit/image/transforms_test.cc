@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "bbpt/core/error.h"
-#include "test_images.h"
 #include "bbpt/core/rng.h"
+#include "test_images.h"
 
 namespace bbpt::image {
 namespace {
-
 
 // A textured image, so that different crops give different tensors.
 Image noise_image(int width, int height, uint64_t seed) {

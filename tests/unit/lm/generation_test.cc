@@ -2,12 +2,13 @@
 // Generation: seeded and reproducible; each sample draws from its own stream; top-k 1 is greedy;
 // stop ids end a sample; the KV-cached guided path gives the official full re-run's tokens under
 // sampling, for the paper's constant alpha and for the official code's compounding alpha^n.
+#include "bbpt/lm/generation.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "bbpt/core/error.h"
-#include "bbpt/lm/generation.h"
 #include "lm_test_util.h"
 
 namespace bbpt::lm {
@@ -17,7 +18,9 @@ using namespace testing;
 
 class Generate : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { model_ = new LlamaModel(LlamaModel::load(write_hf_checkpoint("gen", small_config_json()))); }
+  static void SetUpTestSuite() {
+    model_ = new LlamaModel(LlamaModel::load(write_hf_checkpoint("gen", small_config_json())));
+  }
   static void TearDownTestSuite() { delete model_; }
   static LlamaModel* model_;
   const std::vector<int64_t> prompt_{1, 7, 3, 22, 9};
@@ -44,7 +47,8 @@ TEST_F(Generate, SameSeedSameSamplesOtherSeedOthers) {
   EXPECT_NE(a.new_ids, c.new_ids);
   EXPECT_EQ(a.prompt_tokens, 5);
   int64_t total = 0;
-  for (size_t s = 0; s < 4; ++s) total += static_cast<int64_t>(a.new_ids[s].size()) + (a.stopped[s] ? 1 : 0);
+  for (size_t s = 0; s < 4; ++s)
+    total += static_cast<int64_t>(a.new_ids[s].size()) + (a.stopped[s] ? 1 : 0);
   EXPECT_EQ(a.generated_tokens, total);
   // Sample 0 of a batch is what a single-sample call with the same seed gives.
   EXPECT_EQ(generate(*model_, prompt_, sampling(1, 11)).new_ids[0], a.new_ids[0]);
@@ -64,7 +68,8 @@ TEST_F(Generate, TopK1IsGreedyAndStopIdsEndSamples) {
   greedy.stop_ids = {g.new_ids[0][2]};
   const Generation stopped = generate(*model_, prompt_, greedy);
   EXPECT_TRUE(stopped.stopped[0]);
-  EXPECT_EQ(stopped.new_ids[0], std::vector<int64_t>(g.new_ids[0].begin(), g.new_ids[0].begin() + 2));
+  EXPECT_EQ(stopped.new_ids[0],
+            std::vector<int64_t>(g.new_ids[0].begin(), g.new_ids[0].begin() + 2));
   EXPECT_EQ(stopped.generated_tokens, 3);
 }
 
@@ -84,10 +89,14 @@ TEST_F(Generate, GuidanceChangesSamplesAndAlphaZeroIsUnguided) {
   torch::manual_seed(9);
   const torch::Tensor v = 3.0 * torch::randn({32});
   const Generation plain = generate(*model_, prompt_, sampling(3, 21));
-  EXPECT_EQ(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 0.0}).new_ids, plain.new_ids);
-  EXPECT_NE(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0}).new_ids, plain.new_ids);
+  EXPECT_EQ(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 0.0}).new_ids,
+            plain.new_ids);
+  EXPECT_NE(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0}).new_ids,
+            plain.new_ids);
   // alpha = 1 compounds to itself: the official schedule equals the constant one.
-  EXPECT_EQ(generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0, GuidanceSchedule::kOfficialCompound}).new_ids,
+  EXPECT_EQ(generate(*model_, prompt_, sampling(3, 21),
+                     Guidance{1, v, 1.0, GuidanceSchedule::kOfficialCompound})
+                .new_ids,
             generate(*model_, prompt_, sampling(3, 21), Guidance{1, v, 1.0}).new_ids);
 }
 

@@ -43,7 +43,8 @@ TEST(LlamaLoader, SingleFileBf16LoadsAndMatchesShards) {
   }
   write_safetensors(sharded + "/model-00001-of-00002.safetensors", first, "BF16");
   write_safetensors(sharded + "/model-00002-of-00002.safetensors", second, "BF16");
-  core::write_file_atomic(sharded + "/model.safetensors.index.json", nlohmann::json{{"weight_map", map}}.dump());
+  core::write_file_atomic(sharded + "/model.safetensors.index.json",
+                          nlohmann::json{{"weight_map", map}}.dump());
   const LlamaModel b = LlamaModel::load(sharded);
   const torch::Tensor ids = torch::tensor({{1, 5, 9, 3}}, torch::kInt64);
   EXPECT_TRUE(torch::equal(a.logits(ids), b.logits(ids)));
@@ -52,17 +53,21 @@ TEST(LlamaLoader, SingleFileBf16LoadsAndMatchesShards) {
 TEST(LlamaLoader, IndexNamingAMissingShardIsRefused) {
   const std::string dir = temp_dir("missing_shard");
   core::write_file_atomic(dir + "/config.json", small_config_json().dump());
-  core::write_file_atomic(dir + "/model.safetensors.index.json",
-                          R"({"weight_map":{"model.embed_tokens.weight":"model-00001-of-00002.safetensors"}})");
+  core::write_file_atomic(
+      dir + "/model.safetensors.index.json",
+      R"({"weight_map":{"model.embed_tokens.weight":"model-00001-of-00002.safetensors"}})");
   const std::string msg = load_error(dir);
-  EXPECT_NE(msg.find("model.safetensors.index.json: weight_map names shard 'model-00001-of-00002.safetensors'"),
-            std::string::npos) << msg;
+  EXPECT_NE(msg.find("model.safetensors.index.json: weight_map names shard "
+                     "'model-00001-of-00002.safetensors'"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(LlamaLoader, NoWeightsAtAllIsRefused) {
   const std::string dir = temp_dir("no_weights");
   core::write_file_atomic(dir + "/config.json", small_config_json().dump());
-  EXPECT_NE(load_error(dir).find("neither model.safetensors nor model.safetensors.index.json"), std::string::npos);
+  EXPECT_NE(load_error(dir).find("neither model.safetensors nor model.safetensors.index.json"),
+            std::string::npos);
   EXPECT_NE(load_error(temp_dir("no_config")).find("no config.json"), std::string::npos);
 }
 
@@ -72,8 +77,10 @@ TEST(LlamaLoader, ShapeDisagreeingWithConfigNamesTheTensor) {
   config["intermediate_size"] = 40;  // the file holds 48
   core::write_file_atomic(dir + "/config.json", config.dump());
   const std::string msg = load_error(dir);
-  EXPECT_NE(msg.find("tensor 'model.layers.0.mlp.gate_proj.weight' has shape [48, 32] but config.json implies [40, 32]"),
-            std::string::npos) << msg;
+  EXPECT_NE(msg.find("tensor 'model.layers.0.mlp.gate_proj.weight' has shape [48, 32] but "
+                     "config.json implies [40, 32]"),
+            std::string::npos)
+      << msg;
   config = small_config_json();
   config["num_hidden_layers"] = 2;  // the file holds 3
   core::write_file_atomic(dir + "/config.json", config.dump());
@@ -98,14 +105,16 @@ TEST(LlamaLoader, ConfigErrorsNameFieldAndValue) {
 
 TEST(LlamaLoader, GenerationConfigSuppliesEveryEosId) {
   const std::string dir = write_hf_checkpoint("generation_config", small_config_json());
-  core::write_file_atomic(dir + "/generation_config.json", R"({"eos_token_id": [2, 7], "bos_token_id": 1})");
+  core::write_file_atomic(dir + "/generation_config.json",
+                          R"({"eos_token_id": [2, 7], "bos_token_id": 1})");
   EXPECT_EQ(LlamaModel::load(dir).config().eos_ids, (std::vector<int64_t>{2, 7}));
 }
 
 TEST(LlamaLoader, Llama2cFileOfWrongSizeIsRefused) {
   const std::string path = temp_dir("l2c") + "/bad.bin";
   const int32_t header[7] = {64, 172, 4, 4, 4, 512, 128};
-  core::write_file_atomic(path, std::string(reinterpret_cast<const char*>(header), sizeof(header)) + "xxxx");
+  core::write_file_atomic(
+      path, std::string(reinterpret_cast<const char*>(header), sizeof(header)) + "xxxx");
   const std::string msg = load_error(path);
   EXPECT_NE(msg.find("bytes, but its header"), std::string::npos) << msg;
 }

@@ -3,12 +3,13 @@
 // equals re-running the whole sequence with only that position shifted; grouped-query attention
 // serves query head h from key/value head h / (H / Hkv), as transformers' repeat_kv does; the
 // llama3 RoPE scaling follows transformers' rule.
+#include "bbpt/lm/llama_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "bbpt/core/error.h"
-#include "bbpt/lm/llama_model.h"
 #include "lm_test_util.h"
 
 namespace bbpt::lm {
@@ -22,7 +23,8 @@ double max_rel(const torch::Tensor& a, const torch::Tensor& b) {
 
 TEST(LlamaModel, CachedIncrementalLogitsEqualFullSequence) {
   const LlamaModel model = LlamaModel::load(write_hf_checkpoint("cache", small_config_json()));
-  const torch::Tensor ids = torch::tensor({{1, 7, 3, 22, 9, 41, 5, 17}, {1, 4, 4, 8, 30, 2, 11, 6}}, torch::kInt64);
+  const torch::Tensor ids =
+      torch::tensor({{1, 7, 3, 22, 9, 41, 5, 17}, {1, 4, 4, 8, 30, 2, 11, 6}}, torch::kInt64);
   const torch::Tensor full = model.logits(ids);  // [2, 8, V]
   KvCache cache = model.new_cache(2, 8);
   model.forward(ids.narrow(1, 0, 3), cache);  // a 3-token prefill, then one token at a time

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Test helpers for the lm module: a safetensors writer (files with chosen, possibly broken, headers)
-// and small random Llama models.
+// Test helpers for the lm module: a safetensors writer (files with chosen, possibly broken,
+// headers) and small random Llama models.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,22 +19,34 @@ namespace bbpt::lm::testing {
 using ::bbpt::testing::write_safetensors;
 
 inline std::string temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("bbpt_lm_" + name + "_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("bbpt_lm_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
 }
 
 inline nlohmann::json small_config_json(int64_t kv_heads = 2) {
-  return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"vocab_size", 50},
-          {"hidden_size", 32}, {"intermediate_size", 48}, {"num_hidden_layers", 3},
-          {"num_attention_heads", 4}, {"num_key_value_heads", kv_heads}, {"head_dim", 8},
-          {"rope_theta", 10000.0}, {"rms_norm_eps", 1e-5}, {"tie_word_embeddings", false},
-          {"max_position_embeddings", 128}, {"bos_token_id", 1}, {"eos_token_id", 2}};
+  return {{"architectures", {"LlamaForCausalLM"}},
+          {"model_type", "llama"},
+          {"vocab_size", 50},
+          {"hidden_size", 32},
+          {"intermediate_size", 48},
+          {"num_hidden_layers", 3},
+          {"num_attention_heads", 4},
+          {"num_key_value_heads", kv_heads},
+          {"head_dim", 8},
+          {"rope_theta", 10000.0},
+          {"rms_norm_eps", 1e-5},
+          {"tie_word_embeddings", false},
+          {"max_position_embeddings", 128},
+          {"bos_token_id", 1},
+          {"eos_token_id", 2}};
 }
 
 /// Hugging Face tensor names and random values for a config.
-inline std::map<std::string, torch::Tensor> random_hf_tensors(const LlamaConfig& c, uint64_t seed = 7) {
+inline std::map<std::string, torch::Tensor> random_hf_tensors(const LlamaConfig& c,
+                                                              uint64_t seed = 7) {
   torch::manual_seed(seed);
   std::map<std::string, torch::Tensor> t;
   const int64_t D = c.hidden_size, F = c.intermediate_size, qd = c.num_heads * c.head_dim,
@@ -58,7 +70,8 @@ inline std::map<std::string, torch::Tensor> random_hf_tensors(const LlamaConfig&
 }
 
 /// Writes a Hugging Face checkpoint directory and returns its path.
-inline std::string write_hf_checkpoint(const std::string& name, const nlohmann::json& config_json,
+inline std::string write_hf_checkpoint(const std::string& name,
+                                       const nlohmann::json& config_json,
                                        const std::string& dtype = "F32") {
   const std::string dir = temp_dir(name);
   core::write_file_atomic(dir + "/config.json", config_json.dump(1));

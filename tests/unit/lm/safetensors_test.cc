@@ -2,10 +2,11 @@
 // The safetensors reader maps a file and validates every header entry: a truncated file, a header
 // that lies about offsets or lengths, an unsupported dtype or overlapping tensors is refused with
 // one line naming the file and the tensor, never read out of bounds.
+#include "bbpt/lm/safetensors.h"
+
 #include <gtest/gtest.h>
 
 #include "bbpt/core/error.h"
-#include "bbpt/lm/safetensors.h"
 #include "lm_test_util.h"
 
 namespace bbpt::lm {
@@ -16,7 +17,8 @@ using testing::write_safetensors;
 
 std::string raw_file(const std::string& header, const std::string& data, uint64_t claimed_length) {
   std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((claimed_length >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<size_t>(i)] = static_cast<char>((claimed_length >> (8 * i)) & 0xff);
   return out + header + data;
 }
 
@@ -40,7 +42,8 @@ TEST(Safetensors, ReadsDtypesShapesAndBytes) {
   EXPECT_EQ(e.shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(e.num_bytes, 12u);
   const torch::Tensor back =
-      torch::from_blob(const_cast<std::byte*>(e.data), {2, 3}, torch::kBFloat16).to(torch::kFloat32);
+      torch::from_blob(const_cast<std::byte*>(e.data), {2, 3}, torch::kBFloat16)
+          .to(torch::kFloat32);
   EXPECT_TRUE(torch::equal(back, a));
   EXPECT_THROW(file.at("missing"), ModelError);
 }
@@ -56,16 +59,20 @@ TEST(Safetensors, HeaderLongerThanFileIsRefused) {
 TEST(Safetensors, OffsetsBeyondTheDataAreRefused) {
   const std::string path = temp_dir("st_lie") + "/t.safetensors";
   const std::string header = R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})";
-  core::write_file_atomic(path, raw_file(header, std::string(8, '\0'), header.size()));  // 8 of 16 bytes
+  core::write_file_atomic(path,
+                          raw_file(header, std::string(8, '\0'), header.size()));  // 8 of 16 bytes
   const std::string msg = error_of(path);
-  EXPECT_NE(msg.find("tensor 'w' data_offsets [0, 16] exceed the data section of 8 bytes"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tensor 'w' data_offsets [0, 16] exceed the data section of 8 bytes"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(Safetensors, ByteCountDisagreeingWithShapeIsRefused) {
   const std::string path = temp_dir("st_shape") + "/t.safetensors";
   const std::string header = R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})";
   core::write_file_atomic(path, raw_file(header, std::string(16, '\0'), header.size()));
-  EXPECT_NE(error_of(path).find("tensor 'w' holds 16 bytes but shape and dtype F32 need 12"), std::string::npos);
+  EXPECT_NE(error_of(path).find("tensor 'w' holds 16 bytes but shape and dtype F32 need 12"),
+            std::string::npos);
 }
 
 TEST(Safetensors, UnsupportedDtypeIsNamed) {
@@ -73,19 +80,22 @@ TEST(Safetensors, UnsupportedDtypeIsNamed) {
   const std::string header = R"({"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})";
   core::write_file_atomic(path, raw_file(header, std::string(16, '\0'), header.size()));
   const std::string msg = error_of(path);
-  EXPECT_NE(msg.find("tensor 'w' has dtype I64, which bbpt does not load"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tensor 'w' has dtype I64, which bbpt does not load"), std::string::npos)
+      << msg;
 }
 
 TEST(Safetensors, OverlappingTensorsAndBadJsonAreRefused) {
   const std::string dir = temp_dir("st_overlap");
   const std::string header =
       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
-  core::write_file_atomic(dir + "/o.safetensors", raw_file(header, std::string(12, '\0'), header.size()));
+  core::write_file_atomic(dir + "/o.safetensors",
+                          raw_file(header, std::string(12, '\0'), header.size()));
   EXPECT_NE(error_of(dir + "/o.safetensors").find("tensors overlap"), std::string::npos);
   core::write_file_atomic(dir + "/j.safetensors", raw_file("{not json", "", 9));
   EXPECT_NE(error_of(dir + "/j.safetensors").find("header is not valid JSON"), std::string::npos);
   core::write_file_atomic(dir + "/s.safetensors", "abc");
-  EXPECT_NE(error_of(dir + "/s.safetensors").find("too short for a safetensors file"), std::string::npos);
+  EXPECT_NE(error_of(dir + "/s.safetensors").find("too short for a safetensors file"),
+            std::string::npos);
 }
 
 }  // namespace

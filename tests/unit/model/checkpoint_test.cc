@@ -43,7 +43,8 @@ TEST(Checkpoint, MissingFile) {
 }
 
 TEST(Checkpoint, NotAnArchive) {
-  expect_error_naming<IoError>(temp_file("text.pt", "hello, I am a text file\n"), "not a PyTorch archive");
+  expect_error_naming<IoError>(temp_file("text.pt", "hello, I am a text file\n"),
+                               "not a PyTorch archive");
 }
 
 TEST(Checkpoint, LegacyTorchSaveFormat) {
@@ -66,8 +67,9 @@ TEST(Checkpoint, UnknownLayout) {
 }
 
 TEST(Checkpoint, ArchiveOfSomethingElse) {
-  expect_error_naming<ModelError>(temp_file("list.pt", pickled(c10::IValue(std::vector<int64_t>{1, 2}))),
-                                  "expected a dict of tensors");
+  expect_error_naming<ModelError>(
+      temp_file("list.pt", pickled(c10::IValue(std::vector<int64_t>{1, 2}))),
+      "expected a dict of tensors");
 }
 
 TEST(Checkpoint, BadDeviceAndDtypeAreConfigErrors) {

@@ -49,7 +49,8 @@ TEST(ClipConfig, InfersRn50Stages) {
   const int blocks[4] = {3, 4, 6, 3};
   for (int stage = 1; stage <= 4; ++stage) {
     for (int b = 0; b < blocks[stage - 1]; ++b) {
-      s["visual.layer" + std::to_string(stage) + "." + std::to_string(b) + ".conv1.weight"] = {64, 64, 1, 1};
+      s["visual.layer" + std::to_string(stage) + "." + std::to_string(b) + ".conv1.weight"] = {
+          64, 64, 1, 1};
     }
   }
   s["visual.attnpool.positional_embedding"] = {50, 2048};

@@ -18,7 +18,8 @@ torch::Tensor make_tokens(const std::vector<int64_t>& lengths) {
   auto tokens = torch::zeros({static_cast<int64_t>(lengths.size()), 77}, torch::kLong);
   for (size_t i = 0; i < lengths.size(); ++i) {
     tokens[i][0] = 98;
-    for (int64_t j = 1; j < lengths[i] - 1; ++j) tokens[i][j] = static_cast<int64_t>(1 + (7 * j + static_cast<int64_t>(i)) % 90);
+    for (int64_t j = 1; j < lengths[i] - 1; ++j)
+      tokens[i][j] = static_cast<int64_t>(1 + (7 * j + static_cast<int64_t>(i)) % 90);
     tokens[i][lengths[i] - 1] = 99;
   }
   return tokens;
@@ -43,7 +44,8 @@ TEST(ClipModel, InjectingPlaceholderEmbeddingsReproducesEncodeText) {
   torch::NoGradGuard no_grad;
   const int64_t num_context = 4;
   const auto tokens = make_tokens({9, 11});
-  // Shared context = embeddings of prompt 0's placeholder slots; class-specific = each prompt's own.
+  // Shared context = embeddings of prompt 0's placeholder slots; class-specific = each prompt's
+  // own.
   auto embedded = model->token_embedding(tokens);                      // [C, 77, W]
   auto own_context = embedded.narrow(1, 1, num_context).contiguous();  // [C, M, W]
   const auto expected = model->encode_text(tokens);
@@ -59,7 +61,7 @@ TEST(ClipModel, BatchedContextsEqualSeparateEncodes) {
   torch::NoGradGuard no_grad;
   const auto tokens = make_tokens({8, 10, 13});
   const auto prompts = model->prepare_context_prompts(tokens, 3);
-  auto contexts = torch::randn({4, 3, 64});  // [K, M, W]
+  auto contexts = torch::randn({4, 3, 64});                        // [K, M, W]
   const auto batched = model->encode_contexts(prompts, contexts);  // [K, C, E]
   ASSERT_EQ(batched.sizes(), (std::vector<int64_t>{4, 3, 32}));
   for (int64_t k = 0; k < 4; ++k) {

@@ -15,10 +15,10 @@
 namespace bbpt::optim {
 namespace {
 
+using testing::rosenbrock;
 using testing::run_step;
 using testing::run_steps;
 using testing::sphere;
-using testing::rosenbrock;
 
 SpsaOptions unclipped(int q = 5) {
   SpsaOptions o;
@@ -227,8 +227,10 @@ TEST(Spsa, ConvergesOnRosenbrock) {
   for (bool gc : {false, true}) {
     for (uint64_t seed : {1, 2, 3}) {
       SpsaOptions options;
-      options.schedule = {/*o=*/100.0, /*c=*/0.01, /*a=*/gc ? 0.025 : 0.05, /*alpha=*/0.602, /*gamma=*/0.101};
-      options.clip = ClipMode::kFixed;  // keeps the early, large estimates from overshooting the valley
+      options.schedule = {/*o=*/100.0, /*c=*/0.01, /*a=*/gc ? 0.025 : 0.05, /*alpha=*/0.602,
+                          /*gamma=*/0.101};
+      options.clip =
+          ClipMode::kFixed;  // keeps the early, large estimates from overshooting the valley
       options.clip_threshold = 10.0;
       options.clip_with_gradient_correction = true;
       options.gradient_correction = gc;
@@ -236,8 +238,8 @@ TEST(Spsa, ConvergesOnRosenbrock) {
       options.seed = seed;
       Spsa spsa(Vector::Zero(2), options);
       run_steps(spsa, rosenbrock, 40000);
-      EXPECT_LT(rosenbrock(spsa.current()), 1e-3) << (gc ? "spsa-gc" : "spsa") << " seed " << seed << " at "
-                                                   << spsa.current().transpose();
+      EXPECT_LT(rosenbrock(spsa.current()), 1e-3)
+          << (gc ? "spsa-gc" : "spsa") << " seed " << seed << " at " << spsa.current().transpose();
     }
   }
 }

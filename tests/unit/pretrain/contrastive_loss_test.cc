@@ -12,30 +12,33 @@ namespace {
 
 TEST(MultiPositiveClipLoss, UninformativeFeaturesGiveLogOfNegatives) {
   // Every image and caption identical: logits all equal, so each image's target mass (its 2
-  // same-class captions out of U = 6) gets probability 2/6 and each caption's 2 images out of B = 4.
+  // same-class captions out of U = 6) gets probability 2/6 and each caption's 2 images out of B
+  // = 4.
   auto images = torch::ones({4, 8});
   auto captions = torch::ones({6, 8});
   auto labels = torch::tensor({0, 0, 1, 2}, torch::kLong);
   auto caption_class = torch::tensor({0, 0, 1, 1, 2, 2}, torch::kLong);
-  const double loss =
-      multi_positive_clip_loss(images, captions, torch::tensor(std::log(10.0)), labels, caption_class)
-          .item<double>();
+  const double loss = multi_positive_clip_loss(images, captions, torch::tensor(std::log(10.0)),
+                                               labels, caption_class)
+                          .item<double>();
   // image->text: -log(1/6) for every image; text->image over the 6 captions (each has an image of
-  // its class): class 0 captions have 2 positives, classes 1 and 2 one each: -log(1/4) all the same.
+  // its class): class 0 captions have 2 positives, classes 1 and 2 one each: -log(1/4) all the
+  // same.
   EXPECT_NEAR(loss, 0.5 * (std::log(6.0) + std::log(4.0)), 1e-5);
 }
 
 TEST(MultiPositiveClipLoss, AlignedFeaturesGiveLowLossAndMisalignedHigh) {
-  auto class_directions = torch::eye(3);                            // [3, 3]
+  auto class_directions = torch::eye(3);  // [3, 3]
   auto labels = torch::tensor({0, 1, 2, 1}, torch::kLong);
   auto caption_class = torch::tensor({0, 1, 2}, torch::kLong);
-  auto images = class_directions.index_select(0, labels);           // image = its class direction
+  auto images = class_directions.index_select(0, labels);  // image = its class direction
   auto scale = torch::tensor(std::log(100.0));
   const double aligned =
-      multi_positive_clip_loss(images, class_directions, scale, labels, caption_class).item<double>();
-  const double shuffled = multi_positive_clip_loss(images, class_directions.roll(1, 0), scale, labels,
-                                                   caption_class)
-                              .item<double>();
+      multi_positive_clip_loss(images, class_directions, scale, labels, caption_class)
+          .item<double>();
+  const double shuffled =
+      multi_positive_clip_loss(images, class_directions.roll(1, 0), scale, labels, caption_class)
+          .item<double>();
   EXPECT_LT(aligned, 0.75);  // text->image of class 1 splits between its 2 images: ln 2 at best
   EXPECT_GT(shuffled, 50.0);
 }

@@ -13,7 +13,8 @@ namespace bbpt::pretrain {
 namespace {
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const auto path = (std::filesystem::temp_directory_path() / ("bbpt_pretrain_" + name + ".yaml")).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("bbpt_pretrain_" + name + ".yaml")).string();
   core::write_file_atomic(path, text);
   return path;
 }
@@ -53,7 +54,8 @@ TEST(PretrainConfig, ErrorsNameKeyAndValue) {
   expect_config_error(std::string(kValid) + "extra: 1\n", "unknown key 'extra'");
   expect_config_error("model: {patch_szie: 4}\ndatasets: [{name: a, captions: ['{}']}]\n",
                       "model.patch_szie");
-  expect_config_error("train: {steps: many}\ndatasets: [{name: a, captions: ['{}']}]\n", "train.steps");
+  expect_config_error("train: {steps: many}\ndatasets: [{name: a, captions: ['{}']}]\n",
+                      "train.steps");
   expect_config_error("model: {vision_width: 100}\ndatasets: [{name: a, captions: ['{}']}]\n",
                       "model.vision_width = 100");
   expect_config_error("datasets: [{name: a, captions: ['no slot']}]\n", "no {} slot");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `bbpt pretrain --config configs/pretrain/quick.yaml` end to end: it writes a checkpoint the loader
-// reads, a training log whose loss goes down, and a model that beats chance at zero-shot.
+// `bbpt pretrain --config configs/pretrain/quick.yaml` end to end: it writes a checkpoint the
+// loader reads, a training log whose loss goes down, and a model that beats chance at zero-shot.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -24,7 +24,8 @@ TEST(PretrainQuick, LowersTheLossAndBeatsChance) {
   const std::string data_dir = std::string(home ? home : ".") + "/.cache/bbpt/data";
   for (const char* name : {"fmnist", "mnist"}) {
     if (!fs::exists(data_dir + "/" + name + "/.bbpt-prepared")) {
-      GTEST_SKIP() << name << " is not prepared in " << data_dir << " (run scripts/prepare_data.sh)";
+      GTEST_SKIP() << name << " is not prepared in " << data_dir
+                   << " (run scripts/prepare_data.sh)";
     }
   }
   const std::string out = (fs::temp_directory_path() / "bbpt_quick_pretrain.pt").string();
@@ -36,7 +37,8 @@ TEST(PretrainQuick, LowersTheLossAndBeatsChance) {
 
   std::istringstream log(bbpt::core::read_file(out + ".log.jsonl"));
   std::vector<double> losses;
-  for (std::string line; std::getline(log, line);) losses.push_back(nlohmann::json::parse(line)["loss"]);
+  for (std::string line; std::getline(log, line);)
+    losses.push_back(nlohmann::json::parse(line)["loss"]);
   ASSERT_GE(losses.size(), 4u);
   EXPECT_LT(losses.back(), 0.85 * losses.front()) << losses.front() << " -> " << losses.back();
 

@@ -27,8 +27,8 @@ PretrainData synthetic_data() {
     for (int64_t s = 0; s < 2; ++s) {
       const int64_t row = 2 * c + s;
       data.caption_tokens[row][0] = 49406;
-      data.caption_tokens[row][1] = 320 + s;     // style word
-      data.caption_tokens[row][2] = 1000 + c;    // class word
+      data.caption_tokens[row][1] = 320 + s;   // style word
+      data.caption_tokens[row][2] = 1000 + c;  // class word
       data.caption_tokens[row][3] = 49407;
       data.caption_class[row] = c;
     }

@@ -10,14 +10,16 @@ namespace bbpt::run {
 namespace {
 
 TEST(GlovGuidance, OffUntilTheInitialTemplateIsBeaten) {
-  std::vector<ScoredTemplate> h = {{"a photo of a {}.", 0.50, 1}, {"b {}.", 0.40, 2}, {"c {}.", 0.50, 2}};
+  std::vector<ScoredTemplate> h = {
+      {"a photo of a {}.", 0.50, 1}, {"b {}.", 0.40, 2}, {"c {}.", 0.50, 2}};
   EXPECT_FALSE(select_guidance_pair(h).on()) << "equal to the initial accuracy is not better";
   h.push_back({"d {}.", 0.60, 3});
   const GuidancePair p = select_guidance_pair(h);
   ASSERT_TRUE(p.on());
   EXPECT_EQ(p.first_step, 3);
   EXPECT_EQ(p.positive, "d {}.");
-  EXPECT_EQ(p.negative, "a photo of a {}.") << "the best of the next lower level; ties: the earlier template";
+  EXPECT_EQ(p.negative, "a photo of a {}.")
+      << "the best of the next lower level; ties: the earlier template";
 }
 
 TEST(GlovGuidance, PairMovesOnlyWhenTheBestRises) {

@@ -44,29 +44,34 @@ std::string fresh_dir(const std::string& name) {
 std::string write_template_llm() {
   const std::string dir = fresh_dir("llm");
   fs::create_directories(dir);
-  for (const char* f : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"}) {
+  for (const char* f :
+       {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"}) {
     fs::copy_file(kTiny + "/" + f, dir + "/" + f);
   }
   const auto tokenizer = bbpt::tokenizer::load_llm_tokenizer(kTiny);
   const Json config = Json::parse(bbpt::core::read_file(kTiny + "/config.json"));
-  const int64_t V = config.at("vocab_size"), D = config.at("hidden_size"), F = config.at("intermediate_size");
-  const int64_t H = config.at("num_attention_heads"), Hkv = config.at("num_key_value_heads"), Hd = config.at("head_dim");
+  const int64_t V = config.at("vocab_size"), D = config.at("hidden_size"),
+                F = config.at("intermediate_size");
+  const int64_t H = config.at("num_attention_heads"), Hkv = config.at("num_key_value_heads"),
+                Hd = config.at("head_dim");
   const int32_t eot = *tokenizer->token_id("<|eot_id|>");
   const std::vector<int32_t> suffix = tokenizer->encode(" of the <category>.", false);
   std::vector<std::vector<int32_t>> prefixes;
-  for (const char* p : {" itap", " a blurry photo", " sketch", " centered satellite", " bag", " coat", " shirt",
-                        " dress", " white", " black", " small", " bad", " best", " low", " dirt", " pet"}) {
+  for (const char* p :
+       {" itap", " a blurry photo", " sketch", " centered satellite", " bag", " coat", " shirt",
+        " dress", " white", " black", " small", " bad", " best", " low", " dirt", " pet"}) {
     prefixes.push_back(tokenizer->encode(p, false));
   }
   std::set<int32_t> seen(suffix.begin(), suffix.end());
   EXPECT_EQ(seen.size(), suffix.size());
   for (const auto& p : prefixes) {
-    for (int32_t id : p) EXPECT_TRUE(seen.insert(id).second) << "token " << id << " is in two places of the chains";
+    for (int32_t id : p)
+      EXPECT_TRUE(seen.insert(id).second) << "token " << id << " is in two places of the chains";
   }
 
   torch::manual_seed(5);
-  const torch::Tensor unit = torch::nn::functional::normalize(torch::randn({V, D}),
-                                                              torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor unit = torch::nn::functional::normalize(
+      torch::randn({V, D}), torch::nn::functional::NormalizeFuncOptions().dim(1));
   torch::Tensor head = torch::zeros({V, D});
   // RMSNorm turns a unit vector u into 8u (D = 64), so a row c * u_prev scores 8c after prev.
   const double c = 5.0;
@@ -105,14 +110,45 @@ std::string write_template_llm() {
   return dir;
 }
 
-std::vector<std::string> glov_args(const std::string& llm, const std::string& out, const std::vector<std::string>& sets) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "--data-dir", bbpt::testing::data_dir(), "run",
-                                   "--config", bbpt::testing::kMethodConfigs + "glov.yaml", "--dataset", "fmnist",
-                                   "--seed", "1", "--shots", "4", "--model", bbpt::testing::kGoldenModel, "--out", out,
-                                   "--progress-every", "0", "--set", "llm_backend=local", "--set",
-                                   "llm_model_path=" + llm, "--set", "llm_device=cpu", "--set", "guidance_layer=1",
-                                   "--set", "samples_per_step=4", "--set", "min_templates_per_step=1", "--set",
-                                   "iterations=6", "--set", "guidance_alpha=2"};
+std::vector<std::string> glov_args(const std::string& llm,
+                                   const std::string& out,
+                                   const std::vector<std::string>& sets) {
+  std::vector<std::string> args = {BBPT_EXECUTABLE,
+                                   "--threads",
+                                   "1",
+                                   "--data-dir",
+                                   bbpt::testing::data_dir(),
+                                   "run",
+                                   "--config",
+                                   bbpt::testing::kMethodConfigs + "glov.yaml",
+                                   "--dataset",
+                                   "fmnist",
+                                   "--seed",
+                                   "1",
+                                   "--shots",
+                                   "4",
+                                   "--model",
+                                   bbpt::testing::kGoldenModel,
+                                   "--out",
+                                   out,
+                                   "--progress-every",
+                                   "0",
+                                   "--set",
+                                   "llm_backend=local",
+                                   "--set",
+                                   "llm_model_path=" + llm,
+                                   "--set",
+                                   "llm_device=cpu",
+                                   "--set",
+                                   "guidance_layer=1",
+                                   "--set",
+                                   "samples_per_step=4",
+                                   "--set",
+                                   "min_templates_per_step=1",
+                                   "--set",
+                                   "iterations=6",
+                                   "--set",
+                                   "guidance_alpha=2"};
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
   return args;
 }
@@ -128,7 +164,8 @@ class GlovLocal : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string why;
-    if (bbpt::testing::run_fixture_ready(&why) && fs::exists(kTiny + "/tokenizer.json")) llm_ = write_template_llm();
+    if (bbpt::testing::run_fixture_ready(&why) && fs::exists(kTiny + "/tokenizer.json"))
+      llm_ = write_template_llm();
   }
   void SetUp() override {
     std::string why;
@@ -147,8 +184,10 @@ TEST_F(GlovLocal, GuidanceSwitchesOnAndGuidedStepsProposeTemplates) {
   EXPECT_EQ(result.at("llm_backend"), "local");
   // The checkpoint's fingerprint is part of the trial's config (and so of its hash).
   const Json config = Json::parse(bbpt::core::read_file(out + "/config.json"));
-  EXPECT_EQ(config.at("llm_model_fingerprint").get<std::string>().rfind("hf:", 0), 0u) << config.dump();
-  EXPECT_EQ(result.at("llm").at("requests"), 6 * 4);  // 6 iterations after the initial step, 4 samples each
+  EXPECT_EQ(config.at("llm_model_fingerprint").get<std::string>().rfind("hf:", 0), 0u)
+      << config.dump();
+  EXPECT_EQ(result.at("llm").at("requests"),
+            6 * 4);  // 6 iterations after the initial step, 4 samples each
   EXPECT_EQ(result.at("llm").at("http_calls"), 0);
   EXPECT_GT(result.at("llm").at("completion_tokens").get<int64_t>(), 0);
   const Json& guidance = result.at("guidance");
@@ -177,16 +216,19 @@ TEST_F(GlovLocal, GuidanceSwitchesOnAndGuidedStepsProposeTemplates) {
   const auto off = fresh_dir("off");
   ASSERT_EQ(run_to_end(glov_args(llm_, off, {"guidance=false"})).code, 0);
   const auto zero = fresh_dir("alpha0");
-  ASSERT_EQ(run_to_end(glov_args(llm_, zero, {"guidance_alpha=0", "guidance_max_tokens=50"})).code, 0);
+  ASSERT_EQ(run_to_end(glov_args(llm_, zero, {"guidance_alpha=0", "guidance_max_tokens=50"})).code,
+            0);
   const auto off_metrics = metrics_of(off), zero_metrics = metrics_of(zero);
   ASSERT_EQ(off_metrics.size(), zero_metrics.size());
   bool guided_differs = false;
   for (size_t i = 0; i < off_metrics.size(); ++i) {
-    EXPECT_EQ(off_metrics[i].at("best_prompt"), zero_metrics[i].at("best_prompt")) << "step " << i + 1;
+    EXPECT_EQ(off_metrics[i].at("best_prompt"), zero_metrics[i].at("best_prompt"))
+        << "step " << i + 1;
     EXPECT_EQ(off_metrics[i].at("rejected"), zero_metrics[i].at("rejected")) << "step " << i + 1;
     EXPECT_EQ(off_metrics[i].at("evaluated"), zero_metrics[i].at("evaluated")) << "step " << i + 1;
     if (static_cast<int64_t>(i) < on) {
-      EXPECT_EQ(off_metrics[i].at("rejected"), metrics[i].at("rejected")) << "before the switch-on, step " << i + 1;
+      EXPECT_EQ(off_metrics[i].at("rejected"), metrics[i].at("rejected"))
+          << "before the switch-on, step " << i + 1;
     } else if (off_metrics[i].at("rejected") != metrics[i].at("rejected") ||
                off_metrics[i].at("evaluated") != metrics[i].at("evaluated")) {
       guided_differs = true;
@@ -199,18 +241,22 @@ TEST_F(GlovLocal, KilledAfterAGuidedStepAndResumedEqualsUninterrupted) {
   const auto reference = fresh_dir("reference");
   const auto uninterrupted = run_to_end(glov_args(llm_, reference, {"iterations=10"}));
   ASSERT_EQ(uninterrupted.code, 0) << uninterrupted.output;
-  const Json guidance = Json::parse(bbpt::core::read_file(reference + "/result.json")).at("guidance");
+  const Json guidance =
+      Json::parse(bbpt::core::read_file(reference + "/result.json")).at("guidance");
   ASSERT_FALSE(guidance.at("switched_on_after_step").is_null());
-  ASSERT_LT(guidance.at("switched_on_after_step").get<int64_t>(), 6) << "the kill below must follow a guided step";
+  ASSERT_LT(guidance.at("switched_on_after_step").get<int64_t>(), 6)
+      << "the kill below must follow a guided step";
   const auto again = fresh_dir("again");
   ASSERT_EQ(run_to_end(glov_args(llm_, again, {"iterations=10"})).code, 0);
-  EXPECT_EQ(bbpt::testing::result_without_time(again), bbpt::testing::result_without_time(reference));
+  EXPECT_EQ(bbpt::testing::result_without_time(again),
+            bbpt::testing::result_without_time(reference));
 
   const auto killed = fresh_dir("killed");
   const auto args = glov_args(llm_, killed, {"iterations=10"});
   const pid_t pid = bbpt::testing::spawn_quiet(args);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (bbpt::testing::count_lines(killed + "/metrics.jsonl") < 6 && std::chrono::steady_clock::now() < deadline) {
+  while (bbpt::testing::count_lines(killed + "/metrics.jsonl") < 6 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(pid, SIGKILL);
@@ -219,8 +265,10 @@ TEST_F(GlovLocal, KilledAfterAGuidedStepAndResumedEqualsUninterrupted) {
   ASSERT_FALSE(fs::exists(killed + "/result.json")) << "the run ended before the kill";
   const auto resumed = run_to_end(args);
   ASSERT_EQ(resumed.code, 0) << resumed.output;
-  EXPECT_EQ(bbpt::testing::result_without_time(killed), bbpt::testing::result_without_time(reference));
-  EXPECT_EQ(bbpt::core::read_file(killed + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl"));
+  EXPECT_EQ(bbpt::testing::result_without_time(killed),
+            bbpt::testing::result_without_time(reference));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/metrics.jsonl"),
+            bbpt::core::read_file(reference + "/metrics.jsonl"));
 }
 
 }  // namespace

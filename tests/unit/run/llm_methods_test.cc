@@ -6,17 +6,16 @@
 // response cache makes no HTTP call and gives the same result, and an endpoint that stays down
 // fails the trial with a clear reason while a later run continues it from its checkpoint.
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <cstdlib>
 #include <sstream>
 
 #include "bbpt/core/file_io.h"
@@ -25,10 +24,10 @@
 
 namespace {
 namespace fs = std::filesystem;
-using bbpt::testing::run_to_end;
 using bbpt::testing::FakeOpenAiServer;
 using bbpt::testing::FakeReply;
 using bbpt::testing::FakeRequest;
+using bbpt::testing::run_to_end;
 using Json = nlohmann::json;
 
 std::string fresh_dir(const std::string& name) {
@@ -45,14 +44,36 @@ std::string clip_model() {
 }
 
 /// The run command; the LLM cache lives under cache_dir (the datasets stay in the usual data dir).
-std::vector<std::string> run_args(const std::string& method, const std::string& out, const std::string& cache_dir,
+std::vector<std::string> run_args(const std::string& method,
+                                  const std::string& out,
+                                  const std::string& cache_dir,
                                   const std::vector<std::string>& sets) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "--threads", "1", "--cache-dir", cache_dir, "--data-dir",
-                                   bbpt::testing::data_dir(), "run", "--config",
-                                   bbpt::testing::kMethodConfigs + method + ".yaml", "--dataset", "fmnist",
-                                   "--seed", "1", "--shots", "4", "--model", clip_model(),
-                                   "--out", out, "--progress-every", "0", "--set", "llm_model=fake-model",
-                                   "--set", "llm_backoff_s=0.01"};
+  std::vector<std::string> args = {BBPT_EXECUTABLE,
+                                   "--threads",
+                                   "1",
+                                   "--cache-dir",
+                                   cache_dir,
+                                   "--data-dir",
+                                   bbpt::testing::data_dir(),
+                                   "run",
+                                   "--config",
+                                   bbpt::testing::kMethodConfigs + method + ".yaml",
+                                   "--dataset",
+                                   "fmnist",
+                                   "--seed",
+                                   "1",
+                                   "--shots",
+                                   "4",
+                                   "--model",
+                                   clip_model(),
+                                   "--out",
+                                   out,
+                                   "--progress-every",
+                                   "0",
+                                   "--set",
+                                   "llm_model=fake-model",
+                                   "--set",
+                                   "llm_backoff_s=0.01"};
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
   return args;
 }
@@ -68,9 +89,11 @@ void answer_well(FakeOpenAiServer& server) {
       return FakeOpenAiServer::ok({"- a photo of a {}, variant " + std::to_string(k) + "."});
     }
     if (prompt.find("<INS>") != std::string::npos) {
-      return FakeOpenAiServer::ok({"<INS>a blurry photo of a <CLASS>, number " + std::to_string(k) + ".</INS>"});
+      return FakeOpenAiServer::ok(
+          {"<INS>a blurry photo of a <CLASS>, number " + std::to_string(k) + ".</INS>"});
     }
-    return FakeOpenAiServer::ok({"Prompt: a photo of a <category>, kind " + std::to_string(k) + "."});
+    return FakeOpenAiServer::ok(
+        {"Prompt: a photo of a <category>, kind " + std::to_string(k) + "."});
   });
 }
 
@@ -81,7 +104,9 @@ std::vector<Json> metrics_of(const std::string& dir) {
   return lines;
 }
 
-Json result_of(const std::string& dir) { return Json::parse(bbpt::core::read_file(dir + "/result.json")); }
+Json result_of(const std::string& dir) {
+  return Json::parse(bbpt::core::read_file(dir + "/result.json"));
+}
 
 class LlmMethods : public ::testing::Test {
  protected:
@@ -90,7 +115,9 @@ class LlmMethods : public ::testing::Test {
     if (!bbpt::testing::run_fixture_ready(&why)) GTEST_SKIP() << why;
     ::unsetenv("OPENAI_API_KEY");
   }
-  void use(const FakeOpenAiServer& server) { ::setenv("BBPT_LLM_BASE_URL", server.url().c_str(), 1); }
+  void use(const FakeOpenAiServer& server) {
+    ::setenv("BBPT_LLM_BASE_URL", server.url().c_str(), 1);
+  }
 };
 
 TEST_F(LlmMethods, TheModelFromTheEnvironmentIsRecordedInTheTrialsConfig) {
@@ -107,9 +134,10 @@ TEST_F(LlmMethods, TheModelFromTheEnvironmentIsRecordedInTheTrialsConfig) {
   ASSERT_EQ(run.code, 0) << run.output;
   const auto config = Json::parse(bbpt::core::read_file(out + "/config.json"));
   EXPECT_EQ(config.at("llm_model"), "env-model");  // and so in config_sha256 and a sweep's trial id
-  EXPECT_EQ(config.at("llm_base_url"), "");         // the address is not: it says where, not what
+  EXPECT_EQ(config.at("llm_base_url"), "");        // the address is not: it says where, not what
   ASSERT_FALSE(server.requests().empty());
-  for (const auto& request : server.requests()) EXPECT_EQ(Json::parse(request.body).at("model"), "env-model");
+  for (const auto& request : server.requests())
+    EXPECT_EQ(Json::parse(request.body).at("model"), "env-model");
 }
 
 TEST_F(LlmMethods, LlmOptRefusesMalformedRepliesRetriesAndAccountsExactly) {
@@ -117,12 +145,14 @@ TEST_F(LlmMethods, LlmOptRefusesMalformedRepliesRetriesAndAccountsExactly) {
   use(server);
   // Iteration 1: prose without "- " lines, a "- " line without {}, an empty reply, then a good
   // template with prose around it after a 429 (Retry-After) and a 500.
-  server.push_reply(FakeOpenAiServer::ok({"Sure! Here is a better template:\n1. a photo of a {}."}));
+  server.push_reply(
+      FakeOpenAiServer::ok({"Sure! Here is a better template:\n1. a photo of a {}."}));
   server.push_reply(FakeOpenAiServer::ok({"- a photo of a thing."}));
   server.push_reply(FakeOpenAiServer::ok({""}));
   server.push_reply({429, "{\"error\":\"slow down\"}", {{"Retry-After", "1"}}, 0, false});
   server.push_reply({500, "{\"error\":\"busy\"}", {}, 0, false});
-  server.push_reply(FakeOpenAiServer::ok({"Here you go:\n- a studio photo of a {}.\nHope it helps!"}));
+  server.push_reply(
+      FakeOpenAiServer::ok({"Here you go:\n- a studio photo of a {}.\nHope it helps!"}));
   // Iteration 2: a duplicate; iteration 3: a template that is too long; then well-formed.
   server.push_reply(FakeOpenAiServer::ok({"- a studio photo of a {}."}));
   std::string too_long = "- ";
@@ -146,7 +176,8 @@ TEST_F(LlmMethods, LlmOptRefusesMalformedRepliesRetriesAndAccountsExactly) {
   EXPECT_EQ(metrics[3].at("evaluated"), 0);  // and so was the template that is too long
   EXPECT_EQ(metrics[4].at("evaluated"), 1);
   EXPECT_EQ(result.at("candidates_evaluated").get<int64_t>(), pool + 2);
-  EXPECT_EQ(result.at("queries_used").get<int64_t>(), pool + 2);  // 40 images, batch 128: 1 query each
+  EXPECT_EQ(result.at("queries_used").get<int64_t>(),
+            pool + 2);  // 40 images, batch 128: 1 query each
   EXPECT_EQ(metrics.back().at("queries").get<int64_t>(), pool + 2);
 
   // 3 malformed replies + 1 duplicate + 1 too long, each with its reason.
@@ -192,7 +223,8 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   use(server);
   answer_well(server);
   // Two of IPO's first 8 replies have no <CLASS> (one in prose around the tags, one empty).
-  server.push_reply(FakeOpenAiServer::ok({"Sure, here it is: <INS>a photo of a flower.</INS> Enjoy!"}));
+  server.push_reply(
+      FakeOpenAiServer::ok({"Sure, here it is: <INS>a photo of a flower.</INS> Enjoy!"}));
   server.push_reply(FakeOpenAiServer::ok({""}));
   const auto cache = fresh_dir("ipo_glov_cache");
 
@@ -200,14 +232,16 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   const auto ipo_run = run_to_end(run_args("ipo", ipo, cache, {"iterations=2"}));
   ASSERT_EQ(ipo_run.code, 0) << ipo_run.output;
   const auto ipo_result = result_of(ipo);
-  EXPECT_EQ(ipo_result.at("llm").at("requests"), 16);  // 8 calls per step
+  EXPECT_EQ(ipo_result.at("llm").at("requests"), 16);    // 8 calls per step
   EXPECT_EQ(ipo_result.at("candidates_evaluated"), 15);  // "a photo of a <CLASS>." + 16 - 2 refused
   EXPECT_EQ(ipo_result.at("candidates_rejected"), 2);
   EXPECT_EQ(ipo_result.at("queries_used"), 15);
-  EXPECT_NE(metrics_of(ipo)[1].at("rejected").dump().find("no <CLASS> placeholder"), std::string::npos);
+  EXPECT_NE(metrics_of(ipo)[1].at("rejected").dump().find("no <CLASS> placeholder"),
+            std::string::npos);
   const auto first_request = Json::parse(server.requests().front().body);
   EXPECT_EQ(first_request.at("max_tokens"), 40);
-  EXPECT_NE(first_request.at("messages")[0].at("content").get<std::string>().find("The score ranges from 0 to 100"),
+  EXPECT_NE(first_request.at("messages")[0].at("content").get<std::string>().find(
+                "The score ranges from 0 to 100"),
             std::string::npos);
 
   server.push_reply(FakeOpenAiServer::ok({"1. A photo of a cat."}));  // numbered, no <category>
@@ -224,7 +258,8 @@ TEST_F(LlmMethods, IpoAndGlovCompleteWithExactAccounting) {
   EXPECT_EQ(glov_result.at("prompts").size(), 3u);  // the top-3 ensemble
   const auto last = Json::parse(server.requests().back().body);
   EXPECT_EQ(last.at("messages")[0].at("role"), "system");
-  EXPECT_NE(last.at("messages")[1].at("content").get<std::string>().find("--- Accuracy: "), std::string::npos);
+  EXPECT_NE(last.at("messages")[1].at("content").get<std::string>().find("--- Accuracy: "),
+            std::string::npos);
 }
 
 TEST_F(LlmMethods, IpoAsksAVisionEndpointToDescribeTheTrainingImages) {
@@ -235,11 +270,13 @@ TEST_F(LlmMethods, IpoAsksAVisionEndpointToDescribeTheTrainingImages) {
     if (request.body.find("image_url") != std::string::npos) {
       return FakeOpenAiServer::ok({"a shape with straight\nedges"});
     }
-    return FakeOpenAiServer::ok({"<INS>a photo of a <CLASS>, take " + std::to_string((*counter)++) + ".</INS>"});
+    return FakeOpenAiServer::ok(
+        {"<INS>a photo of a <CLASS>, take " + std::to_string((*counter)++) + ".</INS>"});
   });
   const auto out = fresh_dir("ipo_vision");
-  const auto run = run_to_end(run_args("ipo", out, fresh_dir("ipo_vision_cache"),
-                                       {"iterations=1", "vision_base_url=" + server.url(), "vision_model=fake-vision"}));
+  const auto run = run_to_end(
+      run_args("ipo", out, fresh_dir("ipo_vision_cache"),
+               {"iterations=1", "vision_base_url=" + server.url(), "vision_model=fake-vision"}));
   ASSERT_EQ(run.code, 0) << run.output;
   int vision_requests = 0;
   std::string meta_prompt;
@@ -250,14 +287,19 @@ TEST_F(LlmMethods, IpoAsksAVisionEndpointToDescribeTheTrainingImages) {
       ++vision_requests;
       EXPECT_EQ(body.at("model"), "fake-vision");
       EXPECT_EQ(content[0].at("type"), "text");
-      EXPECT_EQ(content[1].at("image_url").at("url").get<std::string>().rfind("data:image/png;base64,iVBORw0KGgo", 0),
+      EXPECT_EQ(content[1]
+                    .at("image_url")
+                    .at("url")
+                    .get<std::string>()
+                    .rfind("data:image/png;base64,iVBORw0KGgo", 0),
                 0u);
     } else {
       meta_prompt = content.get<std::string>();
     }
   }
   EXPECT_EQ(vision_requests, 40);  // 4 shots x 10 classes, one description each
-  EXPECT_NE(meta_prompt.find("Image_1: a shape with straight edges\nImage_2:"), std::string::npos) << meta_prompt;
+  EXPECT_NE(meta_prompt.find("Image_1: a shape with straight edges\nImage_2:"), std::string::npos)
+      << meta_prompt;
   EXPECT_NE(meta_prompt.find("Image_40: "), std::string::npos);
   const auto result = result_of(out);
   EXPECT_EQ(result.at("descriptions"), 40);
@@ -268,9 +310,11 @@ TEST_F(LlmMethods, IpoAsksAVisionEndpointToDescribeTheTrainingImages) {
 TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) {
   const auto cache = fresh_dir("down_cache");
   const auto out = fresh_dir("down");
-  const std::string down = "http://127.0.0.1:" + std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
+  const std::string down =
+      "http://127.0.0.1:" + std::to_string(FakeOpenAiServer::unused_port()) + "/v1";
   ::setenv("BBPT_LLM_BASE_URL", down.c_str(), 1);
-  const auto failed = run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
+  const auto failed =
+      run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
   EXPECT_EQ(failed.code, 1) << failed.output;
   EXPECT_NE(failed.output.find(down), std::string::npos) << failed.output;
   EXPECT_NE(failed.output.find("2 attempts"), std::string::npos) << failed.output;
@@ -280,7 +324,8 @@ TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) 
   FakeOpenAiServer server;
   use(server);
   answer_well(server);
-  const auto resumed = run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
+  const auto resumed =
+      run_to_end(run_args("glov", out, cache, {"iterations=2", "llm_max_attempts=2"}));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
   const auto result = result_of(out);
@@ -293,7 +338,8 @@ TEST_F(LlmMethods, AnEndpointThatStaysDownFailsTheTrialAndALaterRunContinuesIt) 
 std::vector<std::string> mpirun(int ranks) {
   std::vector<std::string> args = {BBPT_MPIEXEC};
   const auto version = run_to_end({BBPT_MPIEXEC, "--version"}).output;
-  if (version.find("Open MPI") != std::string::npos || version.find("OpenRTE") != std::string::npos) {
+  if (version.find("Open MPI") != std::string::npos ||
+      version.find("OpenRTE") != std::string::npos) {
     args.insert(args.end(), {"--allow-run-as-root", "--oversubscribe"});
   }
   args.insert(args.end(), {"-np", std::to_string(ranks)});

@@ -13,7 +13,8 @@ namespace bbpt::run {
 namespace {
 
 const tokenizer::ClipTokenizer* shared_tokenizer() {
-  static const std::optional<tokenizer::ClipTokenizer> tokenizer = []() -> std::optional<tokenizer::ClipTokenizer> {
+  static const std::optional<tokenizer::ClipTokenizer> tokenizer =
+      []() -> std::optional<tokenizer::ClipTokenizer> {
     const std::string path = BBPT_SHARED_DIR "/assets/bpe_simple_vocab_16e6.txt.gz";
     if (!core::is_regular_file(path)) return std::nullopt;
     return tokenizer::ClipTokenizer::from_file(path);
@@ -21,14 +22,15 @@ const tokenizer::ClipTokenizer* shared_tokenizer() {
   return tokenizer ? &*tokenizer : nullptr;
 }
 
-#define REQUIRE_GATE(gate)                                                                   \
-  if (shared_tokenizer() == nullptr) GTEST_SKIP() << "CLIP BPE vocabulary not available";   \
+#define REQUIRE_GATE(gate)                                                                \
+  if (shared_tokenizer() == nullptr) GTEST_SKIP() << "CLIP BPE vocabulary not available"; \
   CandidateGate gate(*shared_tokenizer(), {"t-shirt", "ankle_boot"})
 
 TEST(CandidateGate, AcceptsAWellFormedTemplateOnce) {
   REQUIRE_GATE(gate);
   EXPECT_EQ(gate.admit("a photo of a {}."), std::nullopt);
-  EXPECT_EQ(gate.admit("a photo of a {}.").value_or(""), "a duplicate of a prompt already proposed");
+  EXPECT_EQ(gate.admit("a photo of a {}.").value_or(""),
+            "a duplicate of a prompt already proposed");
 }
 
 TEST(CandidateGate, RefusesMalformedTemplatesWithTheReason) {
@@ -37,7 +39,8 @@ TEST(CandidateGate, RefusesMalformedTemplatesWithTheReason) {
   EXPECT_EQ(gate.admit("a photo of a thing.").value_or(""), "no {} class placeholder");
   EXPECT_EQ(gate.admit("{} and {}").value_or(""), "more than one {} placeholder");
   EXPECT_EQ(gate.admit("a {} photo {of}").value_or(""), "a stray brace besides the {} placeholder");
-  EXPECT_EQ(gate.admit("a photo of a {}.\nHere it is").value_or(""), "a line break inside the prompt");
+  EXPECT_EQ(gate.admit("a photo of a {}.\nHere it is").value_or(""),
+            "a line break inside the prompt");
 }
 
 TEST(CandidateGate, CountsClipTokensWithTheLongestClassName) {
@@ -49,13 +52,15 @@ TEST(CandidateGate, CountsClipTokensWithTheLongestClassName) {
   EXPECT_EQ(gate.admit(fits + "{}"), std::nullopt);
   std::string too_long;
   for (int i = 0; i < 74; ++i) too_long += "a ";
-  EXPECT_EQ(gate.admit(too_long + "{}").value_or(""), "79 CLIP tokens with the longest class name (limit 77)");
+  EXPECT_EQ(gate.admit(too_long + "{}").value_or(""),
+            "79 CLIP tokens with the longest class name (limit 77)");
 }
 
 TEST(CandidateGate, RememberedPromptsAreDuplicates) {
   REQUIRE_GATE(gate);
   gate.remember("a photo of the {}.");
-  EXPECT_EQ(gate.admit("a photo of the {}.").value_or(""), "a duplicate of a prompt already proposed");
+  EXPECT_EQ(gate.admit("a photo of the {}.").value_or(""),
+            "a duplicate of a prompt already proposed");
 }
 
 TEST(PromptText, TrimAndPlaceholders) {

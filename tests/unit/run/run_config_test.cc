@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 using bbpt::run::RunConfig;
 
 std::string write_yaml(const std::string& name, const std::string& text) {
-  const auto path = (fs::temp_directory_path() / ("bbpt_run_config_test_" + name + ".yaml")).string();
+  const auto path =
+      (fs::temp_directory_path() / ("bbpt_run_config_test_" + name + ".yaml")).string();
   bbpt::core::write_file_atomic(path, text);
   return path;
 }
@@ -31,7 +32,8 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(RunConfig, FileValuesOverridesAndDefaults) {
-  auto config = RunConfig::from_file(write_yaml("values", "method: zip\nbudget: 5000\nspsa_c: 0.01\nclip: intrinsic\n"));
+  auto config = RunConfig::from_file(
+      write_yaml("values", "method: zip\nbudget: 5000\nspsa_c: 0.01\nclip: intrinsic\n"));
   config.set("budget=200");
   config.set("spsa_c=2e-2");
   EXPECT_EQ(config.get_string("method", ""), "zip");
@@ -54,8 +56,9 @@ TEST(RunConfig, TypeErrorNamesFileLineKeyAndValue) {
   EXPECT_NE(message.find("budget"), std::string::npos) << message;
   EXPECT_NE(message.find("'lots'"), std::string::npos) << message;
   config.set("shared_feature=maybe");
-  EXPECT_NE(error_of([&] { config.get_bool("shared_feature", true); }).find("--set shared_feature=maybe"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { config.get_bool("shared_feature", true); }).find("--set shared_feature=maybe"),
+      std::string::npos);
 }
 
 TEST(RunConfig, UnknownAndDuplicateKeysAreRejected) {
@@ -69,9 +72,12 @@ TEST(RunConfig, UnknownAndDuplicateKeysAreRejected) {
   const auto dup = write_yaml("dup", "budget: 1\nbudget: 2\n");
   const auto dup_message = error_of([&] { RunConfig::from_file(dup); });
   EXPECT_NE(dup_message.find("budget"), std::string::npos) << dup_message;
-  EXPECT_NE(error_of([&] { RunConfig::from_file("/nonexistent/zip.yaml"); }).find("/nonexistent/zip.yaml"),
+  EXPECT_NE(error_of([&] {
+              RunConfig::from_file("/nonexistent/zip.yaml");
+            }).find("/nonexistent/zip.yaml"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { RunConfig::empty().set("novalue"); }).find("key=value"), std::string::npos);
+  EXPECT_NE(error_of([&] { RunConfig::empty().set("novalue"); }).find("key=value"),
+            std::string::npos);
 }
 
 // The resolved config is shown and stored (config.json, the trial's identity): a URL's credentials

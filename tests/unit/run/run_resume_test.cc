@@ -3,8 +3,8 @@
 // method finishes with exact query accounting; a run killed (SIGKILL) at a random step and resumed
 // ends with the same result.json (every field but wall_time_s) and the same metrics.jsonl, byte
 // for byte, as an uninterrupted run; a finished directory is not run again; config errors name the
-// key; SIGTERM, SIGINT and SIGUSR2 checkpoint the run and exit 75, and the same command continues it
-// bit for bit; a loss that becomes NaN fails the run (exit 1) naming the step and what to check.
+// key; SIGTERM, SIGINT and SIGUSR2 checkpoint the run and exit 75, and the same command continues
+// it bit for bit; a loss that becomes NaN fails the run (exit 1) naming the step and what to check.
 // Skips when the fixture or the prepared dataset is missing.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -25,19 +25,22 @@
 
 namespace {
 namespace fs = std::filesystem;
-using bbpt::testing::run_to_end;
 using bbpt::testing::count_lines;
 using bbpt::testing::result_without_time;
+using bbpt::testing::run_to_end;
 const std::string& kModel = bbpt::testing::kGoldenModel;
 const std::string& kConfigs = bbpt::testing::kMethodConfigs;
 
 bool ready(std::string* why) { return bbpt::testing::run_fixture_ready(why); }
 
-std::vector<std::string> run_args(const std::string& method, const std::string& out,
+std::vector<std::string> run_args(const std::string& method,
+                                  const std::string& out,
                                   const std::vector<std::string>& sets) {
-  std::vector<std::string> args = {BBPT_EXECUTABLE, "run", "--config", kConfigs + method + ".yaml",
-                                   "--dataset", "fmnist", "--seed", "2", "--shots", "4", "--model", kModel,
-                                   "--out", out, "--progress-every", "0"};
+  std::vector<std::string> args = {
+      BBPT_EXECUTABLE, "run",    "--config",         kConfigs + method + ".yaml",
+      "--dataset",     "fmnist", "--seed",           "2",
+      "--shots",       "4",      "--model",          kModel,
+      "--out",         out,      "--progress-every", "0"};
   for (const auto& s : sets) {
     args.push_back("--set");
     args.push_back(s);
@@ -51,7 +54,9 @@ std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
-class RunResume : public ::testing::TestWithParam<std::tuple<std::string, int64_t, std::vector<std::string>>> {};
+class RunResume
+    : public ::testing::TestWithParam<std::tuple<std::string, int64_t, std::vector<std::string>>> {
+};
 
 TEST_P(RunResume, KilledAtARandomStepAndResumedEqualsUninterrupted) {
   std::string why;
@@ -72,23 +77,29 @@ TEST_P(RunResume, KilledAtARandomStepAndResumedEqualsUninterrupted) {
   const int64_t kill_at = 1 + static_cast<int64_t>(device() % static_cast<unsigned>(steps - 2));
   const pid_t pid = bbpt::testing::spawn_quiet(run_args(method, killed, sets));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (count_lines(killed + "/metrics.jsonl") < kill_at && std::chrono::steady_clock::now() < deadline) {
+  while (count_lines(killed + "/metrics.jsonl") < kill_at &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   const bool finished_before_kill = fs::exists(killed + "/result.json");
-  std::cout << method << ": killed after " << count_lines(killed + "/metrics.jsonl") << " of " << steps
-            << " metrics lines (target " << kill_at << ")" << (finished_before_kill ? ", too late" : "") << "\n";
-  ASSERT_FALSE(finished_before_kill) << "the run ended before the kill; the test could not interrupt it";
+  std::cout << method << ": killed after " << count_lines(killed + "/metrics.jsonl") << " of "
+            << steps << " metrics lines (target " << kill_at << ")"
+            << (finished_before_kill ? ", too late" : "") << "\n";
+  ASSERT_FALSE(finished_before_kill)
+      << "the run ended before the kill; the test could not interrupt it";
 
   const auto resumed = run_to_end(run_args(method, killed, sets));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_EQ(result_without_time(killed), result_without_time(reference));
-  EXPECT_EQ(bbpt::core::read_file(killed + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl"));
-  EXPECT_EQ(bbpt::core::read_file(killed + "/config.json"), bbpt::core::read_file(reference + "/config.json"));
-  EXPECT_EQ(bbpt::core::read_file(killed + "/few_shot.json"), bbpt::core::read_file(reference + "/few_shot.json"));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/metrics.jsonl"),
+            bbpt::core::read_file(reference + "/metrics.jsonl"));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/config.json"),
+            bbpt::core::read_file(reference + "/config.json"));
+  EXPECT_EQ(bbpt::core::read_file(killed + "/few_shot.json"),
+            bbpt::core::read_file(reference + "/few_shot.json"));
 
   // A finished directory is not run again.
   const auto again = run_to_end(run_args(method, killed, sets));
@@ -100,13 +111,16 @@ TEST_P(RunResume, KilledAtARandomStepAndResumedEqualsUninterrupted) {
 // 10 per step; BAR 6 per step (a step crossing the budget completes: 100 -> 17 steps, 102 queries);
 // BPT-VLM: 40 shots-4 images = 1 batch, 1 query per candidate, 15 per generation; CoOp by epochs.
 INSTANTIATE_TEST_SUITE_P(
-    Methods, RunResume,
-    ::testing::Values(std::make_tuple("zip", 20, std::vector<std::string>{"budget=200"}),
-                      std::make_tuple("spsa-gc", 15, std::vector<std::string>{"budget=150"}),
-                      std::make_tuple("bar", 17, std::vector<std::string>{"budget=100"}),
-                      std::make_tuple("bptvlm", 10, std::vector<std::string>{"budget=150", "text_dim=200",
-                                                                              "visual_dim=200"}),
-                      std::make_tuple("coop", 24, std::vector<std::string>{"max_epoch=12", "batch_size=16"})),
+    Methods,
+    RunResume,
+    ::testing::Values(
+        std::make_tuple("zip", 20, std::vector<std::string>{"budget=200"}),
+        std::make_tuple("spsa-gc", 15, std::vector<std::string>{"budget=150"}),
+        std::make_tuple("bar", 17, std::vector<std::string>{"budget=100"}),
+        std::make_tuple("bptvlm",
+                        10,
+                        std::vector<std::string>{"budget=150", "text_dim=200", "visual_dim=200"}),
+        std::make_tuple("coop", 24, std::vector<std::string>{"max_epoch=12", "batch_size=16"})),
     [](const auto& info) {
       std::string name = std::get<0>(info.param);
       std::replace(name.begin(), name.end(), '-', '_');
@@ -145,8 +159,8 @@ TEST(Run, SecondProcessOnTheSameDirectoryIsRefused) {
   waitpid(first, &status, 0);
   EXPECT_EQ(second.code, 2) << second.output;
   EXPECT_NE(second.output.find("being run by another process"), std::string::npos) << second.output;
-  // The lock dies with its holder. A short budget either starts over (no checkpoint yet: exit 0) or is
-  // refused as another configuration (exit 2); either way not because of the lock.
+  // The lock dies with its holder. A short budget either starts over (no checkpoint yet: exit 0) or
+  // is refused as another configuration (exit 2); either way not because of the lock.
   const auto after = run_to_end(run_args("zip", dir, {"budget=20", "eval_every=0"}));
   EXPECT_TRUE(after.code == 0 || after.code == 2) << after.output;
   EXPECT_EQ(after.output.find("being run by another process"), std::string::npos) << after.output;
@@ -169,7 +183,8 @@ TEST(Run, ConfigErrorsNameTheKeyAndWriteNothing) {
 /// Waits (up to 3 minutes) until DIR/metrics.jsonl has `lines` lines.
 void wait_for_lines(const std::string& dir, int64_t lines) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (count_lines(dir + "/metrics.jsonl") < lines && std::chrono::steady_clock::now() < deadline) {
+  while (count_lines(dir + "/metrics.jsonl") < lines &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
@@ -188,17 +203,21 @@ TEST(Run, ASignalCheckpointsExits75AndTheSameCommandContinuesBitForBit) {
     ASSERT_EQ(kill(pid, signal), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "signal " << signal << " killed the run instead of stopping it";
+    ASSERT_TRUE(WIFEXITED(status))
+        << "signal " << signal << " killed the run instead of stopping it";
     EXPECT_EQ(WEXITSTATUS(status), 75) << "signal " << signal;
-    ASSERT_FALSE(fs::exists(dir + "/result.json")) << "finished before the signal; the test could not interrupt it";
+    ASSERT_FALSE(fs::exists(dir + "/result.json"))
+        << "finished before the signal; the test could not interrupt it";
     ASSERT_TRUE(fs::exists(dir + "/checkpoint.bin")) << "signal " << signal;
     const int64_t lines_at_stop = count_lines(dir + "/metrics.jsonl");
     const auto resumed = run_to_end(run_args("zip", dir, sets));
     ASSERT_EQ(resumed.code, 0) << resumed.output;
-    EXPECT_NE(resumed.output.find("resumed from step " + std::to_string(lines_at_stop)), std::string::npos)
+    EXPECT_NE(resumed.output.find("resumed from step " + std::to_string(lines_at_stop)),
+              std::string::npos)
         << resumed.output;
     EXPECT_EQ(result_without_time(dir), result_without_time(reference)) << "signal " << signal;
-    EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"), bbpt::core::read_file(reference + "/metrics.jsonl"))
+    EXPECT_EQ(bbpt::core::read_file(dir + "/metrics.jsonl"),
+              bbpt::core::read_file(reference + "/metrics.jsonl"))
         << "signal " << signal;
   }
 }
@@ -212,7 +231,8 @@ TEST(Run, ALossThatBecomesNaNFailsTheRunNamingTheStepAndWhatToCheck) {
   EXPECT_EQ(r.code, 1) << r.output;  // a failed run, not a configuration error
   const auto last_line = r.output.substr(r.output.rfind("bbpt: error: "));
   EXPECT_EQ(std::count(last_line.begin(), last_line.end(), '\n'), 1) << last_line;
-  EXPECT_NE(last_line.find("zip: the training loss became non-finite in step "), std::string::npos) << last_line;
+  EXPECT_NE(last_line.find("zip: the training loss became non-finite in step "), std::string::npos)
+      << last_line;
   EXPECT_NE(last_line.find("init_std"), std::string::npos) << last_line;
   EXPECT_NE(last_line.find("configs/methods/zip.yaml"), std::string::npos) << last_line;
   // What the steps before wrote is kept; nothing claims the run finished.

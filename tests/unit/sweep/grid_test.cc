@@ -20,10 +20,13 @@ namespace fs = std::filesystem;
 class Grid : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bbpt_grid_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = fs::temp_directory_path() /
+           ("bbpt_grid_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "model.pt") << "a stand-in checkpoint: only its sha256 matters to the plan";
+    std::ofstream(dir_ / "model.pt")
+        << "a stand-in checkpoint: only its sha256 matters to the plan";
     options_.configs_dir = std::string(BBPT_SOURCE_DIR) + "/configs";
     options_.default_model = (dir_ / "model.pt").string();
   }
@@ -94,11 +97,15 @@ TEST_F(Grid, RangesExcludeTheirStopAndTakeAStep) {
   EXPECT_DOUBLE_EQ(s.trials[0].config["spsa_a"].get<double>(), 0.01);
   EXPECT_DOUBLE_EQ(s.trials[2].config["spsa_a"].get<double>(), 0.03);
   // (0.4 - 0.1) / 0.1 is 3.0000000000000004 in doubles: still three values, 0.4 excluded.
-  EXPECT_EQ(load("grid: {dataset: [fmnist], spsa_c: {range: [0.1, 0.4, 0.1]}}\nmethods: {zip: {}}\n").trials.size(), 3u);
-  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [3, 3]}}\nmethods: {zip: {}}\n").find(
-                "sweep.yaml:1: seed: range [3, 3) with step 1 is empty"),
+  EXPECT_EQ(
+      load("grid: {dataset: [fmnist], spsa_c: {range: [0.1, 0.4, 0.1]}}\nmethods: {zip: {}}\n")
+          .trials.size(),
+      3u);
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [3, 3]}}\nmethods: {zip: {}}\n")
+                .find("sweep.yaml:1: seed: range [3, 3) with step 1 is empty"),
             std::string::npos);
-  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [1, 3, 0]}}\nmethods: {zip: {}}\n").find("step must not be 0"),
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], seed: {range: [1, 3, 0]}}\nmethods: {zip: {}}\n")
+                .find("step must not be 0"),
             std::string::npos);
 }
 
@@ -112,8 +119,10 @@ TEST_F(Grid, ZippedAxesAdvanceTogether) {
   for (const auto& t : s.trials) {
     EXPECT_DOUBLE_EQ(t.config["spsa_c"].get<double>(), 10 * t.config["spsa_a"].get<double>());
   }
-  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nzip:\n  - {spsa_a: [0.01, 0.02], spsa_c: [0.1]}\nmethods: {zip: {}}\n")
-                .find("sweep.yaml:3: zip: spsa_c has 1 values but spsa_a has 2; zipped axes need equal lengths"),
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nzip:\n  - {spsa_a: [0.01, 0.02], spsa_c: "
+                     "[0.1]}\nmethods: {zip: {}}\n")
+                .find("sweep.yaml:3: zip: spsa_c has 1 values but spsa_a has 2; zipped axes need "
+                      "equal lengths"),
             std::string::npos);
 }
 
@@ -126,7 +135,8 @@ TEST_F(Grid, PerMethodGridsAndSetsApplyToTheirMethodOnly) {
       "  bptvlm: {grid: {sigma0: [0.5, 1.0]}}\n"
       "  zeroshot: {grid: {seed: [1]}}\n"
       "grid: {seed: [1, 2]}\n");
-  ASSERT_EQ(s.trials.size(), 9u);  // 2 seeds x (zip, zip-rank1, 2 bptvlm) + zero-shot on its own seed axis
+  ASSERT_EQ(s.trials.size(),
+            9u);  // 2 seeds x (zip, zip-rank1, 2 bptvlm) + zero-shot on its own seed axis
   EXPECT_EQ(s.trials[0].config["rank"], 5);
   EXPECT_EQ(s.trials[2].method, "zip-rank1");
   EXPECT_EQ(s.trials[2].algorithm, "zip");
@@ -139,20 +149,24 @@ TEST_F(Grid, PerMethodGridsAndSetsApplyToTheirMethodOnly) {
 }
 
 TEST_F(Grid, IncludesAreReadFirstAndThisFileWins) {
-  write("common.yaml", "set: {budget: 100, shots: 8}\ngrid: {dataset: [fmnist, mnist]}\nmethods: {zip: {}}\n");
+  write("common.yaml",
+        "set: {budget: 100, shots: 8}\ngrid: {dataset: [fmnist, mnist]}\nmethods: {zip: {}}\n");
   const auto s = load("include: common.yaml\nset: {budget: 50}\ngrid: {seed: [1, 2]}\n");
   ASSERT_EQ(s.trials.size(), 4u);
   EXPECT_EQ(s.trials[0].config["budget"], 50);
   EXPECT_EQ(s.trials[0].shots, 8);
   write("a.yaml", "include: b.yaml\n");
   write("b.yaml", "include: a.yaml\n");
-  EXPECT_NE(error_of("include: a.yaml\nmethods: {zip: {}}\n").find("include cycle"), std::string::npos);
+  EXPECT_NE(error_of("include: a.yaml\nmethods: {zip: {}}\n").find("include cycle"),
+            std::string::npos);
 }
 
 TEST_F(Grid, RefusesDuplicatesWithTheirLine) {
-  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nset: {budget: 1}\nset: {budget: 2}\n")
-                .find("sweep.yaml:4: set: duplicate key (first at "),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          "grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nset: {budget: 1}\nset: {budget: 2}\n")
+          .find("sweep.yaml:4: set: duplicate key (first at "),
+      std::string::npos);
   EXPECT_NE(error_of("grid:\n  dataset: [fmnist]\n  seed: [1, 2, 1]\nmethods: {zip: {}}\n")
                 .find("sweep.yaml:3: seed: value 1 is listed twice"),
             std::string::npos);
@@ -160,42 +174,52 @@ TEST_F(Grid, RefusesDuplicatesWithTheirLine) {
   EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {}\n  zip-again: {config: zip}\n")
                 .find("resolves to the same config as"),
             std::string::npos);
-  EXPECT_NE(error_of("grid: {dataset: [fmnist], budget: [1, 2]}\nzip:\n  - {budget: [3, 4]}\nmethods: {zip: {}}\n")
+  EXPECT_NE(error_of("grid: {dataset: [fmnist], budget: [1, 2]}\nzip:\n  - {budget: [3, "
+                     "4]}\nmethods: {zip: {}}\n")
                 .find("budget: already an axis at"),
             std::string::npos);
 }
 
 TEST_F(Grid, RefusesUnknownKeysWithFileLineAndKey) {
   EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nexecutor: {}\n")
-                .find("sweep.yaml:3: executor: unknown key (valid: name, include, model, set, grid, zip, methods, "
+                .find("sweep.yaml:3: executor: unknown key (valid: name, include, model, set, "
+                      "grid, zip, methods, "
                       "executors)"),
             std::string::npos);
-  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {sett: {}}\n").find("sweep.yaml:3: methods.zip.sett: unknown key"),
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {sett: {}}\n")
+                .find("sweep.yaml:3: methods.zip.sett: unknown key"),
             std::string::npos);
   const auto typo = error_of("grid: {dataset: [fmnist]}\nset:\n  budgt: 10\nmethods: {zip: {}}\n");
-  EXPECT_NE(typo.find("sweep.yaml:3: budgt: not an option of method zip"), std::string::npos) << typo;
-  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {nosuch: {}}\n").find("method config"), std::string::npos);
+  EXPECT_NE(typo.find("sweep.yaml:3: budgt: not an option of method zip"), std::string::npos)
+      << typo;
+  EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {nosuch: {}}\n").find("method config"),
+            std::string::npos);
   EXPECT_NE(error_of("methods: {zip: {}}\n").find("no dataset"), std::string::npos);
 }
 
 TEST_F(Grid, IdsIgnoreKeyOrderAndNumberSpelling) {
-  const auto a = load("set: {dataset: fmnist, spsa_a: 0.001, budget: 5000, seed: 1}\nmethods: {zip: {}}\n");
+  const auto a =
+      load("set: {dataset: fmnist, spsa_a: 0.001, budget: 5000, seed: 1}\nmethods: {zip: {}}\n");
   const auto b = load("set: {budget: 5e3, spsa_a: 1e-3, dataset: fmnist}\nmethods: {zip: {}}\n");
-  const auto c = load("set: {budget: 5000.0, spsa_a: 0.0010, dataset: 'fmnist'}\nmethods: {zip: {}}\n");
+  const auto c =
+      load("set: {budget: 5000.0, spsa_a: 0.0010, dataset: 'fmnist'}\nmethods: {zip: {}}\n");
   EXPECT_EQ(a.trials.at(0).id, b.trials.at(0).id);
   EXPECT_EQ(a.trials.at(0).id, c.trials.at(0).id);
   const auto d = load("set: {budget: 5001, spsa_a: 0.001, dataset: fmnist}\nmethods: {zip: {}}\n");
   EXPECT_NE(a.trials.at(0).id, d.trials.at(0).id);
   // Another model is another trial.
   std::ofstream(dir_ / "model.pt", std::ios::app) << "retrained";
-  const auto e = load_sweep(write("again.yaml", "set: {dataset: fmnist, spsa_a: 0.001, budget: 5000}\nmethods: {zip: {}}\n"),
-                            options_);
+  const auto e =
+      load_sweep(write("again.yaml",
+                       "set: {dataset: fmnist, spsa_a: 0.001, budget: 5000}\nmethods: {zip: {}}\n"),
+                 options_);
   EXPECT_NE(a.trials.at(0).id, e.trials.at(0).id);
 }
 
 TEST_F(Grid, GrowingAGridKeepsTheIdsOfItsTrials) {
   const auto small = load("grid: {dataset: [fmnist], seed: [1, 2]}\nmethods: {zip: {}}\n");
-  const auto grown = load("grid: {dataset: [fmnist, mnist], seed: [1, 2, 3]}\nmethods: {zip: {}, spsa-gc: {}}\n");
+  const auto grown =
+      load("grid: {dataset: [fmnist, mnist], seed: [1, 2, 3]}\nmethods: {zip: {}, spsa-gc: {}}\n");
   std::set<std::string> grown_ids;
   for (const auto& t : grown.trials) grown_ids.insert(t.id);
   for (const auto& t : small.trials) EXPECT_TRUE(grown_ids.count(t.id)) << t.id;

@@ -42,7 +42,8 @@ class Store : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = (fs::temp_directory_path() /
-            ("bbpt_store_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
+            ("bbpt_store_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
                .string();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -60,8 +61,10 @@ class Store : public ::testing::Test {
     const std::string d = store_->trial_dir(t.id);
     const std::string config = "{\"id\": \"" + t.id + "\"}\n";
     core::write_file_atomic(d + "/config.json", config);
-    core::write_file_atomic(d + "/metrics.jsonl", "{\"step\":1,\"queries\":10,\"train_loss\":2.0,\"train_acc\":0.5}\n");
-    Json result{{"test_acc", test_acc}, {"train_acc", 0.5}, {"config_sha256", core::sha256_hex(config)}};
+    core::write_file_atomic(d + "/metrics.jsonl",
+                            "{\"step\":1,\"queries\":10,\"train_loss\":2.0,\"train_acc\":0.5}\n");
+    Json result{
+        {"test_acc", test_acc}, {"train_acc", 0.5}, {"config_sha256", core::sha256_hex(config)}};
     core::write_file_atomic(d + "/result.json", result.dump(2));
   }
 
@@ -95,9 +98,11 @@ TEST_F(Store, ACrashBetweenWritingAndRenamingIsNotDone) {
   const auto& t = sweep_.trials[0];
   const std::string d = store_->trial_dir(t.id);
   std::ofstream(d + "/checkpoint.bin") << "state";
-  std::ofstream(d + "/result.json.tmp.4242.0") << "{\"test_acc\": 0.8";  // the writer died before the rename
+  std::ofstream(d + "/result.json.tmp.4242.0")
+      << "{\"test_acc\": 0.8";  // the writer died before the rename
   EXPECT_EQ(store_->status(t.id).state, TrialState::kInterrupted);
-  // A result that is there but cut short (a copy, a full disk) is not done either, and is moved aside.
+  // A result that is there but cut short (a copy, a full disk) is not done either, and is moved
+  // aside.
   std::ofstream(d + "/result.json") << "{\"test_acc\": 0.8";
   const auto s = store_->status(t.id);
   EXPECT_EQ(s.state, TrialState::kInterrupted);

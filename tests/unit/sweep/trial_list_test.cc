@@ -13,7 +13,8 @@ namespace bbpt::sweep {
 namespace {
 
 std::string write_list(const std::string& name, const std::string& text) {
-  const auto path = (std::filesystem::temp_directory_path() / ("bbpt_trial_list_" + name + ".jsonl")).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("bbpt_trial_list_" + name + ".jsonl")).string();
   std::ofstream(path) << text;
   return path;
 }
@@ -28,10 +29,12 @@ std::string error_of(const std::string& path) {
 }
 
 TEST(TrialList, ReadsFieldsAndDefaultsAndSkipsBlankLines) {
-  const auto path = write_list("good",
-                               "{\"id\": \"zip-fmnist-1\", \"config\": \"c/zip.yaml\", \"dataset\": \"fmnist\", \"seed\": 3, "
-                               "\"shots\": 8, \"set\": [\"budget=10\", \"views=0\"]}\n\n"
-                               "{\"id\": \"b\", \"config\": \"c/bar.yaml\", \"dataset\": \"mnist\"}\n");
+  const auto path =
+      write_list("good",
+                 "{\"id\": \"zip-fmnist-1\", \"config\": \"c/zip.yaml\", \"dataset\": \"fmnist\", "
+                 "\"seed\": 3, "
+                 "\"shots\": 8, \"set\": [\"budget=10\", \"views=0\"]}\n\n"
+                 "{\"id\": \"b\", \"config\": \"c/bar.yaml\", \"dataset\": \"mnist\"}\n");
   const auto trials = read_trial_list(path);
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].id, "zip-fmnist-1");
@@ -53,15 +56,18 @@ TEST(TrialList, ErrorsNameFileLineAndField) {
   const std::vector<Case> cases = {
       {"json", "{\"id\": \"b\",\n", ":2: not a JSON object"},
       {"array", "[1, 2]\n", ":2: expected a JSON object"},
-      {"unknown", "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"sed\": 1}\n", ":2: sed: unknown field"},
+      {"unknown", "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"sed\": 1}\n",
+       ":2: sed: unknown field"},
       {"duplicate", ok, ":2: id: 'a' appears twice"},
-      {"slash", "{\"id\": \"../x\", \"config\": \"c.yaml\", \"dataset\": \"d\"}\n", ":2: id: '../x' may hold only"},
+      {"slash", "{\"id\": \"../x\", \"config\": \"c.yaml\", \"dataset\": \"d\"}\n",
+       ":2: id: '../x' may hold only"},
       {"missing", "{\"id\": \"b\", \"dataset\": \"d\"}\n", ":2: config: missing"},
       {"seed", "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"seed\": \"one\"}\n",
        ":2: seed: expected an integer >= 0, got \"one\""},
       {"shots", "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"shots\": 0}\n",
        ":2: shots: expected an integer >= 1, got 0"},
-      {"set", "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"set\": [\"budget\"]}\n",
+      {"set",
+       "{\"id\": \"b\", \"config\": \"c.yaml\", \"dataset\": \"d\", \"set\": [\"budget\"]}\n",
        ":2: set: \"budget\" is not a \"key=value\" string"},
   };
   for (const auto& c : cases) {
