@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
+  clang-format                            # the style.format test (scripts/check_format.sh)
   libtorch-dev libopenblas0-pthread        # libtorch; OpenBLAS (reference BLAS is ~20x slower)
   libopenmpi-dev openmpi-bin               # MPI (distributed engine)
   libeigen3-dev libboost-serialization-dev # optimizer maths, checkpoint archives
