@@ -293,12 +293,7 @@ void run_on_mpi(const std::string& file,
       task.group = group;
       task.on_step = std::move(on_step);
       task.progress_every = 0;
-      const auto outcome = sweep::run_planned_trial(store, planned.at(e.id), base, task);
-      nlohmann::ordered_json j;
-      j["status"] = outcome.status;
-      if (outcome.status == "done") j["result"] = outcome.result;
-      if (outcome.status == "failed") j["reason"] = outcome.reason;
-      return j;
+      return sweep::run_planned_trial(store, planned.at(e.id), base, task);
     };
     const auto packed = sweep::run_packed(entries, store.dir(), runner, world, options.packed);
     if (world->rank() == 0) {
@@ -458,11 +453,13 @@ void run_tasks(const std::string& dir,
       task.log_to_trial_dir = leader;
       const auto outcome = sweep::run_planned_trial(store, plan.at(id), base, task);
       if (leader)
-        std::cerr << "bbpt sweep task: " << id << ": " << outcome.status
+        std::cerr << "bbpt sweep task: " << id << ": " << sweep::to_string(outcome.status)
                   << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
-      failed = failed || outcome.status == "failed";
+      failed = failed || outcome.status == sweep::OutcomeStatus::kFailed;
       std::vector<int64_t> stop = {
-          leader && (outcome.status == "stopped" || core::stop_requested()) ? 1 : 0};
+          leader && (outcome.status == sweep::OutcomeStatus::kStopped || core::stop_requested())
+              ? 1
+              : 0};
       if (distributed) world->broadcast(stop, 0);  // the leader's decision, for every rank
       if (stop[0] != 0) {
         stopped = true;

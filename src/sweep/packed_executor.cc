@@ -48,7 +48,8 @@ class ResultStore {
         ++number;
         try {
           const auto j = Json::parse(line);
-          status_[j.at("id").get<std::string>()] = j.at("status").get<std::string>();
+          status_[j.at("id").get<std::string>()] =
+              parse_outcome_status(j.at("status").get<std::string>());
         } catch (const std::exception&) {
           // A line cut by a crash mid-write: that trial is decided again from its directory.
           BBPT_LOG_WARN(path_ << ":" << number << ": unreadable line ignored");
@@ -58,40 +59,28 @@ class ResultStore {
     out_.open(path_, std::ios::app | std::ios::binary);
     BBPT_CHECK(out_.good(), IoError, path_ << ": cannot open for appending");
   }
-  /// "done", "failed" or "" (no record).
-  std::string status(const std::string& id) const {
+  /// kDone or kFailed as recorded last; nullopt: no record.
+  std::optional<OutcomeStatus> status(const std::string& id) const {
     const auto it = status_.find(id);
-    return it == status_.end() ? "" : it->second;
+    return it == status_.end() ? std::nullopt : std::optional<OutcomeStatus>(it->second);
   }
-  void record(const Json& line) {
+  /// Appends {"id", "status", "result" | "reason"} (a failure's reason without URL credentials).
+  void record(const std::string& id, TrialOutcome outcome) {
+    outcome.reason = core::redact_urls(outcome.reason);  // stored: whoever wrote the message
+    Json line;
+    line["id"] = id;
+    for (const auto& [key, value] : to_json(outcome).items()) line[key] = value;
     out_ << line.dump() << '\n';
     out_.flush();
     BBPT_CHECK(out_.good(), IoError, path_ << ": write failed (disk full?)");
-    status_[line.at("id").get<std::string>()] = line.at("status").get<std::string>();
+    status_[id] = outcome.status;
   }
 
  private:
   std::string path_;
-  std::map<std::string, std::string> status_;
+  std::map<std::string, OutcomeStatus> status_;
   std::ofstream out_;
 };
-
-Json done_line(const std::string& id, const Json& result) {
-  Json line;
-  line["id"] = id;
-  line["status"] = "done";
-  line["result"] = result;
-  return line;
-}
-
-Json failed_line(const std::string& id, const std::string& reason) {
-  Json line;
-  line["id"] = id;
-  line["status"] = "failed";
-  line["reason"] =
-      core::redact_urls(reason);  // stored: no URL credentials, whoever wrote the message
-  return line;
-}
 
 /// Decides, on rank 0, which trials still need to run; records finished trials the store lacks
 /// (a job that died between a result and its record).
@@ -106,9 +95,12 @@ std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials,
     const std::string result_path = trial_dir(out_dir, t) + "/result.json";
     if (core::is_regular_file(result_path)) {
       ++summary.already_done;
-      if (store.status(t.id) != "done")
-        store.record(done_line(t.id, Json::parse(core::read_file(result_path))));
-    } else if (store.status(t.id) == "failed" && !options.retry_failed) {
+      if (store.status(t.id) != OutcomeStatus::kDone) {
+        TrialOutcome done;
+        done.result = Json::parse(core::read_file(result_path));
+        store.record(t.id, done);
+      }
+    } else if (store.status(t.id) == OutcomeStatus::kFailed && !options.retry_failed) {
       ++summary.skipped_failed;
     } else {
       pending.push_back(i);
@@ -121,7 +113,7 @@ std::deque<size_t> pending_trials(const std::vector<TrialEntry>& trials,
 TrialRunner request_runner(const std::string& out_dir, const RequestFactory& make_request) {
   return [out_dir, make_request](const TrialEntry& t, comm::Communicator* group,
                                  std::function<void(int64_t, int64_t)> on_step) {
-    Json outcome;
+    TrialOutcome outcome;
     try {
       run::RunRequest request = make_request(t);
       request.out_dir = trial_dir(out_dir, t);
@@ -130,32 +122,37 @@ TrialRunner request_runner(const std::string& out_dir, const RequestFactory& mak
       request.communicator = group;
       request.on_step = std::move(on_step);
       const auto summary = run::run_trial(request);
-      outcome["status"] = summary.outcome == run::RunOutcome::kStopped ? "stopped" : "done";
-      if (summary.outcome != run::RunOutcome::kStopped) outcome["result"] = summary.result;
+      outcome.status = summary.outcome == run::RunOutcome::kStopped ? OutcomeStatus::kStopped
+                                                                    : OutcomeStatus::kDone;
+      outcome.result = summary.result;
     } catch (const CommError&) {
       throw;
     } catch (const std::exception& e) {
-      outcome["status"] = "failed";
-      outcome["reason"] = core::redact_urls(e.what());  // shown, logged and stored
+      outcome.status = OutcomeStatus::kFailed;
+      outcome.reason = core::redact_urls(e.what());  // shown, logged and stored
     }
     return outcome;
   };
 }
 
-/// Records a trial's outcome ({"status", "result" | "reason"}) in the store and the summary.
+/// Records a trial's outcome in the store and the summary.
 void record_outcome(ResultStore& store,
                     PackedSummary& summary,
                     const std::string& id,
-                    const Json& outcome) {
-  if (outcome.at("status") == "stopped") {
-    ++summary.stopped;  // checkpointed: neither done nor failed, the next run continues it
-  } else if (outcome.at("status") == "done") {
-    ++summary.finished;
-    store.record(done_line(id, outcome.at("result")));
-  } else {
-    ++summary.failed;
-    store.record(failed_line(id, outcome.at("reason").get<std::string>()));
+                    const TrialOutcome& outcome) {
+  switch (outcome.status) {
+    case OutcomeStatus::kStopped:
+      ++summary.stopped;  // checkpointed: neither done nor failed, the next run continues it
+      return;
+    case OutcomeStatus::kDone:
+      ++summary.finished;
+      break;
+    case OutcomeStatus::kFailed:
+    case OutcomeStatus::kBusy:  // another process runs it: not done here, so a failure of this run
+      ++summary.failed;
+      break;
   }
+  store.record(id, outcome);
 }
 
 /// The progress board of the trials this run still has to run.
@@ -166,12 +163,6 @@ detail::ProgressBoard make_board(const std::vector<TrialEntry>& trials,
   for (const size_t i : pending)
     board.add(trials[i].id, trials[i].label, trials[i].kind, trials[i].budget);
   return board;
-}
-
-std::string outcome_text(const Json& outcome) {
-  const auto status = outcome.at("status").get<std::string>();
-  return status == "failed" ? "FAILED: " + outcome.value("reason", std::string("(no reason)"))
-                            : status;
 }
 
 PackedSummary run_sequentially(const std::vector<TrialEntry>& trials,
@@ -192,7 +183,7 @@ PackedSummary run_sequentially(const std::vector<TrialEntry>& trials,
       board.print_running_every(options.progress_every_s);
     });
     record_outcome(store, summary, t.id, outcome);
-    board.ended(t.id, outcome_text(outcome));
+    board.ended(t.id, describe(outcome), outcome.status == OutcomeStatus::kDone);
   }
   summary.stopped += static_cast<int64_t>(pending.size());  // not started because of a stop request
   return summary;
@@ -250,8 +241,9 @@ PackedSummary schedule(const std::vector<TrialEntry>& trials,
     }
     if (message.contains("trial")) {  // the outcome of the group's last trial
       const auto& t = trials.at(message["trial"].get<size_t>());
-      record_outcome(store, summary, t.id, message);
-      board.ended(t.id, outcome_text(message), message["status"] == "done");
+      const TrialOutcome outcome = trial_outcome_from_json(message);
+      record_outcome(store, summary, t.id, outcome);
+      board.ended(t.id, describe(outcome), outcome.status == OutcomeStatus::kDone);
       busy.erase(*source);
     }
     if (message.value("leaving",
@@ -311,9 +303,10 @@ void work(const std::vector<TrialEntry>& trials,
             0, kTagToScheduler);
       };
     }
-    Json outcome = runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);
+    const TrialOutcome outcome =
+        runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);
     report = {{"type", "ready"}, {"trial", index}};
-    for (const auto& [key, value] : outcome.items()) report[key] = value;
+    for (const auto& [key, value] : to_json(outcome).items()) report[key] = value;
   }
 }
 

@@ -48,12 +48,12 @@ class OutputToFile {
 
 }  // namespace
 
-TaskOutcome run_planned_trial(const SweepStore& store,
-                              const PlannedTrial& trial,
-                              const run::TrialSpec& base,
-                              const TaskOptions& options) {
+TrialOutcome run_planned_trial(const SweepStore& store,
+                               const PlannedTrial& trial,
+                               const run::TrialSpec& base,
+                               const TaskOptions& options) {
   const bool leader = options.group == nullptr || options.group->rank() == 0;
-  TaskOutcome outcome;
+  TrialOutcome outcome;
   try {
     std::unique_ptr<OutputToFile> log;
     if (leader) {
@@ -75,15 +75,17 @@ TaskOutcome run_planned_trial(const SweepStore& store,
     request.on_step = options.on_step;
     request.progress_every = options.progress_every;
     const auto summary = run::run_trial(request);
-    outcome.status = summary.outcome == run::RunOutcome::kStopped ? "stopped" : "done";
+    outcome.status = summary.outcome == run::RunOutcome::kStopped ? OutcomeStatus::kStopped
+                                                                  : OutcomeStatus::kDone;
     outcome.result = summary.result;
   } catch (const CommError&) {
     throw;
   } catch (const run::TrialDirectoryBusy& e) {
-    outcome.status = "busy";  // not a failure of the trial: whoever holds the lock decides it
+    outcome.status =
+        OutcomeStatus::kBusy;  // not a failure of the trial: whoever holds the lock decides it
     outcome.reason = core::redact_urls(e.what());  // shown, logged and stored
   } catch (const std::exception& e) {
-    outcome.status = "failed";
+    outcome.status = OutcomeStatus::kFailed;
     outcome.reason = core::redact_urls(e.what());  // shown, logged and stored
     if (leader) store.record_failure(trial.id, outcome.reason);
   }

@@ -25,6 +25,7 @@
 
 #include "bbpt/run/run_trial.h"
 #include "bbpt/sweep/trial_list.h"
+#include "bbpt/sweep/trial_outcome.h"
 
 namespace bbpt::comm {
 class Communicator;
@@ -57,10 +58,9 @@ struct PackedSummary {
 /// The RunRequest of a trial (out_dir and communicator are set by run_packed).
 using RequestFactory = std::function<run::RunRequest(const TrialEntry&)>;
 
-/// Runs one trial on a group (nullptr: this process alone) and returns its outcome as
-/// {"status": "done", "result": {...}} | {"status": "failed", "reason": "..."} | {"status":
-/// "stopped"}. CommError passes through.
-using TrialRunner = std::function<nlohmann::ordered_json(
+/// Runs one trial on a group (nullptr: this process alone) and returns its outcome. CommError
+/// passes through.
+using TrialRunner = std::function<TrialOutcome(
     const TrialEntry&, comm::Communicator* group, std::function<void(int64_t, int64_t)> on_step)>;
 
 /// Runs the pending trials of `trials` into out_dir. `world` nullptr (or one rank): this process

@@ -12,18 +12,13 @@
 #include "bbpt/run/trial_context.h"
 #include "bbpt/sweep/grid.h"
 #include "bbpt/sweep/store.h"
+#include "bbpt/sweep/trial_outcome.h"
 
 namespace bbpt::comm {
 class Communicator;
 }
 
 namespace bbpt::sweep {
-
-struct TaskOutcome {
-  std::string status;     // "done", "failed", "stopped" or "busy" (another process runs it now)
-  std::string reason;     // failed: why
-  nlohmann::json result;  // done: result.json (on the trial's leader)
-};
 
 struct TaskOptions {
   /// Ranks that run the trial together (nullptr: this process alone).
@@ -38,9 +33,9 @@ struct TaskOptions {
 
 /// Runs (or resumes) `trial`; `base` gives the device, data, caches and vocabulary. A
 /// communication failure (CommError) is not a trial failure: it passes through.
-TaskOutcome run_planned_trial(const SweepStore& store,
-                              const PlannedTrial& trial,
-                              const run::TrialSpec& base,
-                              const TaskOptions& options);
+TrialOutcome run_planned_trial(const SweepStore& store,
+                               const PlannedTrial& trial,
+                               const run::TrialSpec& base,
+                               const TaskOptions& options);
 
 }  // namespace bbpt::sweep
