@@ -447,6 +447,64 @@ TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
             std::string::npos);
 }
 
+TEST(PackedMode, Usr2CheckpointsTheRunningTrialExits75AndTheSameCommandFinishesIt) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("packed_usr2");
+  const auto trials = root + "/trials.jsonl";
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "1500")
+                        << trial_line("zip-2", "zip", "fmnist", 2, "60");
+  const auto out = root + "/out";
+  const pid_t job =
+      spawn(concat(mpirun(2), pack(trials, out)), root + "/stopped.log", random_mark());
+  const auto deadline = Clock::now() + std::chrono::minutes(3);
+  while (count_lines(out + "/trials/zip-1/metrics.jsonl") < 10 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(kill(job, SIGUSR2), 0);  // mpirun passes USR2 on to every rank
+  const auto code = wait_for(job, std::chrono::seconds(120));
+  if (!code) kill(job, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "the job did not end within 120 s of SIGUSR2";
+  const auto log = bbpt::core::read_file(root + "/stopped.log");
+  EXPECT_EQ(*code, 75) << log;
+  ASSERT_FALSE(fs::exists(out + "/trials/zip-1/result.json"))
+      << "finished before the signal; the test could not interrupt it";
+  EXPECT_TRUE(fs::exists(out + "/trials/zip-1/checkpoint.bin"));
+  EXPECT_TRUE(statuses(out).empty()) << "a stopped trial is neither done nor failed";
+
+  ASSERT_EQ(run_to_end(concat(mpirun(2), pack(trials, out)), root + "/rerun.log"), 0)
+      << bbpt::core::read_file(root + "/rerun.log");
+  EXPECT_EQ(statuses(out),
+            (std::map<std::string, std::string>{{"zip-1", "done"}, {"zip-2", "done"}}));
+  // The stopped and continued trial is the trial `bbpt run` makes uninterrupted.
+  const auto single = root + "/single";
+  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE,
+                        "--threads",
+                        "1",
+                        "run",
+                        "--config",
+                        kConfigs + "zip.yaml",
+                        "--dataset",
+                        "fmnist",
+                        "--seed",
+                        "1",
+                        "--shots",
+                        "4",
+                        "--model",
+                        kModel,
+                        "--out",
+                        single,
+                        "--set",
+                        "budget=1500",
+                        "--set",
+                        "eval_every=0",
+                        "--set",
+                        "checkpoint_every=5"},
+                       root + "/single.log"),
+            0);
+  expect_same_run(out + "/trials/zip-1", single, "packed, stopped by SIGUSR2 and continued");
+}
+
 TEST(PackedMode, AKilledWorkerEndsTheJobAndTheSameCommandRunsOnlyWhatIsLeft) {
   std::string why;
   if (!ready(&why)) GTEST_SKIP() << why;
