@@ -64,10 +64,12 @@ std::vector<std::string> mpirun(int ranks) {
   return args;
 }
 
+/// `bbpt run` of `method` on fmnist, 4 shots, at --threads 1 (seed 2 unless given).
 std::vector<std::string> bbpt_run(const std::string& method,
                                   const std::string& out,
                                   const std::vector<std::string>& sets,
-                                  const std::vector<std::string>& extra = {}) {
+                                  const std::vector<std::string>& extra = {},
+                                  int seed = 2) {
   std::vector<std::string> args = {BBPT_EXECUTABLE,
                                    "--threads",
                                    "1",
@@ -77,7 +79,7 @@ std::vector<std::string> bbpt_run(const std::string& method,
                                    "--dataset",
                                    "fmnist",
                                    "--seed",
-                                   "2",
+                                   std::to_string(seed),
                                    "--shots",
                                    "4",
                                    "--model",
@@ -395,29 +397,9 @@ TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
   }
   // A packed trial is the trial `bbpt run` makes, whatever the group size.
   const auto single = root + "/single";
-  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE,
-                        "--threads",
-                        "1",
-                        "run",
-                        "--config",
-                        kConfigs + "zip.yaml",
-                        "--dataset",
-                        "fmnist",
-                        "--seed",
-                        "1",
-                        "--shots",
-                        "4",
-                        "--model",
-                        kModel,
-                        "--out",
-                        single,
-                        "--set",
-                        "budget=60",
-                        "--set",
-                        "eval_every=0",
-                        "--set",
-                        "checkpoint_every=5"},
-                       root + "/single.log"),
+  ASSERT_EQ(run_to_end(
+                bbpt_run("zip", single, {"budget=60", "eval_every=0", "checkpoint_every=5"}, {}, 1),
+                root + "/single.log"),
             0);
   expect_same_run(root + "/out1/trials/zip-1", single, "packed, 1 rank per trial");
   expect_same_run(root + "/out2/trials/zip-1", single, "packed, 2 ranks per trial");
@@ -478,28 +460,8 @@ TEST(PackedMode, Usr2CheckpointsTheRunningTrialExits75AndTheSameCommandFinishesI
             (std::map<std::string, std::string>{{"zip-1", "done"}, {"zip-2", "done"}}));
   // The stopped and continued trial is the trial `bbpt run` makes uninterrupted.
   const auto single = root + "/single";
-  ASSERT_EQ(run_to_end({BBPT_EXECUTABLE,
-                        "--threads",
-                        "1",
-                        "run",
-                        "--config",
-                        kConfigs + "zip.yaml",
-                        "--dataset",
-                        "fmnist",
-                        "--seed",
-                        "1",
-                        "--shots",
-                        "4",
-                        "--model",
-                        kModel,
-                        "--out",
-                        single,
-                        "--set",
-                        "budget=1500",
-                        "--set",
-                        "eval_every=0",
-                        "--set",
-                        "checkpoint_every=5"},
+  ASSERT_EQ(run_to_end(bbpt_run("zip", single,
+                                {"budget=1500", "eval_every=0", "checkpoint_every=5"}, {}, 1),
                        root + "/single.log"),
             0);
   expect_same_run(out + "/trials/zip-1", single, "packed, stopped by SIGUSR2 and continued");
