@@ -4,11 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
+#include <variant>
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/core/error.h"
@@ -75,17 +78,20 @@ std::vector<std::string> task_command(const CliContext& context, int threads) {
   return argv;
 }
 
+/// The command-line flag of a Slurm option: --<key> with '-' for '_'.
+std::string slurm_flag(const sweep::SlurmField& f) {
+  std::string flag = std::string("--") + f.key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
 /// `base` (from the sweep file or executor.json) with the Slurm options given as flags in their
 /// place.
 sweep::SlurmOptions with_given_slurm_flags(sweep::SlurmOptions base, const ExecutorOptions& o) {
-  const auto& flags = o.slurm;
-  if (o.given("--partition")) base.partition = flags.partition;
-  if (o.given("--account")) base.account = flags.account;
-  if (o.given("--time")) base.time = flags.time;
-  if (o.given("--throttle")) base.throttle = flags.throttle;
-  if (o.given("--trials-per-task")) base.trials_per_task = flags.trials_per_task;
-  if (o.given("--gpus-per-task")) base.gpus_per_task = flags.gpus_per_task;
-  if (o.given("--cpus-per-task")) base.cpus_per_task = flags.cpus_per_task;
+  for (const auto& f : sweep::slurm_fields()) {
+    if (!f.flag || !o.given(slurm_flag(f))) continue;
+    std::visit([&](auto member) { base.*member = o.slurm.*member; }, f.member);
+  }
   return base;
 }
 
@@ -499,18 +505,20 @@ void add_executor_options(CLI::App& cmd, ExecutorOptions& o) {
                  "mpi: seconds a busy group may stay silent")
       ->capture_default_str();
   add_mpi_options(cmd, o.mpi);
-  o.flags["--partition"] = cmd.add_option("--partition", o.slurm.partition, "slurm: partition");
-  o.flags["--account"] = cmd.add_option("--account", o.slurm.account, "slurm: account");
-  o.flags["--time"] = cmd.add_option("--time", o.slurm.time, "slurm: time limit per array task");
-  o.flags["--throttle"] = cmd.add_option("--throttle", o.slurm.throttle,
-                                         "slurm: array tasks at once (%throttle; 0: no cap)");
-  o.flags["--trials-per-task"] = cmd.add_option("--trials-per-task", o.slurm.trials_per_task,
-                                                "slurm: trials each array task runs in turn")
-                                     ->check(CLI::PositiveNumber);
-  o.flags["--gpus-per-task"] =
-      cmd.add_option("--gpus-per-task", o.slurm.gpus_per_task, "slurm: GPUs per rank");
-  o.flags["--cpus-per-task"] = cmd.add_option("--cpus-per-task", o.slurm.cpus_per_task,
-                                              "slurm: CPUs per rank (also its thread count)");
+  // The Slurm flags: the fields of sweep::slurm_fields() that are flags, with their checks.
+  for (const auto& f : sweep::slurm_fields()) {
+    if (!f.flag) continue;
+    const std::string flag = slurm_flag(f), help = std::string("slurm: ") + f.help;
+    CLI::Option* option = nullptr;
+    if (const auto* text = std::get_if<std::string sweep::SlurmOptions::*>(&f.member)) {
+      option = cmd.add_option(flag, o.slurm.**text, help);
+    } else if (const auto* count = std::get_if<int sweep::SlurmOptions::*>(&f.member)) {
+      option = cmd.add_option(flag, o.slurm.**count, help)
+                   ->check(CLI::Range(f.minimum, std::numeric_limits<int>::max()));
+    }
+    BBPT_ASSERT(option != nullptr, "a Slurm flag of a kind the CLI cannot bind: " << f.key);
+    o.flags[flag] = option;
+  }
 }
 
 }  // namespace

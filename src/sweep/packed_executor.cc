@@ -69,7 +69,8 @@ class ResultStore {
     outcome.reason = core::redact_urls(outcome.reason);  // stored: whoever wrote the message
     Json line;
     line["id"] = id;
-    for (const auto& [key, value] : to_json(outcome).items()) line[key] = value;
+    const auto fields = to_json(outcome);  // named: items() would not keep a temporary alive
+    for (const auto& [key, value] : fields.items()) line[key] = value;
     out_ << line.dump() << '\n';
     out_.flush();
     BBPT_CHECK(out_.good(), IoError, path_ << ": write failed (disk full?)");
@@ -306,7 +307,8 @@ void work(const std::vector<TrialEntry>& trials,
     const TrialOutcome outcome =
         runner(trials[index], group.size() > 1 ? &group : nullptr, heartbeat);
     report = {{"type", "ready"}, {"trial", index}};
-    for (const auto& [key, value] : to_json(outcome).items()) report[key] = value;
+    const auto fields = to_json(outcome);  // named: items() would not keep a temporary alive
+    for (const auto& [key, value] : fields.items()) report[key] = value;
   }
 }
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "bbpt/sweep/slurm_executor.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <variant>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
@@ -45,73 +48,87 @@ std::string one_line(const std::string& output) {
 
 }  // namespace
 
+const std::vector<SlurmField>& slurm_fields() {
+  using K = SlurmField::Kind;
+  using O = SlurmOptions;
+  static const std::vector<SlurmField> fields = {
+      {"job_name", K::kText, 0, false, "job name (default bbpt-<sweep name>)", &O::job_name},
+      {"partition", K::kText, 0, true, "partition", &O::partition},
+      {"account", K::kText, 0, true, "account", &O::account},
+      {"qos", K::kText, 0, true, "quality of service", &O::qos},
+      {"time", K::kText, 0, true, "time limit per array task", &O::time},
+      {"mem", K::kText, 0, true, "memory per node, e.g. 16G", &O::mem},
+      {"ntasks", K::kCount, 1, false, "ranks per trial (srun --mpi=pmix)", &O::ntasks},
+      {"cpus_per_task", K::kCount, 1, true, "CPUs per rank (also its thread count)",
+       &O::cpus_per_task},
+      {"gpus_per_task", K::kCount, 0, true, "GPUs per rank", &O::gpus_per_task},
+      {"throttle", K::kCount, 0, true, "array tasks at once (%throttle; 0: no cap)", &O::throttle},
+      {"trials_per_task", K::kCount, 1, true, "trials each array task runs in turn",
+       &O::trials_per_task},
+      {"max_array_size", K::kCount, 1, false, "tasks per array (more go in several arrays)",
+       &O::max_array_size},
+      {"signal", K::kSignal, 0, false, "preemption warning: USR2 or TERM", &O::signal},
+      {"signal_seconds", K::kCount, 1, false, "seconds of warning before the time limit",
+       &O::signal_seconds},
+      {"merge_job", K::kSwitch, 0, false, "a dependent job that merges the results", &O::merge_job},
+      {"extra", K::kLines, 0, false, "lines added to the script as they are", &O::extra},
+  };
+  return fields;
+}
+
 SlurmOptions slurm_options_from(const Json& executors,
                                 const std::map<std::string, std::string>& origins) {
   SlurmOptions o;
   if (!executors.contains("slurm")) return o;
+  const auto& fields = slurm_fields();
   for (const auto& [key, value] : executors.at("slurm").items()) {
     const auto at =
         origins.count("slurm." + key) ? origins.at("slurm." + key) : std::string("executors.slurm");
-    const auto need = [&](bool ok, const char* what) {
+    const auto field = std::find_if(fields.begin(), fields.end(),
+                                    [&, &key = key](const SlurmField& f) { return key == f.key; });
+    if (field == fields.end()) {
+      std::string valid;
+      for (const auto& f : fields) valid += (valid.empty() ? "" : ", ") + std::string(f.key);
+      BBPT_THROW(ConfigError,
+                 at << ": executors.slurm." << key << ": unknown key (valid: " << valid << ")");
+    }
+    const auto need = [&, &key = key, &value = value](bool ok, const std::string& what) {
       BBPT_CHECK(
           ok, ConfigError,
           at << ": executors.slurm." << key << ": expected " << what << ", got " << value.dump());
     };
-    const auto text = [&]() {
+    const auto text = [&, &value = value]() {
       need(value.is_string() || value.is_number(), "a value");
       return value.is_string() ? value.get<std::string>() : value.dump();
     };
-    const auto count = [&](int minimum) {
-      need(value.is_number_integer() && value.get<int64_t>() >= minimum,
-           minimum == 0 ? "an integer >= 0" : "an integer >= 1");
-      return static_cast<int>(value.get<int64_t>());
-    };
-    if (key == "job_name")
-      o.job_name = text();
-    else if (key == "partition")
-      o.partition = text();
-    else if (key == "account")
-      o.account = text();
-    else if (key == "qos")
-      o.qos = text();
-    else if (key == "time")
-      o.time = text();
-    else if (key == "mem")
-      o.mem = text();
-    else if (key == "ntasks")
-      o.ntasks = count(1);
-    else if (key == "cpus_per_task")
-      o.cpus_per_task = count(1);
-    else if (key == "gpus_per_task")
-      o.gpus_per_task = count(0);
-    else if (key == "throttle")
-      o.throttle = count(0);
-    else if (key == "trials_per_task")
-      o.trials_per_task = count(1);
-    else if (key == "max_array_size")
-      o.max_array_size = count(1);
-    else if (key == "signal") {
-      o.signal = text();
-      // USR2 checkpoints and requeues, TERM checkpoints; bbpt handles no other (USR1 belongs to
-      // NCCL).
-      need(o.signal == "USR2" || o.signal == "TERM", "USR2 or TERM");
-    } else if (key == "signal_seconds")
-      o.signal_seconds = count(1);
-    else if (key == "merge_job") {
-      need(value.is_boolean(), "true or false");
-      o.merge_job = value.get<bool>();
-    } else if (key == "extra") {
-      need(value.is_array(), "a list of lines");
-      for (const auto& line : value)
-        o.extra.push_back(line.is_string() ? line.get<std::string>() : line.dump());
-    } else {
-      BBPT_THROW(
-          ConfigError,
-          at << ": executors.slurm." << key
-             << ": unknown key (valid: job_name, partition, account, qos, time, mem, ntasks, "
-                "cpus_per_task, gpus_per_task, throttle, trials_per_task, max_array_size, signal, "
-                "signal_seconds, "
-                "merge_job, extra)");
+    switch (field->kind) {
+      case SlurmField::Kind::kText:
+        o.*std::get<std::string SlurmOptions::*>(field->member) = text();
+        break;
+      case SlurmField::Kind::kSignal: {
+        // USR2 checkpoints and requeues, TERM checkpoints; bbpt handles no other (USR1 is NCCL's).
+        const std::string signal = text();
+        need(signal == "USR2" || signal == "TERM", "USR2 or TERM");
+        o.*std::get<std::string SlurmOptions::*>(field->member) = signal;
+        break;
+      }
+      case SlurmField::Kind::kCount:
+        need(value.is_number_integer() && value.get<int64_t>() >= field->minimum &&
+                 value.get<int64_t>() <= std::numeric_limits<int>::max(),
+             "an integer >= " + std::to_string(field->minimum));
+        o.*std::get<int SlurmOptions::*>(field->member) = static_cast<int>(value.get<int64_t>());
+        break;
+      case SlurmField::Kind::kSwitch:
+        need(value.is_boolean(), "true or false");
+        o.*std::get<bool SlurmOptions::*>(field->member) = value.get<bool>();
+        break;
+      case SlurmField::Kind::kLines: {
+        need(value.is_array(), "a list of lines");
+        auto& lines = o.*std::get<std::vector<std::string> SlurmOptions::*>(field->member);
+        for (const auto& line : value)
+          lines.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+        break;
+      }
     }
   }
   return o;
@@ -119,22 +136,9 @@ SlurmOptions slurm_options_from(const Json& executors,
 
 Json to_json(const SlurmOptions& o) {
   Json j;
-  j["job_name"] = o.job_name;
-  j["partition"] = o.partition;
-  j["account"] = o.account;
-  j["qos"] = o.qos;
-  j["time"] = o.time;
-  j["mem"] = o.mem;
-  j["ntasks"] = o.ntasks;
-  j["cpus_per_task"] = o.cpus_per_task;
-  j["gpus_per_task"] = o.gpus_per_task;
-  j["throttle"] = o.throttle;
-  j["trials_per_task"] = o.trials_per_task;
-  j["max_array_size"] = o.max_array_size;
-  j["signal"] = o.signal;
-  j["signal_seconds"] = o.signal_seconds;
-  j["merge_job"] = o.merge_job;
-  j["extra"] = o.extra;
+  for (const auto& f : slurm_fields()) {
+    std::visit([&](auto member) { j[f.key] = o.*member; }, f.member);
+  }
   return j;
 }
 

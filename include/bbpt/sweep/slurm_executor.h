@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bbpt/sweep/executor.h"
@@ -40,6 +41,31 @@ struct SlurmOptions {
   bool merge_job = true;     // a dependent job that merges results when the array ends
   std::vector<std::string> extra;  // lines added to the script as they are (#SBATCH ... or shell)
 };
+
+/// One field of SlurmOptions: its key under executors: slurm: in a sweep file, what it takes, its
+/// member, and whether `bbpt sweep run/resume` also takes it as the flag --<key, '_' as '-'>.
+/// Parsing, validation, to_json, the command-line flags and "flags win over the sweep file" all
+/// walk this one table (slurm_fields()), so a new option is one line in it.
+struct SlurmField {
+  enum class Kind {
+    kText,    // a string (numbers written as they are)
+    kCount,   // an integer >= minimum
+    kSignal,  // USR2 (checkpoint and requeue) or TERM (checkpoint)
+    kSwitch,  // true or false
+    kLines,   // a list of lines
+  };
+  const char* key;
+  Kind kind;
+  int minimum;  // kCount
+  bool flag;
+  const char* help;
+  std::variant<std::string SlurmOptions::*,
+               int SlurmOptions::*,
+               bool SlurmOptions::*,
+               std::vector<std::string> SlurmOptions::*>
+      member;
+};
+const std::vector<SlurmField>& slurm_fields();
 
 /// The options written under executors: slurm: in a sweep file. Throws ConfigError naming the file
 /// and line of an unknown key or a bad value.

@@ -348,6 +348,31 @@ TEST(HostileIoSlurm, DryRunFailsWithSbatchsMessageWhenTestOnlyRefuses) {
   }
 }
 
+TEST(HostileIoSlurm, SlurmFlagsWinOverTheSweepFileAndAreChecked) {
+  const auto dir = fresh_dir("slurm_flags");
+  write(dir + "/model.pt", "a stand-in checkpoint: planning only hashes it");
+  const auto sweep = dir + "/sweep.yaml";
+  write(sweep, "name: flags\nmodel: " + dir +
+                   "/model.pt\nset: {dataset: fmnist, budget: 40}\nmethods: {zip: {}}\n"
+                   "executors:\n  slurm: {partition: from-file, qos: low, time: '01:00:00'}\n");
+  FakeSbatch sbatch(dir + "/bin", "echo 'sbatch: Job 7 to start at 2030-01-01T00:00:00' >&2\n");
+  const auto ok = run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/sweep",
+                              "--executor", "slurm", "--dry-run", "--partition", "from-flag",
+                              "--mem", "32G", "--gpus-per-task", "2"});
+  ASSERT_EQ(ok.code, 0) << ok.output;
+  for (const char* line :
+       {"#SBATCH --partition=from-flag", "#SBATCH --qos=low", "#SBATCH --time=01:00:00",
+        "#SBATCH --mem=32G", "#SBATCH --gpus-per-task=2"}) {
+    EXPECT_NE(ok.output.find(line), std::string::npos) << line << "\n" << ok.output;
+  }
+  EXPECT_EQ(ok.output.find("from-file"), std::string::npos) << ok.output;
+  const auto negative =
+      run_to_end({BBPT_EXECUTABLE, "sweep", "run", sweep, "--dir", dir + "/sweep2", "--executor",
+                  "slurm", "--dry-run", "--throttle", "-1"});
+  EXPECT_NE(negative.code, 0) << negative.output;
+  EXPECT_NE(negative.output.find("--throttle"), std::string::npos) << negative.output;
+}
+
 // ---- item 1: credentials in the LLM base URL ------------------------------------------------
 
 /// Answers GLOV's meta-prompts with fresh well-formed templates.

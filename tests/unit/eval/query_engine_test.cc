@@ -129,8 +129,10 @@ TEST_F(EngineTest, AllSettingsOfAStepSeeTheSameBatchAndEachCountsOneQuery) {
 
 TEST_F(EngineTest, ContextLossGradientMatchesFiniteDifferences) {
   // CoOp's white-box gradient through the frozen text encoder. The model computes LayerNorms in
-  // float32, so the check is in float32: central differences with h = 2e-3 (truncation ~h^2,
-  // rounding ~1e-7/h) against a 2% + 1e-4 tolerance.
+  // float32, so the check is in float32: central differences with h = 5e-2 against a 2% tolerance.
+  // The loss is smooth here (along the gradient, h = 0.1 and 0.05 agree with |g| to 0.07%), while
+  // its float32 noise (~10 ulps of 1.4) divided by a small h is not: h = 1e-2 was 2.2% off on one
+  // machine and passed on another, h = 3e-3 was 5% off.
   {
     torch::NoGradGuard no_grad;
     clip_->logit_scale.fill_(std::log(100.0));  // CLIP's scale, so the loss reacts to the context
@@ -144,7 +146,7 @@ TEST_F(EngineTest, ContextLossGradientMatchesFiniteDifferences) {
   torch::NoGradGuard no_grad;
   // Directional derivatives: along the gradient (must equal |g|) and along random unit directions
   // (must equal g.u). Directions aggregate many entries, which keeps float32 noise small.
-  const double h = 1e-2;
+  const double h = 5e-2;
   const auto directional = [&](const torch::Tensor& u) {
     auto c = context.detach();
     return (engine.context_loss(batch, c + h * u).item<double>() -
