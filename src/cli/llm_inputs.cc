@@ -51,10 +51,7 @@ std::vector<std::string> resolve_outside_inputs(nlohmann::json& config) {
 }
 
 void resolve_outside_inputs(run::RunRequest& request) {
-  run::RunConfig read = request.config_path.empty()
-                            ? run::RunConfig::empty()
-                            : run::RunConfig::from_file(request.config_path);
-  for (const auto& assignment : request.overrides) read.set(assignment);
+  const run::RunConfig read = run::load_run_config(request);
   nlohmann::json config = nlohmann::json::object();  // the values as written (text)
   for (const auto& [key, text] : read.texts()) config[key] = text;
   for (auto& a : resolve_outside_inputs(config)) request.overrides.push_back(std::move(a));

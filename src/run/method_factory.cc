@@ -23,18 +23,6 @@ bool budget_ends_run(const std::string& method) {
   return method == "zip" || method == "bptvlm" || method == "spsa-gc" || method == "bar";
 }
 
-namespace {
-
-/// Where `key` was set, for a message: "file:line", or "file (--set key=value)" for an override.
-std::string origin_of(const RunConfig& config, const std::string& key) {
-  const std::string where = config.where(key);
-  if (where.rfind("--set ", 0) == 0 && !config.source().empty())
-    return config.source() + " (" + where + ")";
-  return where;
-}
-
-}  // namespace
-
 CommonOptions read_common_options(RunConfig& config) {
   CommonOptions o;
   o.method = config.get_string("method", o.method);
@@ -53,12 +41,12 @@ CommonOptions read_common_options(RunConfig& config) {
   o.checkpoint_every = config.get_int("checkpoint_every", o.checkpoint_every);
   // A run that only the budget ends must have one: budget 0 ("no cap") would query forever.
   BBPT_CHECK(!budget_ends_run(o.method) || o.budget > 0, ConfigError,
-             origin_of(config, "budget")
+             config.origin("budget")
                  << ": budget = " << o.budget << ": " << o.method
                  << " needs a positive number of queries (its run ends only when the budget "
                     "is spent); set budget to e.g. 5000, the papers' MAX_API_CALLS");
   BBPT_CHECK(o.budget >= 0, ConfigError,
-             origin_of(config, "budget")
+             config.origin("budget")
                  << ": budget = " << o.budget << ": must be a number of queries >= 0 (0: no cap)");
   BBPT_CHECK(o.batch_size >= 1, ConfigError, "batch_size (= " << o.batch_size << ") must be >= 1");
   BBPT_CHECK(o.views >= 0, ConfigError, "views (= " << o.views << ") must be >= 0");

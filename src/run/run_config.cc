@@ -147,6 +147,12 @@ std::string RunConfig::where(const std::string& key) const {
                              : it->second.origin;
 }
 
+std::string RunConfig::origin(const std::string& key) const {
+  const std::string at = where(key);
+  if (at.rfind("--set ", 0) == 0 && !source_.empty()) return source_ + " (" + at + ")";
+  return at;
+}
+
 std::map<std::string, std::string> RunConfig::texts() const {
   std::map<std::string, std::string> out;
   for (const auto& [key, value] : values_) out[key] = value.text;

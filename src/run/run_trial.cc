@@ -29,13 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-RunConfig load_config(const RunRequest& request) {
-  RunConfig config =
-      request.config_path.empty() ? RunConfig::empty() : RunConfig::from_file(request.config_path);
-  for (const auto& assignment : request.overrides) config.set(assignment);
-  return config;
-}
-
 /// Trial-level keys live in the config too (so sweeps can set them); the CLI flags fill them.
 void resolve_trial_keys(RunConfig& config, TrialSpec& trial) {
   trial.dataset = config.get_string("dataset", trial.dataset);
@@ -99,8 +92,15 @@ class MetricsWriter {
 
 }  // namespace
 
+RunConfig load_run_config(const RunRequest& request) {
+  RunConfig config =
+      request.config_path.empty() ? RunConfig::empty() : RunConfig::from_file(request.config_path);
+  for (const auto& assignment : request.overrides) config.set(assignment);
+  return config;
+}
+
 nlohmann::ordered_json resolve_config(const RunRequest& request) {
-  RunConfig config = load_config(request);
+  RunConfig config = load_run_config(request);
   TrialSpec trial = request.trial;
   const auto common = read_common_options(config);
   resolve_trial_keys(config, trial);
@@ -404,7 +404,7 @@ RunSummary lead_trial(const RunRequest& request,
 
 RunSummary run_trial(const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
-  RunConfig config = load_config(request);
+  RunConfig config = load_run_config(request);
   TrialSpec trial = request.trial;
   const CommonOptions common = read_common_options(config);
   resolve_trial_keys(config, trial);

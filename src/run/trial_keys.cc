@@ -9,14 +9,9 @@ namespace {
 
 constexpr int64_t kMaxShots = int64_t{1} << 30;
 
-/// Where `key` came from, for a message: the config's "file:line" / "--set key=value", else the
-/// CLI flag that filled it.
+/// Where `key` came from, for a message: the config's origin, else the CLI flag that filled it.
 std::string origin_of(const RunConfig& config, const std::string& key, const char* flag) {
-  if (!config.has(key)) return flag;
-  const std::string where = config.where(key);
-  if (where.rfind("--set ", 0) == 0 && !config.source().empty())
-    return config.source() + " (" + where + ")";
-  return where;
+  return config.has(key) ? config.origin(key) : std::string(flag);
 }
 
 }  // namespace

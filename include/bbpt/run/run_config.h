@@ -42,6 +42,9 @@ class RunConfig {
   /// Where `key` was set, for messages: "file:line" or "--set key=value" (a URL's credentials
   /// hidden); the config file (or "(default)") when it was not set.
   std::string where(const std::string& key) const;
+  /// where() for a message that must name the file too: "file:line", or "file (--set key=value)"
+  /// for an override of a config read from a file.
+  std::string origin(const std::string& key) const;
   /// The file the config came from ("" for empty()).
   const std::string& source() const { return source_; }
 

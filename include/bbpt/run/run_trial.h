@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bbpt/core/error.h"
+#include "bbpt/run/run_config.h"
 #include "bbpt/run/trial_context.h"
 
 namespace bbpt::comm {
@@ -84,6 +85,9 @@ struct RunSummary {
 /// distributed trial, LeaderFailed when the leader failed, and CommError when this rank failed on
 /// its own (its group can no longer keep in step: the job must end).
 RunSummary run_trial(const RunRequest& request);
+
+/// The request's method config with its overrides applied, as written (nothing read yet).
+RunConfig load_run_config(const RunRequest& request);
 
 /// The resolved config of a request without running it (config.json's content).
 nlohmann::ordered_json resolve_config(const RunRequest& request);
