@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
@@ -261,7 +262,7 @@ RunSummary lead_trial(const RunRequest& request,
     summary.result = nlohmann::ordered_json::parse(core::read_file(result_path));
     TrialHeader header;
     header.kind = TrialHeader::Kind::kAlreadyDone;
-    detail::exchange_header(group, header);
+    detail::exchange_header(group, std::move(header));
     state.helpers = HelpersWait::kForNothing;
     return summary;
   }
@@ -298,7 +299,7 @@ RunSummary lead_trial(const RunRequest& request,
     header.few_shot_train = context->few_shot.train;
     header.few_shot_val = context->few_shot.val;
     if (checkpoint) header.checkpoint = serialize_checkpoint(*checkpoint);
-    detail::exchange_header(group, header);
+    detail::exchange_header(group, std::move(header));
   }
   state.helpers = HelpersWait::kForControl;
 
@@ -427,7 +428,7 @@ RunSummary run_trial(const RunRequest& request) {
       header.kind = TrialHeader::Kind::kFailed;
       header.reason = reason;
       header.config_error = dynamic_cast<const ConfigError*>(&e) != nullptr;
-      detail::exchange_header(group, header);
+      detail::exchange_header(group, std::move(header));
     } else if (tell && state.helpers == HelpersWait::kForControl) {
       StepControl control;
       control.kind = StepControl::Kind::kFailed;

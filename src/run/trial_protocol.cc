@@ -61,10 +61,8 @@ Json parse_message(const std::string& bytes, const char* what) {
 
 }  // namespace
 
-TrialHeader exchange_header(dist::QueryGroup& group, const TrialHeader& header) {
+TrialHeader exchange_header(dist::QueryGroup& group, TrialHeader header) {
   if (!group.distributed()) return header;
-  std::string bytes;
-  std::string checkpoint;
   if (group.is_leader()) {
     Json j;
     j["version"] = kTrialProtocolVersion;
@@ -73,9 +71,12 @@ TrialHeader exchange_header(dist::QueryGroup& group, const TrialHeader& header) 
     j["config_error"] = header.config_error;
     j["few_shot_train"] = header.few_shot_train;
     j["few_shot_val"] = header.few_shot_val;
-    bytes = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    checkpoint = header.checkpoint;
+    std::string bytes = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    group.broadcast(bytes);
+    if (header.kind == TrialHeader::Kind::kStart) group.broadcast(header.checkpoint);
+    return header;
   }
+  std::string bytes;
   group.broadcast(bytes);
   const Json j = parse_message(bytes, "trial header");
   TrialHeader received;
@@ -84,11 +85,8 @@ TrialHeader exchange_header(dist::QueryGroup& group, const TrialHeader& header) 
   received.config_error = j.at("config_error").get<bool>();
   received.few_shot_train = j.at("few_shot_train").get<std::vector<int64_t>>();
   received.few_shot_val = j.at("few_shot_val").get<std::vector<int64_t>>();
-  if (received.kind == TrialHeader::Kind::kStart) {
-    group.broadcast(checkpoint);
-    received.checkpoint = std::move(checkpoint);
-  }
-  return group.is_leader() ? header : received;
+  if (received.kind == TrialHeader::Kind::kStart) group.broadcast(received.checkpoint);
+  return received;
 }
 
 StepControl exchange_control(dist::QueryGroup& group, const StepControl& control) {

@@ -45,8 +45,9 @@ struct StepControl {
   std::string reason;
 };
 
-/// The leader sends `header`; every other rank returns what it sent (the leader returns its own).
-TrialHeader exchange_header(dist::QueryGroup& group, const TrialHeader& header);
+/// The leader sends `header` (taken by value: move the checkpoint bytes in); every other rank
+/// returns what it sent (the leader returns its own).
+TrialHeader exchange_header(dist::QueryGroup& group, TrialHeader header);
 /// The leader sends `control`; every other rank returns what it sent.
 StepControl exchange_control(dist::QueryGroup& group, const StepControl& control);
 
