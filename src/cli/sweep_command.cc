@@ -10,6 +10,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <variant>
 
@@ -48,16 +49,6 @@ struct ExecutorOptions {
     return it != flags.end() && it->second->count() > 0;
   }
 };
-
-/// `model`: --model of plan and run ("" keeps the sweep file's model:).
-sweep::PlanOptions plan_options(const CliContext& context, const std::string& model) {
-  sweep::PlanOptions o;
-  o.model_override = model;
-  o.configs_dir = context.data_options().configs_dir;
-  o.default_model = base_trial_spec(context, "").model_path;
-  o.resolve_inputs = [](nlohmann::json& config) { resolve_outside_inputs(config); };
-  return o;
-}
 
 std::string default_dir(const sweep::Sweep& s) { return "sweeps/" + s.name; }
 
@@ -245,11 +236,11 @@ void run_on_mpi(const std::string& file,
                 const ExecutorOptions& o,
                 CliContext& context) {
   with_mpi_world(context, o.mpi, [&](comm::Communicator* world) {
-    std::string dir = dir_flag;
-    std::string plan_text;  // rank 0's choice of trials, as manifest lines
-    sweep::ExecutorSummary summary;
+    std::unique_ptr<sweep::SweepStore> store;  // rank 0's: it plans and records
+    std::vector<sweep::PlannedTrial> plan;
     ExecutorOptions options = o;
     if (world->rank() == 0) {
+      std::string dir = dir_flag;
       if (!file.empty()) {
         const auto s = sweep::load_sweep(file, plan_options(context, o.model));
         if (dir.empty()) dir = default_dir(s);
@@ -257,58 +248,15 @@ void run_on_mpi(const std::string& file,
         sweep::SweepStore(dir).write_plan(s);
       }
       if (file.empty()) load_executor_settings(dir, options);
-      const sweep::SweepStore store(dir);
-      save_executor_settings(store, "mpi", options);
-      for (const auto& t :
-           sweep::trials_to_run(store, store.read_manifest(), o.retry_failed, summary)) {
-        store.prepare(t.id);  // a damaged result aside, a retried failure's record gone: packed
-                              // mode sees a fresh trial
-        plan_text += sweep::to_json(t).dump() + "\n";
-      }
-    }
-    world->broadcast(dir, 0);
-    world->broadcast(plan_text, 0);
-    std::vector<int64_t> ranks = {options.packed.ranks_per_trial};
-    world->broadcast(ranks, 0);
-    options.packed.ranks_per_trial = static_cast<int>(ranks[0]);
-    options.packed.retry_failed =
-        true;  // the store already chose what runs (results.jsonl's old failures included)
-    const sweep::SweepStore store(dir);
-    std::map<std::string, sweep::PlannedTrial> planned;
-    std::vector<sweep::TrialEntry> entries;
-    std::istringstream lines(plan_text);
-    for (std::string line; std::getline(lines, line);) {
-      auto t = sweep::planned_trial_from_json(Json::parse(line));
-      sweep::TrialEntry entry;
-      entry.id = t.id;
-      entry.config_path = store.method_config_path(t.id);
-      entry.dataset = t.dataset;
-      entry.seed = t.seed;
-      entry.shots = t.shots;
-      entry.label = t.method + " " + t.dataset + " seed " + std::to_string(t.seed);
-      entry.kind = t.method;
-      entry.budget = t.config.value("budget", int64_t{0});
-      entries.push_back(std::move(entry));
-      planned.emplace(t.id, std::move(t));
+      store = std::make_unique<sweep::SweepStore>(dir);
+      save_executor_settings(*store, "mpi", options);
+      plan = store->read_manifest();
     }
     auto base = base_trial_spec(context, "");
     base.device = rank_device(base.device, *world);
-    const sweep::TrialRunner runner = [&](const sweep::TrialEntry& e, comm::Communicator* group,
-                                          std::function<void(int64_t, int64_t)> on_step) {
-      sweep::TaskOptions task;
-      task.group = group;
-      task.on_step = std::move(on_step);
-      task.progress_every = 0;
-      return sweep::run_planned_trial(store, planned.at(e.id), base, task);
-    };
-    const auto packed = sweep::run_packed(entries, store.dir(), runner, world, options.packed);
-    if (world->rank() == 0) {
-      summary.finished = packed.finished;
-      summary.failed = packed.failed;
-      summary.stopped = packed.stopped;
-      store.merge();
-      report(summary, store, context);
-    }
+    const auto summary =
+        sweep::run_packed(store.get(), plan, o.retry_failed, base, world, options.packed);
+    if (world->rank() == 0) report(summary, *store, context);
   });
 }
 

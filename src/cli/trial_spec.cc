@@ -9,6 +9,7 @@
 #include "bbpt/comm/mpi_environment.h"
 #include "bbpt/core/error.h"
 #include "bbpt/model/cpu_threads.h"
+#include "llm_inputs.h"
 
 namespace bbpt::cli {
 
@@ -24,6 +25,15 @@ run::TrialSpec base_trial_spec(const CliContext& context, const std::string& mod
   trial.vision_base_url = getenv_or_empty("BBPT_VISION_BASE_URL");
   trial.vocab_path = assets::locate_asset(assets::kClipVocabAsset, context.asset_options());
   return trial;
+}
+
+sweep::PlanOptions plan_options(const CliContext& context, const std::string& model) {
+  sweep::PlanOptions o;
+  o.model_override = model;
+  o.configs_dir = context.data_options().configs_dir;
+  o.default_model = base_trial_spec(context, "").model_path;
+  o.resolve_inputs = [](nlohmann::json& config) { resolve_outside_inputs(config); };
+  return o;
 }
 
 std::string rank_device(const std::string& device, const comm::Communicator& world) {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// What the trial-running commands (run, pack) share: the TrialSpec fields filled from the global
-// options, the MPI options and the MPI job around a command.
+// What the trial-running commands (run, pack, sweep) share: the TrialSpec fields filled from the
+// global options, the MPI options and the MPI job around a command.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "bbpt/run/trial_context.h"
+#include "bbpt/sweep/grid.h"
 #include "cli_context.h"
 
 namespace bbpt::comm {
@@ -18,6 +19,11 @@ namespace bbpt::cli {
 /// Model (default: the embedded default model in the cache), device, data, feature cache and
 /// vocabulary from the CLI context; dataset, seed and shots are left to the caller.
 run::TrialSpec base_trial_spec(const CliContext& context, const std::string& model_path);
+
+/// How sweep files and trial lists are planned here: configs from --configs, `model: default` the
+/// embedded default model, `model` (--model; "" keeps the file's) for every trial, and the LLM
+/// methods' outside inputs resolved into each config (llm_inputs.h).
+sweep::PlanOptions plan_options(const CliContext& context, const std::string& model);
 
 /// The device of this rank: `--device cuda` (no index) under an MPI launcher means one GPU per
 /// rank, cuda:<node-local rank mod GPU count>; anything else is used as given.

@@ -102,8 +102,7 @@ class MethodExpansion {
         options_(options),
         model_hashes_(model_hashes),
         config_path_(method_config_path(m, options)) {
-    const auto base = run::RunConfig::from_file(config_path_);
-    for (const auto& [key, text] : base.texts()) base_[key] = canonical_scalar(text, false);
+    base_ = detail::method_config_values(config_path_);
     // A method's own axis replaces a top-level axis of the same key (e.g. zero-shot on seed 1
     // only).
     std::set<std::string> method_axes;
@@ -150,9 +149,7 @@ class MethodExpansion {
   }
 
  private:
-  bool known(const std::string& key) const {
-    return base_.contains(key) || common_keys().count(key) || trial_keys().count(key);
-  }
+  bool known(const std::string& key) const { return detail::is_known_key(base_, key); }
 
   void check_key(const std::string& key, const std::string& origin) const {
     BBPT_CHECK(
@@ -198,90 +195,16 @@ class MethodExpansion {
     for (size_t f = 0; f < factors_.size(); ++f) {
       for (const auto* axis : factors_[f].axes) assign(axis->key, axis->values[at[f]]);
     }
-    if (!config.contains("seed"))
-      config["seed"] = 1;  // TrialSpec's defaults, spelled out so that an
-    if (!config.contains("shots")) config["shots"] = 16;  // explicit seed: 1 is the same trial
-    BBPT_CHECK(
-        config.contains("dataset") && config["dataset"].is_string(), ConfigError,
-        m_.origin << ": methods." << m_.name
-                  << ": no dataset; set one under set: or grid: (e.g. grid: {dataset: [fmnist]})");
-    BBPT_CHECK(config["seed"].is_number_integer() && config["seed"].get<int64_t>() >= 0,
-               ConfigError,
-               (origin.count("seed") ? origin["seed"] : m_.origin)
-                   << ": seed: expected an integer >= 0, got " << config["seed"].dump());
-    BBPT_CHECK(config["shots"].is_number_integer() && config["shots"].get<int64_t>() >= 1,
-               ConfigError,
-               (origin.count("shots") ? origin["shots"] : m_.origin)
-                   << ": shots: expected an integer >= 1, got " << config["shots"].dump());
-    try {
-      std::map<std::string, std::string> where = origin;
-      for (const auto& [key, value] : config.items())
-        where.emplace(key, config_path_);  // from the method config
-      const Json common = common_options(config, where);
-      for (const auto& [key, value] : common.items()) config[key] = value;
-    } catch (const ConfigError& e) {
-      // A message that names its line in the sweep file keeps it; others get the entry's line.
-      const std::string what = e.what();
-      const std::string file = m_.origin.substr(0, m_.origin.rfind(':'));
-      if (what.rfind(file + ":", 0) == 0) {
-        BBPT_THROW(ConfigError, what << " (methods." << m_.name << ")");
-      }
-      BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << what);
-    }
-    check_no_credentials(config, origin);
-    if (options_.resolve_inputs) {
-      try {
-        options_.resolve_inputs(config);
-      } catch (const Error& e) {
-        BBPT_THROW(ConfigError, m_.origin << ": methods." << m_.name << ": " << e.what());
-      }
-    }
-    PlannedTrial t;
-    t.method = m_.name;
-    t.algorithm = config["method"].get<std::string>();
-    t.dataset = config["dataset"].get<std::string>();
-    t.seed = config["seed"].get<uint64_t>();
-    t.shots = config["shots"].get<int64_t>();
-    t.model = model_path(model);
-    t.model_sha256 = model_sha256(t.model, model.origin);
-    t.config = config;
-    t.overrides = overrides;
-    t.origin = m_.origin;
-    t.id = trial_id(config, t.model_sha256);
-    return t;
-  }
-
-  /// A sweep stores every trial's config (trial.json, method.yaml, manifest.jsonl, results.sqlite
-  /// and .csv), and the config is the trial's identity, so a value cannot be stored redacted: a URL
-  /// with credentials is refused, and they go through the environment instead.
-  void check_no_credentials(const Json& config, std::map<std::string, std::string>& origin) const {
-    for (const auto& [key, value] : config.items()) {
-      if (!value.is_string() || !core::has_url_credentials(value.get<std::string>())) continue;
-      BBPT_THROW(
-          ConfigError,
-          (origin.count(key) ? origin[key] : config_path_)
-              << ": " << key << ": " << core::redact_urls(value.get<std::string>())
-              << " carries credentials, which the sweep directory would store; give the URL "
-                 "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
-                 "may hold them; an API key goes in the variable llm_api_key_env names)");
-    }
-  }
-
-  std::string model_path(const Located& model) const {
-    const std::string text =
-        model.value.is_string() ? model.value.get<std::string>() : model.value.dump();
-    if (text == "default") return options_.default_model;
-    return fs::absolute(text).lexically_normal().string();
-  }
-
-  std::string model_sha256(const std::string& path, const std::string& origin) {
-    if (const auto it = model_hashes_.find(path); it != model_hashes_.end()) return it->second;
-    BBPT_CHECK(fs::is_regular_file(path), ConfigError,
-               origin << ": model: " << path
-                      << " not found (a trial's id includes its model's sha256); "
-                      << "pretrain the embedded default first (bbpt pretrain) or point model: at a "
-                         "checkpoint");
-    return model_hashes_[path] = core::sha256_file(path);
+    detail::TrialDraft draft;
+    draft.config = std::move(config);
+    draft.overrides = std::move(overrides);
+    draft.origins = std::move(origin);
+    draft.model = model;
+    draft.config_path = config_path_;
+    draft.origin = m_.origin;
+    draft.entry = "methods." + m_.name;
+    draft.name = m_.name;
+    return detail::complete_trial(std::move(draft), options_, model_hashes_);
   }
 
   const detail::SweepFile& file_;
@@ -293,6 +216,43 @@ class MethodExpansion {
   std::vector<Factor> factors_;
 };
 
+/// A sweep stores every trial's config (trial.json, method.yaml, manifest.jsonl, results.sqlite
+/// and .csv), and the config is the trial's identity, so a value cannot be stored redacted: a URL
+/// with credentials is refused, and they go through the environment instead.
+void check_no_credentials(const Json& config,
+                          const std::map<std::string, std::string>& origins,
+                          const std::string& config_path) {
+  for (const auto& [key, value] : config.items()) {
+    if (!value.is_string() || !core::has_url_credentials(value.get<std::string>())) continue;
+    const auto at = origins.find(key);
+    BBPT_THROW(ConfigError,
+               (at != origins.end() ? at->second : config_path)
+                   << ": " << key << ": " << core::redact_urls(value.get<std::string>())
+                   << " carries credentials, which the sweep directory would store; give the URL "
+                      "without them ($BBPT_LLM_BASE_URL, read when a trial runs and never stored, "
+                      "may hold them; an API key goes in the variable llm_api_key_env names)");
+  }
+}
+
+std::string model_path(const Located& model, const PlanOptions& options) {
+  const std::string text =
+      model.value.is_string() ? model.value.get<std::string>() : model.value.dump();
+  if (text.empty() || text == "default") return options.default_model;
+  return fs::absolute(text).lexically_normal().string();
+}
+
+std::string model_sha256(const std::string& path,
+                         const std::string& origin,
+                         std::map<std::string, std::string>& model_hashes) {
+  if (const auto it = model_hashes.find(path); it != model_hashes.end()) return it->second;
+  BBPT_CHECK(fs::is_regular_file(path), ConfigError,
+             origin << ": model: " << path
+                    << " not found (a trial's id includes its model's sha256); "
+                    << "pretrain the embedded default first (bbpt pretrain) or point model: at a "
+                       "checkpoint");
+  return model_hashes[path] = core::sha256_file(path);
+}
+
 std::string describe(const PlannedTrial& t) {
   std::ostringstream out;
   out << t.method << " on " << t.dataset << ", seed " << t.seed;
@@ -301,6 +261,77 @@ std::string describe(const PlannedTrial& t) {
 }
 
 }  // namespace
+
+namespace detail {
+
+Json method_config_values(const std::string& path) {
+  Json values = Json::object();
+  for (const auto& [key, text] : run::RunConfig::from_file(path).texts())
+    values[key] = canonical_scalar(text, false);
+  return values;
+}
+
+bool is_known_key(const Json& method_config, const std::string& key) {
+  return method_config.contains(key) || common_keys().count(key) || trial_keys().count(key);
+}
+
+PlannedTrial complete_trial(TrialDraft draft,
+                            const PlanOptions& options,
+                            std::map<std::string, std::string>& model_hashes) {
+  Json& config = draft.config;
+  auto& origin = draft.origins;
+  // "file:line: methods.zip" for a sweep's entry, "file:line" for a trial list's line.
+  const std::string where = draft.entry.empty() ? draft.origin : draft.origin + ": " + draft.entry;
+  if (!config.contains("seed")) config["seed"] = 1;  // TrialSpec's defaults, spelled out so that an
+  if (!config.contains("shots")) config["shots"] = 16;  // explicit seed: 1 is the same trial
+  BBPT_CHECK(config.contains("dataset") && config["dataset"].is_string(), ConfigError,
+             where << ": no dataset; set one under set: or grid: (e.g. grid: {dataset: [fmnist]})");
+  BBPT_CHECK(config["seed"].is_number_integer() && config["seed"].get<int64_t>() >= 0, ConfigError,
+             (origin.count("seed") ? origin["seed"] : draft.origin)
+                 << ": seed: expected an integer >= 0, got " << config["seed"].dump());
+  BBPT_CHECK(config["shots"].is_number_integer() && config["shots"].get<int64_t>() >= 1,
+             ConfigError,
+             (origin.count("shots") ? origin["shots"] : draft.origin)
+                 << ": shots: expected an integer >= 1, got " << config["shots"].dump());
+  try {
+    std::map<std::string, std::string> at = origin;
+    for (const auto& [key, value] : config.items())
+      at.emplace(key, draft.config_path);  // from the method config
+    const Json common = common_options(config, at);
+    for (const auto& [key, value] : common.items()) config[key] = value;
+  } catch (const ConfigError& e) {
+    // A message that names its line in the plan's file keeps it; others get the entry's line.
+    const std::string what = e.what();
+    const std::string file = draft.origin.substr(0, draft.origin.rfind(':'));
+    if (what.rfind(file + ":", 0) == 0) {
+      BBPT_THROW(ConfigError, what << (draft.entry.empty() ? "" : " (" + draft.entry + ")"));
+    }
+    BBPT_THROW(ConfigError, where << ": " << what);
+  }
+  check_no_credentials(config, origin, draft.config_path);
+  if (options.resolve_inputs) {
+    try {
+      options.resolve_inputs(config);
+    } catch (const Error& e) {
+      BBPT_THROW(ConfigError, where << ": " << e.what());
+    }
+  }
+  PlannedTrial t;
+  t.method = draft.name;
+  t.algorithm = config["method"].get<std::string>();
+  t.dataset = config["dataset"].get<std::string>();
+  t.seed = config["seed"].get<uint64_t>();
+  t.shots = config["shots"].get<int64_t>();
+  t.model = model_path(draft.model, options);
+  t.model_sha256 = model_sha256(t.model, draft.model.origin, model_hashes);
+  t.config = config;
+  t.overrides = draft.overrides;
+  t.origin = draft.origin;
+  t.id = trial_id(config, t.model_sha256);
+  return t;
+}
+
+}  // namespace detail
 
 Sweep load_sweep(const std::string& path, const PlanOptions& options) {
   auto file = detail::read_sweep_file(path);

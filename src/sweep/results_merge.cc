@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SweepStore::merge: the trial directories into results.sqlite (upserts keyed by trial id, in one
-// transaction, under DIR/store.lock) and results.csv (rewritten atomically from the table).
+// transaction, under DIR/store.lock), results.csv and results.jsonl (rewritten atomically from the
+// table).
 #include <sqlite3.h>
 
 #include <cstdio>
@@ -147,6 +148,27 @@ void write_csv(Database& db, const std::string& path) {
   core::write_file_atomic(path, csv.str());
 }
 
+/// The JSON-lines view: one line per done or failed trial, {"id", "status": "done", "result":
+/// {result.json}} or {"id", "status": "failed", "reason"}, in the CSV's order.
+void write_jsonl(Database& db, const std::string& path) {
+  Statement select(db,
+                   "SELECT id, status, reason, result FROM trials WHERE status IN ('done', "
+                   "'failed') ORDER BY method, dataset, seed, id");
+  std::ostringstream out;
+  while (select.step()) {
+    nlohmann::ordered_json line;
+    line["id"] = select.text(0);
+    line["status"] = select.text(1);
+    if (select.text(1) == "done") {
+      line["result"] = nlohmann::ordered_json::parse(select.text(3));
+    } else {
+      line["reason"] = select.text(2);
+    }
+    out << line.dump() << "\n";
+  }
+  core::write_file_atomic(path, out.str());
+}
+
 }  // namespace
 
 MergeSummary SweepStore::merge() const {
@@ -173,7 +195,8 @@ MergeSummary SweepStore::merge() const {
   std::sort(dirs.begin(), dirs.end());
   for (const auto& d : dirs) {
     const std::string trial_json = (d / "trial.json").string();
-    if (!core::is_regular_file(trial_json)) continue;  // not a planned trial (e.g. bbpt pack's own)
+    if (!core::is_regular_file(trial_json))
+      continue;  // not a planned trial (e.g. a stray directory)
     ++summary.trials;
     PlannedTrial trial;
     try {
@@ -227,6 +250,7 @@ MergeSummary SweepStore::merge() const {
   }
   db.exec("COMMIT");
   write_csv(db, dir_ + "/results.csv");
+  write_jsonl(db, dir_ + "/results.jsonl");
   return summary;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bbpt/sweep/grid.h"
+
 namespace bbpt::sweep::detail {
 
 /// A typed scalar and where it was written ("file:line").
@@ -59,5 +61,33 @@ struct SweepFile {
 /// Reads `path` and, first, the files it includes (relative to it). Throws ConfigError with file,
 /// line and key for anything the format does not allow.
 SweepFile read_sweep_file(const std::string& path);
+
+/// A trial before it is completed: the method config's values with what the plan set on top, where
+/// each of those was set, and its model. Sweep files (grid.cc) and trial lists (trial_list.cc)
+/// make one per trial.
+struct TrialDraft {
+  nlohmann::json config;                       // typed values, the plan's on top
+  nlohmann::json overrides;                    // the keys the plan set (for display)
+  std::map<std::string, std::string> origins;  // key -> "file:line" of the plan's values
+  Located model;                               // "default" or a checkpoint path, and where
+  std::string config_path;                     // the method config file
+  std::string origin;                          // "file:line" of what made the trial
+  std::string entry;                           // "methods.<name>" in a sweep file; "" in a list
+  std::string name;                            // PlannedTrial::method
+};
+
+/// The method config file's values, typed (canonical_scalar).
+nlohmann::json method_config_values(const std::string& path);
+
+/// Whether a plan may set `key` for a method config with these values: a key it names, a common
+/// option, or dataset, seed, shots or model.
+bool is_known_key(const nlohmann::json& method_config, const std::string& key);
+
+/// Fills seed and shots (1, 16) and the common options' defaults, checks dataset, seed, shots and
+/// that no URL carries credentials, resolves the outside inputs (PlanOptions::resolve_inputs), and
+/// makes the planned trial with its id. Throws ConfigError naming draft.origin (and entry).
+PlannedTrial complete_trial(TrialDraft draft,
+                            const PlanOptions& options,
+                            std::map<std::string, std::string>& model_hashes);
 
 }  // namespace bbpt::sweep::detail

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 // A sweep directory: the plan, one directory per trial, and the merged results.
 //
-//   DIR/sweep.yaml          the sweep file of the last plan (earlier ones in DIR/history/)
-//   DIR/manifest.jsonl      the expansion: one planned trial per line (grid.h), in order
-//   DIR/trials/<id>/        trial.json (its manifest line), method.yaml (its frozen config), and
-//   what
-//                           run_trial writes: config.json, few_shot.json, metrics.jsonl,
-//                           checkpoint.bin, result.json (atomic; "done"); plus failed.json (atomic;
-//                           the reason) and log.txt
-//   DIR/results.sqlite      merged: table trials (one row per id) and table metrics (one row per
-//   step DIR/results.csv         of each done trial); the CSV is the trials table DIR/store.lock
-//   held while merging: one writer at a time, whoever calls merge()
+//   DIR/sweep.yaml       the sweep file (or bbpt pack's trial list) of the last plan (earlier
+//                        ones in DIR/history/)
+//   DIR/manifest.jsonl   the expansion: one planned trial per line (grid.h), in order
+//   DIR/trials/<id>/     trial.json (its manifest line), method.yaml (its frozen config), and what
+//                        run_trial writes: config.json, few_shot.json, metrics.jsonl,
+//                        checkpoint.bin, result.json (atomic; "done"); plus failed.json (atomic;
+//                        the reason) and log.txt
+//   DIR/results.sqlite   merged: table trials (one row per id) and table metrics (one row per step
+//                        of each done trial)
+//   DIR/results.csv      merged: the trials table
+//   DIR/results.jsonl    merged: {"id", "status": "done", "result"} or {"id", "status": "failed",
+//                        "reason"} per done or failed trial
+//   DIR/store.lock       held while merging: one writer at a time, whoever calls merge()
 //
 // The trial directories are the truth; the merged files are derived from them and can be rebuilt
 // at any time (merge() is idempotent, keyed by trial id). A trial is done only when result.json
@@ -73,7 +76,8 @@ class SweepStore {
   /// failed.json with the reason (atomic).
   void record_failure(const std::string& id, const std::string& reason) const;
 
-  /// Merges every trial directory into results.sqlite and results.csv under DIR/store.lock.
+  /// Merges every trial directory into results.sqlite, results.csv and results.jsonl under
+  /// DIR/store.lock.
   MergeSummary merge() const;
 
  private:
