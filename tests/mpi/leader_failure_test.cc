@@ -118,8 +118,7 @@ TEST_F(LeaderFailure, CmaEsTellOnANanLossEndsEveryRankWithTheReason) {
       distributed_run("bptvlm", bbpt::testing::kGoldenModel, out,
                       {"budget=400", "eval_every=0", "sigma0=1e300"}),
       out);
-  EXPECT_NE(output.find("bptvlm: the training loss became non-finite in step 1"),
-            std::string::npos)
+  EXPECT_NE(output.find("bptvlm: the training loss became non-finite in step 1"), std::string::npos)
       << output;
   EXPECT_NE(output.find("cma-es: the loss of query"), std::string::npos) << output;
 }
