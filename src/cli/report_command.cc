@@ -68,9 +68,10 @@ void add_report_command(CLI::App& app, CliContext& /*context*/) {
   cmd->add_option("--out", options->out, "Report folder (default STORE/report)");
   cmd->add_option("--points", options->points, "Grid points of the curves (default 100)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--window", options->window,
-                  "Trailing smoothing window of the curves, as a fraction of the largest budget "
-                  "(default 0.05)")
+  cmd->add_option(
+         "--window", options->window,
+         "Trailing smoothing window of the curves, as a fraction of the largest query budget "
+         "(default 0.05)")
       ->check(CLI::Range(1e-6, 1.0));
   cmd->callback([options]() { run_report(*options); });
 }

@@ -28,7 +28,7 @@ struct RunCommandOptions {
   std::vector<std::string> overrides;
   std::string out_dir;
   std::string model_path;
-  int64_t progress_every = 50;
+  int64_t progress_every_steps = 50;
   bool print_config = false;
   bool force = false;
   MpiOptions mpi;
@@ -65,7 +65,7 @@ void run_run(const RunCommandOptions& options, CliContext& context) {
   request.overrides = options.overrides;
   request.out_dir = options.out_dir;
   request.allow_foreign_out_dir = options.force;
-  request.progress_every = options.progress_every;
+  request.progress_every_steps = options.progress_every_steps;
   request.trial = base_trial_spec(context, options.model_path);
   request.trial.dataset = options.dataset;
   request.trial.seed = static_cast<uint64_t>(options.seed);
@@ -121,8 +121,8 @@ void add_run_command(CLI::App& app, CliContext& context) {
   cmd->add_option("--out", options->out_dir, "Run directory")->required();
   cmd->add_option("--model", options->model_path,
                   "CLIP checkpoint (default: the embedded default model)");
-  cmd->add_option("--progress-every", options->progress_every,
-                  "Progress line every N steps (0: quiet)")
+  cmd->add_option("--progress-every", options->progress_every_steps,
+                  "Progress line every N optimizer steps (not queries; 0: quiet)")
       ->capture_default_str();
   cmd->add_flag("--print-config", options->print_config, "Print the resolved config and exit");
   cmd->add_flag("--force", options->force,

@@ -197,7 +197,7 @@ model::ClipModel train_clip(const PretrainConfig& config,
     ++loss_count;
     images_since_log += t.batch_size;
 
-    if ((step + 1) % t.log_every == 0 || step + 1 == t.steps) {
+    if ((step + 1) % t.log_every_steps == 0 || step + 1 == t.steps) {
       const auto now = Clock::now();
       PretrainLogRecord record;
       record.step = step + 1;

@@ -90,7 +90,7 @@ PretrainConfig load_pretrain_config(const std::string& path) {
   read_key(train, "train.", "max_logit_scale", t.max_logit_scale, path);
   read_key(train, "train.", "shift_pad", t.shift_pad, path);
   read_key(train, "train.", "freeze_token_embedding", t.freeze_token_embedding, path);
-  read_key(train, "train.", "log_every", t.log_every, path);
+  read_key(train, "train.", "log_every", t.log_every_steps, path);
 
   const YAML::Node datasets = root["datasets"];
   BBPT_CHECK(datasets && datasets.IsSequence(), ConfigError,
@@ -121,7 +121,7 @@ void validate(const PretrainConfig& config, const std::string& source) {
   positive("model.text_layers", m.text_layers);
   positive("train.steps", t.steps);
   positive("train.batch_size", t.batch_size);
-  positive("train.log_every", t.log_every);
+  positive("train.log_every", t.log_every_steps);
   BBPT_CHECK(m.image_resolution % m.patch_size == 0, ConfigError,
              source << ": model.image_resolution = " << m.image_resolution
                     << " must be a multiple of model.patch_size = " << m.patch_size);
@@ -180,7 +180,7 @@ std::string to_json(const PretrainConfig& config) {
                         {"max_logit_scale", t.max_logit_scale},
                         {"shift_pad", t.shift_pad},
                         {"freeze_token_embedding", t.freeze_token_embedding},
-                        {"log_every", t.log_every}}},
+                        {"log_every", t.log_every_steps}}},
                       {"datasets", datasets}};
   return j.dump(2);
 }

@@ -20,7 +20,7 @@ namespace {
 class BarMethod : public CountedMethod {
  public:
   BarMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : CountedMethod(common.budget),
+      : CountedMethod(common.budget_queries),
         context_(context),
         sampler_(static_cast<int64_t>(context.few_shot.train.size()),
                  common.batch_size,

@@ -26,7 +26,7 @@ namespace {
 class BptVlmMethod : public CountedMethod {
  public:
   BptVlmMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : CountedMethod(common.budget, "generations"), context_(context) {
+      : CountedMethod(common.budget_queries, "generations"), context_(context) {
     prompt::SubspacePromptOptions p;
     p.text_tokens = config.get_int("text_tokens", p.text_tokens);
     p.text_dim = config.get_int("text_dim", p.text_dim);

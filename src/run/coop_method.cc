@@ -32,7 +32,7 @@ struct CoopOptions {
 class CoopMethod : public CountedMethod {
  public:
   CoopMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : CountedMethod(common.budget), context_(context) {
+      : CountedMethod(common.budget_queries), context_(context) {
     o_.num_context = config.get_int("num_context", o_.num_context);
     o_.init_std = config.get_double("init_std", o_.init_std);
     o_.lr = config.get_double("lr", o_.lr);

@@ -118,7 +118,7 @@ LlmSearchMethod::LlmSearchMethod(const CommonOptions& common,
                                  RunConfig& config,
                                  TrialContext& context,
                                  const std::string& method)
-    : CountedMethod(common.budget),
+    : CountedMethod(common.budget_queries),
       context_(context),
       method_(method),
       settings_(read_llm_settings(config, context.spec)),

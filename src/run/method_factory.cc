@@ -33,28 +33,28 @@ CommonOptions read_common_options(RunConfig& config) {
     BBPT_THROW(ConfigError, config.source() << ": method: unknown method '" << o.method
                                             << "' (valid: " << valid.str() << ")");
   }
-  o.budget = config.get_int("budget", o.budget);
+  o.budget_queries = config.get_int("budget", o.budget_queries);
   o.batch_size = config.get_int("batch_size", o.batch_size);
   o.views = config.get_int("views", o.views);
   o.eval_every = config.get_int("eval_every", o.eval_every);
   o.eval_subset = config.get_int("eval_subset", o.eval_subset);
-  o.checkpoint_every = config.get_int("checkpoint_every", o.checkpoint_every);
+  o.checkpoint_every_steps = config.get_int("checkpoint_every", o.checkpoint_every_steps);
   // A run that only the budget ends must have one: budget 0 ("no cap") would query forever.
-  BBPT_CHECK(!budget_ends_run(o.method) || o.budget > 0, ConfigError,
+  BBPT_CHECK(!budget_ends_run(o.method) || o.budget_queries > 0, ConfigError,
              config.origin("budget")
-                 << ": budget = " << o.budget << ": " << o.method
+                 << ": budget = " << o.budget_queries << ": " << o.method
                  << " needs a positive number of queries (its run ends only when the budget "
                     "is spent); set budget to e.g. 5000, the papers' MAX_API_CALLS");
-  BBPT_CHECK(o.budget >= 0, ConfigError,
-             config.origin("budget")
-                 << ": budget = " << o.budget << ": must be a number of queries >= 0 (0: no cap)");
+  BBPT_CHECK(o.budget_queries >= 0, ConfigError,
+             config.origin("budget") << ": budget = " << o.budget_queries
+                                     << ": must be a number of queries >= 0 (0: no cap)");
   BBPT_CHECK(o.batch_size >= 1, ConfigError, "batch_size (= " << o.batch_size << ") must be >= 1");
   BBPT_CHECK(o.views >= 0, ConfigError, "views (= " << o.views << ") must be >= 0");
   BBPT_CHECK(o.eval_every >= 0 && o.eval_subset >= 1, ConfigError,
              "eval_every (= " << o.eval_every
                               << ") must be >= 0 and eval_subset (= " << o.eval_subset << ") >= 1");
-  BBPT_CHECK(o.checkpoint_every >= 1, ConfigError,
-             "checkpoint_every (= " << o.checkpoint_every << ") must be >= 1");
+  BBPT_CHECK(o.checkpoint_every_steps >= 1, ConfigError,
+             "checkpoint_every (= " << o.checkpoint_every_steps << ") must be >= 1");
   return o;
 }
 

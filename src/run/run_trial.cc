@@ -365,14 +365,14 @@ RunSummary lead_trial(const RunRequest& request,
       line["test_subset_size"] = static_cast<int64_t>(test_subset.size());
     }
     metrics.write(line);
-    if (request.progress_every > 0 && m.step % request.progress_every == 0) {
+    if (request.progress_every_steps > 0 && m.step % request.progress_every_steps == 0) {
       std::cerr << "bbpt: " << common.method << " " << trial.dataset << " seed " << trial.seed
                 << ": step " << m.step << ", " << m.queries;
-      if (common.budget > 0) std::cerr << "/" << common.budget;
+      if (common.budget_queries > 0) std::cerr << "/" << common.budget_queries;
       std::cerr << " queries, train loss " << std::fixed << std::setprecision(4) << m.train_loss
                 << ", train acc " << std::setprecision(3) << m.train_acc << "\n";
     }
-    if (m.step % common.checkpoint_every == 0) save();
+    if (m.step % common.checkpoint_every_steps == 0) save();
     if (request.on_step) request.on_step(m.step, m.queries);
   }
 
@@ -383,7 +383,7 @@ RunSummary lead_trial(const RunRequest& request,
   result["dataset"] = trial.dataset;
   result["seed"] = trial.seed;
   result["shots"] = trial.shots;
-  result["budget"] = common.budget;
+  result["budget"] = common.budget_queries;
   result["queries_used"] = method->queries_used();
   result["steps"] = method->steps_done();
   result["train_loss"] = final_metrics.train_loss;

@@ -46,7 +46,7 @@ optim::SpsaOptions read_spsa_options(RunConfig& config, bool gradient_correction
 class SpsaMethod : public CountedMethod {
  public:
   SpsaMethod(bool zip, const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : CountedMethod(common.budget), zip_(zip), context_(context) {
+      : CountedMethod(common.budget_queries), zip_(zip), context_(context) {
     const int64_t width = context.model->config().transformer_width;
     const uint64_t prompt_seed = derive_seed(context.spec.seed, SeedPurpose::kPrompt);
     if (zip) {

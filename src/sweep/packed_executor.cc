@@ -40,7 +40,7 @@ TrialOutcome run_one(const SweepStore& store,
   TaskOptions task;
   task.group = group;
   task.on_step = std::move(on_step);
-  task.progress_every = 0;  // the scheduler's progress board shows how far it is
+  task.progress_every_steps = 0;  // the scheduler's progress board shows how far it is
   return run_planned_trial(store, trial, base, task);
 }
 

@@ -13,11 +13,11 @@ ProgressBoard::ProgressBoard(std::ostream& out, std::string prefix, int slots)
 void ProgressBoard::add(const std::string& key,
                         const std::string& label,
                         const std::string& kind,
-                        int64_t budget) {
+                        int64_t budget_queries) {
   Trial t;
   t.label = label.empty() ? key : label;
   t.kind = kind;
-  t.budget = budget;
+  t.budget_queries = budget_queries;
   trials_[key] = t;
 }
 
@@ -49,9 +49,9 @@ double ProgressBoard::estimate_s(const Trial& t) const {
   const double elapsed = std::chrono::duration<double>(Clock::now() - t.started).count();
   // The trial's own pace once it is 10% through its budget (before that its set-up, the model and
   // the features, dominates and the pace overstates what is left), else its kind's mean.
-  const bool own_pace = t.budget > 0 && t.queries * 10 >= t.budget;
-  if (own_pace || (kind == seconds_by_kind_.end() && t.budget > 0 && t.queries > 0)) {
-    return elapsed * static_cast<double>(std::max<int64_t>(t.budget - t.queries, 0)) /
+  const bool own_pace = t.budget_queries > 0 && t.queries * 10 >= t.budget_queries;
+  if (own_pace || (kind == seconds_by_kind_.end() && t.budget_queries > 0 && t.queries > 0)) {
+    return elapsed * static_cast<double>(std::max<int64_t>(t.budget_queries - t.queries, 0)) /
            static_cast<double>(t.queries);
   }
   return std::max(whole - elapsed, 0.0);
@@ -103,7 +103,7 @@ void ProgressBoard::print_running_every(double interval_s) {
     line += (line.empty() ? "" : "; ") + t.label;
     if (t.queries > 0) {
       line += " " + std::to_string(t.queries) +
-              (t.budget > 0 ? "/" + std::to_string(t.budget) : "") + " queries";
+              (t.budget_queries > 0 ? "/" + std::to_string(t.budget_queries) : "") + " queries";
     } else if (t.step > 0) {
       line += " step " + std::to_string(t.step);
     }

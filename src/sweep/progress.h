@@ -19,11 +19,11 @@ class ProgressBoard {
   /// prefix: "bbpt sweep" | "bbpt pack"; slots: trials that run at once.
   ProgressBoard(std::ostream& out, std::string prefix, int slots);
 
-  /// A trial to run. kind groups trials of similar cost (the method); budget 0: unknown.
+  /// A trial to run. kind groups trials of similar cost (the method); budget_queries 0: unknown.
   void add(const std::string& key,
            const std::string& label,
            const std::string& kind,
-           int64_t budget);
+           int64_t budget_queries);
   void started(const std::string& key, const std::string& where = "");
   void advanced(const std::string& key, int64_t step, int64_t queries);
   /// Prints the trial's line; `what` is "done", "FAILED: reason", "stopped", ...
@@ -39,7 +39,7 @@ class ProgressBoard {
   using Clock = std::chrono::steady_clock;
   struct Trial {
     std::string label, kind, where;
-    int64_t budget = 0, step = 0, queries = 0;
+    int64_t budget_queries = 0, step = 0, queries = 0;
     bool running = false, ended = false;
     Clock::time_point started;
   };

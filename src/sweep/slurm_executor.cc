@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <sstream>
 #include <variant>
@@ -330,6 +331,60 @@ std::map<std::string, std::string> slurm_states(const SweepStore& store) {
 std::string requeue(const std::string& job) {
   const auto r = detail::run_command({"scontrol", "requeue", job});
   return r.exit_code == 0 ? "" : r.output;
+}
+
+void run_slurm(const SweepStore& store,
+               const std::vector<PlannedTrial>& plan,
+               const SlurmOptions& options,
+               const std::vector<std::string>& task_command,
+               bool retry_failed,
+               bool dry_run,
+               ExecutorSummary& summary,
+               std::ostream& out) {
+  const auto queued = slurm_states(store);
+  std::vector<PlannedTrial> to_run;
+  for (auto& t : trials_to_run(store, plan, retry_failed, summary)) {
+    if (queued.count(t.id)) {
+      ++summary.running_elsewhere;  // queued or running in an array submitted before
+    } else {
+      to_run.push_back(t);
+    }
+  }
+  if (to_run.empty()) {
+    out << store.dir() << ": nothing to submit\n";
+    return;
+  }
+  // Several arrays when one would exceed max_array_size tasks (sites cap MaxArraySize).
+  const size_t per_array =
+      static_cast<size_t>(options.max_array_size) * static_cast<size_t>(options.trials_per_task);
+  for (size_t first = 0; first < to_run.size(); first += per_array) {
+    const std::vector<PlannedTrial> part(
+        to_run.begin() + static_cast<std::ptrdiff_t>(first),
+        to_run.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_array, to_run.size())));
+    auto array = write_array(store, part, options, task_command);
+    if (dry_run) {
+      out << core::read_file(array.script_path) << "\n# sbatch --test-only:\n";
+      std::string answer;
+      try {
+        answer = test_only(array);  // a refusal ends the command with sbatch's message
+      } catch (...) {
+        fs::remove(array.script_path);
+        fs::remove(array.list_path);
+        throw;
+      }
+      out << answer;
+      fs::remove(array.script_path);
+      fs::remove(array.list_path);
+      continue;
+    }
+    submit(store, array, options, task_command);
+    summary.submitted += static_cast<int64_t>(part.size());
+    out << "submitted array job " << array.job_id << " (" << array.tasks << " tasks, "
+        << part.size() << " trials)"
+        << (array.merge_job_id.empty() ? "" : ", merge job " + array.merge_job_id) << "; script "
+        << array.script_path << "\n";
+  }
+  if (!dry_run) out << "follow it with: bbpt sweep status " << store.dir() << "\n";
 }
 
 }  // namespace bbpt::sweep

@@ -4,13 +4,19 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <sstream>
 
 #include "bbpt/comm/communicator.h"
 #include "bbpt/core/error.h"
+#include "bbpt/core/file_io.h"
 #include "bbpt/core/redact.h"
+#include "bbpt/core/stop_signal.h"
 #include "bbpt/run/run_trial.h"
+#include "bbpt/sweep/slurm_executor.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -73,7 +79,7 @@ TrialOutcome run_planned_trial(const SweepStore& store,
     request.allow_foreign_out_dir = true;
     request.communicator = options.group;
     request.on_step = options.on_step;
-    request.progress_every = options.progress_every;
+    request.progress_every_steps = options.progress_every_steps;
     const auto summary = run::run_trial(request);
     outcome.status = summary.outcome == run::RunOutcome::kStopped ? OutcomeStatus::kStopped
                                                                   : OutcomeStatus::kDone;
@@ -90,6 +96,68 @@ TrialOutcome run_planned_trial(const SweepStore& store,
     if (leader) store.record_failure(trial.id, outcome.reason);
   }
   return outcome;
+}
+
+int run_trials(const SweepStore& store,
+               const std::vector<std::string>& ids,
+               const run::TrialSpec& base,
+               comm::Communicator* world,
+               const std::string& requeue_job) {
+  std::map<std::string, PlannedTrial> plan;
+  for (auto& t : store.read_manifest()) plan.emplace(t.id, std::move(t));
+  for (const auto& id : ids) {
+    BBPT_CHECK(plan.count(id), ConfigError,
+               id << ": not a trial of the plan in " << store.dir() << "/manifest.jsonl");
+  }
+  const bool leader = world == nullptr || world->rank() == 0;
+  const bool distributed = world != nullptr && world->size() > 1;
+  bool stopped = false, failed = false;
+  for (const auto& id : ids) {
+    // Done before a requeue: skip. A distributed trial decides that in run_trial instead, on the
+    // leader, so that every rank takes the same path.
+    if (!distributed && store.status(id).state == TrialState::kDone) continue;
+    TaskOptions task;
+    task.group = distributed ? world : nullptr;
+    task.log_to_trial_dir = leader;
+    const auto outcome = run_planned_trial(store, plan.at(id), base, task);
+    if (leader)
+      std::cerr << "bbpt sweep task: " << id << ": " << to_string(outcome.status)
+                << (outcome.reason.empty() ? "" : ": " + outcome.reason) << "\n";
+    failed = failed || outcome.status == OutcomeStatus::kFailed;
+    std::vector<int64_t> stop = {
+        leader && (outcome.status == OutcomeStatus::kStopped || core::stop_requested()) ? 1 : 0};
+    if (distributed) world->broadcast(stop, 0);  // the leader's decision, for every rank
+    if (stop[0] != 0) {
+      stopped = true;
+      break;
+    }
+  }
+  // An array task warned of its end puts itself back in the queue; the requeued task skips what is
+  // done and resumes the checkpointed trial.
+  if (stopped && leader && !requeue_job.empty() && core::preemption_warning_received()) {
+    const auto answer = requeue(requeue_job);
+    std::cerr << "bbpt sweep task: requeue " << requeue_job
+              << (answer.empty() ? ": done" : ": " + answer) << "\n";
+  }
+  return stopped ? 75 : failed ? 1 : 0;
+}
+
+std::vector<std::string> array_task_ids(const std::string& list, int64_t index, int64_t per_task) {
+  std::vector<std::string> all;
+  std::istringstream lines(core::read_file(list));
+  for (std::string id; std::getline(lines, id);) {
+    if (!id.empty()) all.push_back(id);
+  }
+  BBPT_CHECK(index >= 0 && per_task >= 1 && index * per_task < static_cast<int64_t>(all.size()),
+             ConfigError,
+             "--index " << index << " x --per-task " << per_task << " is past the " << all.size()
+                        << " trials of " << list);
+  std::vector<std::string> ids;
+  for (int64_t i = index * per_task;
+       i < std::min<int64_t>((index + 1) * per_task, static_cast<int64_t>(all.size())); ++i) {
+    ids.push_back(all[static_cast<size_t>(i)]);
+  }
+  return ids;
 }
 
 }  // namespace bbpt::sweep

@@ -37,7 +37,7 @@ PretrainData load_pretrain_data(const PretrainDataset& dataset,
 /// The ClipConfig of the model a PretrainConfig describes.
 model::ClipConfig clip_config_for(const PretrainModelOptions& options, int64_t vocab_size);
 
-/// One log record per log_every steps (and the last step).
+/// One log record per train.log_every steps (and the last step).
 struct PretrainLogRecord {
   int64_t step = 0;
   std::string dataset;

@@ -47,8 +47,8 @@ struct PretrainTrainOptions {
   /// ever occur in captions, but AdamW would update all of them every step (the dominant cost of a
   /// step for small models); frozen random rows still give every token a distinct input.
   bool freeze_token_embedding = true;
-  /// Steps between log lines.
-  int64_t log_every = 50;
+  /// `train.log_every`: optimizer steps between log lines.
+  int64_t log_every_steps = 50;
 };
 
 /// One training dataset and how its images are captioned.

@@ -58,20 +58,21 @@ class Method {
 struct CommonOptions {
   /// zeroshot | zip | bptvlm | spsa-gc | bar | coop | llm-opt | ipo | glov
   std::string method;
-  /// Query budget (algorithms.md 2.1: MAX_API_CALLS = 5000). Must be > 0 for the methods it ends
-  /// (budget_ends_run); 0 = no cap for the others (zeroshot makes no training queries, CoOp's
-  /// epochs and the LLM methods' iterations end their runs).
-  int64_t budget = 5000;
+  /// `budget`: the query budget, in queries (algorithms.md 2.1: MAX_API_CALLS = 5000). Must be > 0
+  /// for the methods it ends (budget_ends_run); 0 = no cap for the others (zeroshot makes no
+  /// training queries, CoOp's epochs and the LLM methods' iterations end their runs).
+  int64_t budget_queries = 5000;
   /// Training mini-batch size (algorithms.md 2.1: 128).
   int64_t batch_size = 128;
   /// Augmented views per training image in the feature cache (0: center crop only).
   int64_t views = 8;
-  /// Test accuracy on a fixed test subset every this many queries (0: never).
+  /// `eval_every`: test accuracy on a fixed test subset every this many queries (not steps; 0:
+  /// never).
   int64_t eval_every = 500;
   /// Size of that subset.
   int64_t eval_subset = 1000;
-  /// Checkpoint every this many steps (and always at the end).
-  int64_t checkpoint_every = 25;
+  /// `checkpoint_every`: a checkpoint every this many steps (not queries), and always at the end.
+  int64_t checkpoint_every_steps = 25;
 };
 
 /// Whether only the query budget ends `method`'s run (zip, bptvlm, spsa-gc, bar): those refuse a

@@ -54,8 +54,8 @@ struct RunRequest {
   TrialSpec trial;
   /// The run directory.
   std::string out_dir;
-  /// Print a progress line every this many steps (0: none).
-  int64_t progress_every = 50;
+  /// Print a progress line every this many steps (not queries; 0: none).
+  int64_t progress_every_steps = 50;
   /// The ranks that run this trial together; nullptr (or one rank): this process alone.
   comm::Communicator* communicator = nullptr;
   /// Write into out_dir even when it is an existing directory that is not a bbpt run, or a run of

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -111,6 +112,19 @@ std::string test_only(const ArraySubmission& submission);
 /// Trial id -> Slurm state (PENDING, RUNNING, REQUEUED, ...) of the trials whose array task is
 /// still known to squeue; empty when there were no submissions. One squeue call.
 std::map<std::string, std::string> slurm_states(const SweepStore& store);
+
+/// The Slurm executor: submits the trials of `plan` that need a run (trials_to_run with
+/// `retry_failed`) and are not queued from an earlier submission, in arrays of at most
+/// max_array_size tasks. `dry_run`: writes each script and sbatch --test-only's answer to `out`
+/// and submits nothing. Adds the counts to `summary`; says what it submitted on `out`.
+void run_slurm(const SweepStore& store,
+               const std::vector<PlannedTrial>& plan,
+               const SlurmOptions& options,
+               const std::vector<std::string>& task_command,
+               bool retry_failed,
+               bool dry_run,
+               ExecutorSummary& summary,
+               std::ostream& out);
 
 /// In an array task after a stop request: `scontrol requeue <job>` so the task runs again.
 /// Returns scontrol's answer (empty on success).

@@ -49,7 +49,7 @@ PretrainConfig tiny_config() {
   config.train.batch_size = 32;
   config.train.warmup_steps = 5;
   config.train.learning_rate = 3e-3;
-  config.train.log_every = 10;
+  config.train.log_every_steps = 10;
   config.datasets.push_back({"synthetic", {"{}"}, false});
   return config;
 }
