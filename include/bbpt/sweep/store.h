@@ -3,14 +3,17 @@
 //
 //   DIR/sweep.yaml          the sweep file of the last plan (earlier ones in DIR/history/)
 //   DIR/manifest.jsonl      the expansion: one planned trial per line (grid.h), in order
-//   DIR/trials/<id>/        trial.json (its manifest line), method.yaml (its frozen config), and
-//   what
+//   DIR/trials/<id>/        trial.json (its manifest line), method.yaml (its frozen config),
+//                           evaluate.json (the plan's evaluate: targets, when it has any), and
+//                           what
 //                           run_trial writes: config.json, few_shot.json, metrics.jsonl,
 //                           checkpoint.bin, result.json (atomic; "done"); plus failed.json (atomic;
 //                           the reason) and log.txt
 //   DIR/results.sqlite      merged: table trials (one row per id) and table metrics (one row per
 //   step DIR/results.csv         of each done trial); the CSV is the trials table DIR/store.lock
 //   held while merging: one writer at a time, whoever calls merge()
+//   DIR/evaluations.csv     table evaluations of results.sqlite: one row per (trial id, target
+//                           dataset, target classes) from trials/<id>/evaluations/*.json
 //
 // The trial directories are the truth; the merged files are derived from them and can be rebuilt
 // at any time (merge() is idempotent, keyed by trial id). A trial is done only when result.json
@@ -40,6 +43,9 @@ struct TrialStatus {
   TrialState state = TrialState::kPending;
   std::string reason;      // kFailed: why; kPending after a damaged result: what was wrong
   int64_t steps_done = 0;  // from metrics.jsonl (kRunning, kInterrupted)
+  /// result.json is valid but an `evaluate:` target of the plan (trials/<id>/evaluate.json) has no
+  /// evaluation yet: the trial is not done, and running it again only evaluates.
+  bool trained = false;
 };
 
 struct MergeSummary {
