@@ -24,6 +24,7 @@ from .store import ordered
 
 OOD_TARGETS = ("coop:ImageNetV2", "coop:ImageNetSketch", "coop:ImageNetA", "coop:ImageNetR")
 DECIMALS = 2
+SOURCE = "(source)"  # the target key of the source dataset's own accuracy in transfer()
 EVALUATION_COLUMNS = ["id", "method", "kind", "dataset", "classes", "seed", "target_dataset",
                       "target_classes", "test_acc", "source_acc"]
 
@@ -109,15 +110,15 @@ def base_to_new_markdown(table):
 def transfer(evaluations, ood):
     """Long table of (method, source) x targets: cross-dataset (ood=False) or OOD (ood=True).
 
-    Columns: method, source, target, mean, n; the source's own accuracy has target == source, and
-    'average' is the mean over the targets (given when every target has a value)."""
+    Columns: method, source, target, mean, n; the source's own accuracy has target == SOURCE, and
+    'average' is the mean over the targets."""
     e = evaluations[(evaluations["classes"] == "all") & (evaluations["target_classes"] == "all")
                     & (evaluations["target_dataset"] != evaluations["dataset"])]
     e = e[e["target_dataset"].isin(OOD_TARGETS) == ood]
     rows = []
     for (method, source), cell in e.groupby(["method", "dataset"], sort=False):
         own = cell.drop_duplicates("id")["source_acc"].dropna()
-        rows.append(dict(method=method, source=source, target=source, mean=float(own.mean()) if len(own) else
+        rows.append(dict(method=method, source=source, target=SOURCE, mean=float(own.mean()) if len(own) else
                          math.nan, n=len(own)))
         means = []
         for target in ordered(cell["target_dataset"]):
@@ -133,17 +134,16 @@ def transfer_markdown(table):
     """One row per (method, source): the source's accuracy, each target's, and their average."""
     if table.empty:
         return ""
-    targets = [t for t in ordered(table["target"]) if t != "average"]
+    targets = [t for t in ordered(table["target"]) if t not in ("average", SOURCE)]
     # ImageNet's variants in the papers' order (V2, Sketch, A, R), the other targets as they come.
     targets.sort(key=lambda t: OOD_TARGETS.index(t) if t in OOD_TARGETS else -1)
-    sources = ordered(table["source"])
-    columns = [t for t in targets if t not in sources] + ["average"]
+    columns = targets + ["average"]
     lines = ["| method | source | source acc | " + " | ".join(columns) + " |",
              "|---|---|---:|" + "---:|" * len(columns)]
     for (method, source), cell in table.groupby(["method", "source"], sort=False):
         at = {r["target"]: r for _, r in cell.iterrows()}
         texts = [_fmt(at[c]["mean"], None if c == "average" else at[c]["n"]) if c in at else "–" for c in columns]
-        own = at.get(source)
+        own = at.get(SOURCE)
         lines.append(f"| {method} | {source} | {_fmt(own['mean'], own['n']) if own is not None else '–'} | "
                      + " | ".join(texts) + " |")
     return "\n".join(lines) + "\n"

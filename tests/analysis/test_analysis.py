@@ -226,6 +226,16 @@ class ProtocolTest(unittest.TestCase):
         self.assertIn("| zip | C | 60.00 (n=2) | 50.00 (n=2) | 25.00 (n=2) | 37.50 |", text)
         self.assertIn("| zip | coop:ImageNet | 70.00 (n=1) | 10.00 (n=1) | – | 10.00 |", text)
 
+    def test_datasets_that_are_sources_and_targets_keep_their_columns(self):
+        with tempfile.TemporaryDirectory() as root:
+            s = SyntheticStore(root, "both-ways")
+            s.evaluation(s.trial("zip", "fmnist", 1, test_acc=0.8), "mnist", 0.3)
+            s.evaluation(s.trial("zip", "mnist", 1, test_acc=0.9), "fmnist", 0.2)
+            text = protocols.transfer_markdown(protocols.transfer(protocols.load_evaluations(load_store(root)), False))
+            self.assertIn("| method | source | source acc | mnist | fmnist | average |", text)
+            self.assertIn("| zip | fmnist | 80.00 (n=1) | 30.00 (n=1) | – | 30.00 |", text)
+            self.assertIn("| zip | mnist | 90.00 (n=1) | – | 20.00 (n=1) | 20.00 |", text)
+
     def test_ood_takes_the_imagenet_variants(self):
         text = protocols.transfer_markdown(protocols.transfer(self.evaluations, ood=True))
         self.assertIn("| method | source | source acc | coop:ImageNetV2 | coop:ImageNetSketch | average |", text)

@@ -157,6 +157,11 @@ TEST(Protocols, BaseToNewAndCrossDatasetThroughASweep) {
   EXPECT_NE(md.find("| zip-b2n | fmnist | "), std::string::npos) << md;
   EXPECT_NE(md.find("## Cross-dataset"), std::string::npos) << md;
   EXPECT_NE(md.find("| zip-cross | fmnist | "), std::string::npos) << md;
+  // Each dataset is a source and a target: both keep their columns.
+  const auto header = md.substr(md.find("| method | source | source acc |"));
+  const auto header_line = header.substr(0, header.find('\n'));
+  EXPECT_NE(header_line.find(" fmnist |"), std::string::npos) << header_line;
+  EXPECT_NE(header_line.find(" mnist |"), std::string::npos) << header_line;
   fs::remove_all(root);
 }
 
