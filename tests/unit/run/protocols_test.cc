@@ -7,6 +7,7 @@
 // report` has the base-to-new and cross-dataset tables. `bbpt eval` gives the stored numbers again.
 // Skips when the golden model or the prepared fmnist/mnist are missing.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -78,7 +79,9 @@ TEST(Protocols, BaseToNewAndCrossDatasetThroughASweep) {
   if (!fs::exists(bbpt::testing::data_dir() + "/mnist/.bbpt-prepared")) {
     GTEST_SKIP() << "mnist is not prepared (run scripts/prepare_data.sh)";
   }
-  const auto root = fs::temp_directory_path() / "bbpt_protocols_test";
+  // Its own folder (by pid): another run of this test must not remove it under it.
+  const auto root =
+      fs::temp_directory_path() / ("bbpt_protocols_test_" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
   const std::string file = (root / "protocols.yaml").string();
