@@ -5,7 +5,7 @@ import datetime
 import os
 
 from . import efficiency as eff
-from . import summary
+from . import protocols, summary
 from .curves import Smoothing
 from .plots import METRICS, plot_all
 from .store import load_store, ordered
@@ -116,7 +116,12 @@ def write_report(store_dir, out_dir=None, smoothing=Smoothing(), now=None):
            f"queries). This follows the ZIP paper's Fig. (a)-(b), which reports ZIP reaching the baselines' "
            f"accuracy with fewer queries (BAR 1,829, BlackVIP 2,197, BPT-VLM 997, ZIP 518); the paper's exact "
            f"definition was not available, so this is bbpt's. See [efficiency.csv](efficiency.csv).", "",
-           eff.to_markdown(efficiency, reference), "", "## Cost", "", _cost_table(trials) or "No done trial yet.\n"]
+           eff.to_markdown(efficiency, reference), ""]
+    protocol_md, protocol_files = protocols.sections(store)
+    for name, text in protocol_files.items():
+        _write(os.path.join(out_dir, name), text)
+    md += protocol_md
+    md += ["## Cost", "", _cost_table(trials) or "No done trial yet.\n"]
     failures = _failures(trials)
     if failures:
         md += ["## Failed trials", "", "Recorded in `trials/<id>/failed.json`; `bbpt sweep resume DIR "

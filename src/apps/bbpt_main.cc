@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   add_pretrain_command(app, context);
   add_data_command(app, context);
   add_run_command(app, context);
+  add_eval_command(app, context);
   add_pack_command(app, context);
   add_sweep_command(app, context);
   add_report_command(app, context);

@@ -77,6 +77,7 @@ void add_zeroshot_command(CLI::App& app, CliContext& context);
 void add_pretrain_command(CLI::App& app, CliContext& context);
 void add_data_command(CLI::App& app, CliContext& context);
 void add_run_command(CLI::App& app, CliContext& context);
+void add_eval_command(CLI::App& app, CliContext& context);
 void add_pack_command(CLI::App& app, CliContext& context);
 void add_sweep_command(CLI::App& app, CliContext& context);
 void add_report_command(CLI::App& app, CliContext& context);

@@ -154,6 +154,7 @@ void write_few_shot_file(const std::string& path, const FewShotSplit& split) {
       {"dataset", split.dataset}, {"sampler", split.sampler},     {"shots", split.shots},
       {"seed", split.seed},       {"val_split", split.val_split}, {"train", split.train},
       {"val", split.val}};
+  if (split.classes != "all") fields.emplace_back("classes", split.classes);
   if (!split.notes.empty()) fields.emplace_back("notes", split.notes);
   std::string text = "{\n";
   for (size_t i = 0; i < fields.size(); ++i) {

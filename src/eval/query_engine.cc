@@ -118,9 +118,15 @@ FeatureBatch ContextQueryEngine::all_items() const {
   return out;
 }
 
-torch::Tensor ContextQueryEngine::class_features(const torch::Tensor& contexts) {
-  auto text = model_->encode_contexts(prompts_, contexts);  // [K, C, E]
+torch::Tensor context_class_features(model::ClipModel& model,
+                                     const model::ContextPrompts& prompts,
+                                     const torch::Tensor& contexts) {
+  auto text = model->encode_contexts(prompts, contexts);  // [K, C, E]
   return text / text.norm(2, -1, /*keepdim=*/true);
+}
+
+torch::Tensor ContextQueryEngine::class_features(const torch::Tensor& contexts) {
+  return context_class_features(model_, prompts_, contexts);
 }
 
 torch::Tensor ContextQueryEngine::logits(const FeatureBatch& batch,

@@ -102,6 +102,18 @@ class BarMethod : public CountedMethod {
     return f;
   }
 
+  double target_test_accuracy(TrialContext& target) override {
+    torch::NoGradGuard no_grad;
+    const auto classes =
+        eval::class_text_features(target.model, *target.tokenizer, target.description.class_names,
+                                  {target.hand_crafted_template()});  // [C, E]
+    const auto w = vector_to_tensor(optimizer_->current());           // [1, N]
+    const auto all = eval::index_range(static_cast<int64_t>(target.test_split->size()));
+    return eval::pixel_accuracy(
+        *target.test_split, all, pixel_options(),
+        [&](const torch::Tensor& images) { return programmed_logits(images, w, classes)[0]; });
+  }
+
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
     save_progress(state);
@@ -116,8 +128,10 @@ class BarMethod : public CountedMethod {
   torch::Device device() const { return context_.model->text_projection.device(); }
 
   /// images01 [B, 3, r, r], programs [K, N] -> scaled logits [K, B, C]; one image-tower forward
-  /// of the batch per program.
-  torch::Tensor programmed_logits(const torch::Tensor& images01, const torch::Tensor& programs) {
+  /// of the batch per program. Against the trial's class features, or the given ones [C, E].
+  torch::Tensor programmed_logits(const torch::Tensor& images01,
+                                  const torch::Tensor& programs,
+                                  const torch::Tensor& class_features = torch::Tensor()) {
     const auto images = program_.apply(images01.to(device()),
                                        programs.to(device(), torch::kFloat));  // [K, B, 3, R, R]
     std::vector<torch::Tensor> per_program;
@@ -126,8 +140,8 @@ class BarMethod : public CountedMethod {
       per_program.push_back(f / f.norm(2, -1, true));
     }
     auto features = torch::stack(per_program);  // [K, B, E]
-    return context_.model->logit_scale.exp() *
-           torch::matmul(features, class_features_.t());  // [K, B, C]
+    const auto& classes = class_features.defined() ? class_features : class_features_;
+    return context_.model->logit_scale.exp() * torch::matmul(features, classes.t());  // [K, B, C]
   }
 
   /// BAR pastes [0, 1] pixels at the inner size into its canvas (algorithms.md 4).

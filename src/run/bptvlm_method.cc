@@ -44,6 +44,7 @@ class BptVlmMethod : public CountedMethod {
       conv_std = conv.std().item<double>();
       visual_width = clip->config().vision_width;
     }
+    text_tokens_ = p.text_tokens;
     prompt_ = std::make_unique<prompt::SubspacePrompt>(
         p, clip->config().transformer_width, visual_width, token_std, conv_mean, conv_std,
         derive_seed(context.spec.seed, SeedPurpose::kPrompt));
@@ -151,6 +152,22 @@ class BptVlmMethod : public CountedMethod {
     return f;
   }
 
+  double target_test_accuracy(TrialContext& target) override {
+    torch::NoGradGuard no_grad;
+    const auto x = vector_to_tensor(to_eigen(best_));  // [1, N]
+    const auto prompts = target.model->prepare_context_prompts(
+        target.placeholder_tokens(text_tokens_), text_tokens_);
+    const auto classes = eval::context_class_features(target.model, prompts,
+                                                      prompt_->text_contexts(x));  // [1, C, E]
+    if (!prompt_->has_visual()) return target.test_accuracy(classes[0]);
+    const auto visual = prompt_->visual_prompts(x);  // [1, Mv, Dv]
+    const auto all = eval::index_range(static_cast<int64_t>(target.test_split->size()));
+    return eval::pixel_accuracy(*target.test_split, all, pixel_options(),
+                                [&](const torch::Tensor& images) {
+                                  return visual_logits(images.to(device()), visual, classes)[0];
+                                });
+  }
+
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
     save_progress(state);
@@ -255,6 +272,7 @@ class BptVlmMethod : public CountedMethod {
   std::unique_ptr<eval::TrainImageLoader> loader_;
   std::map<int64_t, eval::ImageBatch> pixel_batches_;  // this generation's epoch, by sampler step
   int64_t query_chunk_ = 1;
+  int64_t text_tokens_ = 0;
   double best_loss_ = std::numeric_limits<double>::infinity();
   std::vector<double> best_;
 };

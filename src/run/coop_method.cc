@@ -109,6 +109,15 @@ class CoopMethod : public CountedMethod {
     return f;
   }
 
+  double target_test_accuracy(TrialContext& target) override {
+    torch::NoGradGuard no_grad;
+    const auto prompts = target.model->prepare_context_prompts(
+        target.placeholder_tokens(o_.num_context), o_.num_context);
+    return target.test_accuracy(
+        eval::context_class_features(target.model, prompts, context_vectors_.unsqueeze(0))
+            .squeeze(0));
+  }
+
   void save(MethodState& state) const override {
     save_progress(state);
     add_tensors(state, "", {{"context", context_vectors_}, {"momentum", momentum_buffer_}});

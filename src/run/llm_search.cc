@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bbpt/core/error.h"
+#include "bbpt/eval/zero_shot.h"
 
 namespace bbpt::run {
 namespace {
@@ -351,6 +352,12 @@ FinalMetrics LlmSearchMethod::finish() {
                                                                 : settings_.local.model_path;
   add_result_fields(f);
   return f;
+}
+
+double LlmSearchMethod::target_test_accuracy(TrialContext& target) {
+  torch::NoGradGuard no_grad;
+  return target.test_accuracy(eval::class_text_features(
+      target.model, *target.tokenizer, target.description.class_names, final_prompts()));
 }
 
 void LlmSearchMethod::save(MethodState& state) const {

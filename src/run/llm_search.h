@@ -72,6 +72,7 @@ class LlmSearchMethod : public CountedMethod {
   StepMetrics step() override;
   double subset_test_accuracy(const std::vector<int64_t>& test_items) override;
   FinalMetrics finish() override;
+  double target_test_accuracy(TrialContext& target) override;
   void save(MethodState& state) const override;
   void load(const MethodState& state) override;
 

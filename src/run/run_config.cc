@@ -41,6 +41,23 @@ void flatten(const YAML::Node& node,
 
 RunConfig RunConfig::empty() { return RunConfig(); }
 
+RunConfig RunConfig::from_json(const nlohmann::ordered_json& values, const std::string& source) {
+  BBPT_CHECK(values.is_object(), ConfigError,
+             source << ": expected an object of key: value options");
+  RunConfig config;
+  config.source_ = source;
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    const auto& value = it.value();
+    BBPT_CHECK(value.is_primitive(), ConfigError,
+               source << ": " << it.key() << ": expected a single value, got " << value.dump());
+    const std::string text = value.is_string() ? value.get<std::string>()
+                             : value.is_null() ? ""
+                                               : value.dump();
+    config.values_[it.key()] = Value{text, source + ": " + it.key()};
+  }
+  return config;
+}
+
 RunConfig RunConfig::from_file(const std::string& path) {
   YAML::Node root;
   try {

@@ -35,6 +35,7 @@ void resolve_trial_keys(RunConfig& config, TrialSpec& trial) {
   trial.dataset = config.get_string("dataset", trial.dataset);
   trial.seed = read_trial_seed(config, trial.seed);
   trial.shots = read_trial_shots(config, trial.shots);
+  trial.classes = read_trial_classes(config, trial.classes);
   BBPT_CHECK(!trial.dataset.empty(), ConfigError,
              "no dataset: pass --dataset (or set dataset: in the config)");
 }
@@ -383,6 +384,7 @@ RunSummary lead_trial(const RunRequest& request,
   result["dataset"] = trial.dataset;
   result["seed"] = trial.seed;
   result["shots"] = trial.shots;
+  if (trial.classes != data::ClassSubset::kAll) result["classes"] = data::to_string(trial.classes);
   result["budget"] = common.budget_queries;
   result["queries_used"] = method->queries_used();
   result["steps"] = method->steps_done();

@@ -135,6 +135,15 @@ class SpsaMethod : public CountedMethod {
     return f;
   }
 
+  double target_test_accuracy(TrialContext& target) override {
+    torch::NoGradGuard no_grad;
+    const auto prompts = target.model->prepare_context_prompts(
+        target.placeholder_tokens(num_context_), num_context_);
+    const auto contexts = to_contexts(vector_to_tensor(optimizer_->current()));  // [1, M, W]
+    return target.test_accuracy(
+        eval::context_class_features(target.model, prompts, contexts).squeeze(0));
+  }
+
   void save(MethodState& state) const override {
     state.optimizer_state = optimizer_->serialize_state();
     save_progress(state);

@@ -35,22 +35,77 @@ std::unique_ptr<TrialContext> TrialContext::open(const TrialSpec& spec,
   context->test_split = data::open_dataset(spec.dataset, "test", spec.data);
 
   if (few_shot_train != nullptr) {
+    // Indices into the split the trial trains on (the class subset's, when it has one).
     context->few_shot.shots = static_cast<int>(spec.shots);
     context->few_shot.seed = spec.seed;
     context->few_shot.dataset = spec.dataset;
     context->few_shot.sampler = data::default_few_shot_sampler(spec.dataset);
     context->few_shot.val_split =
         context->few_shot.sampler == data::kDasslSampler ? "val" : "train";
+    context->few_shot.classes = data::to_string(spec.classes);
     context->few_shot.train = *few_shot_train;
     if (few_shot_val) context->few_shot.val = *few_shot_val;
   } else {
+    // Dassl draws the K-shot sample on every class, then subsample_classes keeps base or new.
     context->few_shot = data::sample_dataset_few_shot(
         spec.dataset, *context->train_split, spec.data, static_cast<int>(spec.shots), spec.seed);
+  }
+  if (spec.classes != data::ClassSubset::kAll) {
+    auto train =
+        std::make_unique<data::ClassSubsetDataset>(std::move(context->train_split), spec.classes);
+    if (few_shot_train == nullptr) {
+      const auto keep = [](const data::ClassSubsetDataset& subset, std::vector<int64_t>& items) {
+        std::vector<int64_t> kept;
+        for (const int64_t item : items) {
+          const int64_t at = subset.position_of(item);
+          if (at >= 0) kept.push_back(at);
+        }
+        items = std::move(kept);
+      };
+      keep(*train, context->few_shot.train);
+      if (context->few_shot.val_split == "train") {
+        keep(*train, context->few_shot.val);
+      } else if (context->few_shot.val_split == "val") {
+        const data::ClassSubsetDataset val(data::open_dataset(spec.dataset, "val", spec.data),
+                                           spec.classes);
+        keep(val, context->few_shot.val);
+      }
+      context->few_shot.classes = data::to_string(spec.classes);
+    }
+    context->train_split = std::move(train);
+    context->test_split =
+        std::make_unique<data::ClassSubsetDataset>(std::move(context->test_split), spec.classes);
+    context->description.class_names =
+        data::subset_class_names(context->description.class_names, spec.classes, spec.dataset);
   }
   context->few_shot_train = std::make_unique<data::SubsetDataset>(
       *context->train_split, context->few_shot.train,
       context->train_split->name() + "-shot" + std::to_string(spec.shots) + "-seed" +
           std::to_string(spec.seed));
+  return context;
+}
+
+std::unique_ptr<TrialContext> TrialContext::open_target(const TrialContext& source,
+                                                        const std::string& dataset,
+                                                        data::ClassSubset classes) {
+  auto context = std::make_unique<TrialContext>();
+  context->spec = source.spec;
+  context->spec.dataset = dataset;
+  context->spec.classes = classes;
+  context->model = source.model;
+  context->model_fingerprint = source.model_fingerprint;
+  context->tokenizer = std::make_unique<tokenizer::ClipTokenizer>(
+      tokenizer::ClipTokenizer::from_file(source.spec.vocab_path));
+  context->description = data::describe_dataset(dataset, source.spec.data);
+  context->test_split = data::open_dataset(dataset, "test", source.spec.data);
+  if (classes != data::ClassSubset::kAll) {
+    context->test_split =
+        std::make_unique<data::ClassSubsetDataset>(std::move(context->test_split), classes);
+    context->description.class_names =
+        data::subset_class_names(context->description.class_names, classes, dataset);
+  }
+  context->few_shot.dataset = dataset;
+  context->few_shot.classes = data::to_string(classes);
   return context;
 }
 

@@ -37,4 +37,9 @@ int64_t read_trial_shots(RunConfig& config, int64_t fallback) {
   return shots;
 }
 
+data::ClassSubset read_trial_classes(RunConfig& config, data::ClassSubset fallback) {
+  if (!config.has("classes")) return fallback;
+  return data::parse_class_subset(config.get_string("classes", "all"), config.origin("classes"));
+}
+
 }  // namespace bbpt::run

@@ -55,6 +55,16 @@ class ZeroShotMethod : public Method {
     f.extra["variant"] = mode_;
     return f;
   }
+  double target_test_accuracy(TrialContext& target) override {
+    // Nothing is learned: the target's own hand-crafted template(s) in the same mode.
+    torch::NoGradGuard no_grad;
+    const std::vector<std::string> templates =
+        mode_ == "first"      ? std::vector<std::string>{target.hand_crafted_template()}
+        : mode_ == "ensemble" ? target.description.templates
+                              : templates_;
+    return target.test_accuracy(eval::class_text_features(
+        target.model, *target.tokenizer, target.description.class_names, templates));
+  }
   void save(MethodState&) const override {}
   void load(const MethodState&) override {}
 

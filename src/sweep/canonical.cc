@@ -78,6 +78,7 @@ nlohmann::json to_json(const PlannedTrial& t) {
   j["overrides"] = t.overrides;
   j["config"] = t.config;
   j["origin"] = t.origin;
+  if (!t.evaluate.empty()) j["evaluate"] = t.evaluate;
   return j;
 }
 
@@ -95,6 +96,7 @@ PlannedTrial planned_trial_from_json(const nlohmann::json& j) {
   t.overrides = j.at("overrides");
   t.config = j.at("config");
   t.origin = j.value("origin", "");
+  t.evaluate = j.value("evaluate", nlohmann::json::array());
   return t;
 }
 

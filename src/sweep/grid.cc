@@ -3,6 +3,7 @@
 // with the top-level ones, each cell resolved against the method config and given its id.
 #include "bbpt/sweep/grid.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/redact.h"
 #include "bbpt/core/sha256.h"
+#include "bbpt/data/class_subset.h"
 #include "bbpt/run/method.h"
 #include "bbpt/run/run_config.h"
 #include "sweep_file.h"
@@ -27,10 +29,10 @@ using detail::Located;
 
 constexpr int64_t kMaxTrials = 1000000;
 
-/// Keys that describe the trial rather than the method (run_trial reads dataset, seed and shots
-/// from the config too; model is the checkpoint).
+/// Keys that describe the trial rather than the method (run_trial reads dataset, seed, shots and
+/// classes from the config too; model is the checkpoint).
 const std::set<std::string>& trial_keys() {
-  static const std::set<std::string> keys = {"dataset", "seed", "shots", "model"};
+  static const std::set<std::string> keys = {"dataset", "seed", "shots", "classes", "model"};
   return keys;
 }
 
@@ -152,11 +154,11 @@ class MethodExpansion {
   bool known(const std::string& key) const { return detail::is_known_key(base_, key); }
 
   void check_key(const std::string& key, const std::string& origin) const {
-    BBPT_CHECK(
-        known(key), ConfigError,
-        origin
-            << ": " << key << ": not an option of method " << m_.name << " (" << config_path_
-            << " does not name it, and it is not dataset, seed, shots, model or a common option)");
+    BBPT_CHECK(known(key), ConfigError,
+               origin << ": " << key << ": not an option of method " << m_.name << " ("
+                      << config_path_
+                      << " does not name it, and it is not dataset, seed, shots, classes, model or "
+                         "a common option)");
   }
 
   void check_keys() const {
@@ -204,7 +206,28 @@ class MethodExpansion {
     draft.origin = m_.origin;
     draft.entry = "methods." + m_.name;
     draft.name = m_.name;
-    return detail::complete_trial(std::move(draft), options_, model_hashes_);
+    PlannedTrial t = detail::complete_trial(std::move(draft), options_, model_hashes_);
+    t.evaluate = evaluations(t.dataset);
+    return t;
+  }
+
+  /// The trial's `evaluate:` targets (the method entry's list, else the top level's), each
+  /// {"dataset", "classes"} with the trial's dataset where none is named; duplicates once.
+  Json evaluations(const std::string& dataset) const {
+    const auto& list = m_.evaluate.given ? m_.evaluate : file_.evaluate;
+    Json out = Json::array();
+    for (const auto& spec : list.targets) {
+      const Json& d = spec.dataset.value;
+      BBPT_CHECK(d.is_null() || (d.is_string() && !d.get<std::string>().empty()), ConfigError,
+                 spec.dataset.origin << ": evaluate.dataset: expected a dataset name");
+      const std::string classes =
+          spec.classes.value.is_null() ? "all" : spec.classes.value.get<std::string>();
+      data::parse_class_subset(classes, spec.classes.origin + ": evaluate");
+      const Json target = {{"dataset", d.is_null() ? dataset : d.get<std::string>()},
+                           {"classes", classes}};
+      if (std::find(out.begin(), out.end(), target) == out.end()) out.push_back(target);
+    }
+    return out;
   }
 
   const detail::SweepFile& file_;
@@ -293,6 +316,17 @@ PlannedTrial complete_trial(TrialDraft draft,
              ConfigError,
              (origin.count("shots") ? origin["shots"] : draft.origin)
                  << ": shots: expected an integer >= 1, got " << config["shots"].dump());
+  if (config.contains("classes")) {
+    const std::string at = origin.count("classes") ? origin["classes"] : draft.origin;
+    BBPT_CHECK(config["classes"].is_string(), ConfigError,
+               at << ": classes: expected all, base or new, got " << config["classes"].dump());
+    // classes: all is the default: the same trial (and id) as a config without the key.
+    if (data::parse_class_subset(config["classes"].get<std::string>(), at) ==
+        data::ClassSubset::kAll) {
+      config.erase("classes");
+      draft.overrides.erase("classes");
+    }
+  }
   try {
     std::map<std::string, std::string> at = origin;
     for (const auto& [key, value] : config.items())

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // SweepStore::merge: the trial directories into results.sqlite (upserts keyed by trial id, in one
-// transaction, under DIR/store.lock), results.csv and results.jsonl (rewritten atomically from the
-// table).
+// transaction, under DIR/store.lock), results.csv, results.jsonl and evaluations.csv (rewritten
+// atomically from the tables).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -123,6 +124,34 @@ void create_tables(Database& db) {
       "CREATE TABLE IF NOT EXISTS metrics (id TEXT, step INTEGER, queries INTEGER, train_loss "
       "REAL, "
       "train_acc REAL, test_acc_subset REAL, line TEXT, PRIMARY KEY (id, step))");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS evaluations (id TEXT, target_dataset TEXT, target_classes TEXT, "
+      "method TEXT, algorithm TEXT, dataset TEXT, classes TEXT, seed INTEGER, shots INTEGER, "
+      "test_acc REAL, test_images INTEGER, num_classes INTEGER, evaluation TEXT, "
+      "PRIMARY KEY (id, target_dataset, target_classes))");
+}
+
+/// The evaluations of a trial's current result (trials/<id>/evaluations/*.json whose
+/// learned_prompt_sha256 and config_sha256 are result.json's), in file-name order.
+std::vector<Json> current_evaluations(const fs::path& dir, const Json& result) {
+  std::vector<Json> out;
+  const fs::path folder = dir / "evaluations";
+  if (!result.is_object() || !fs::is_directory(folder)) return out;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    const Json e = Json::parse(core::read_file(f), nullptr, false);
+    if (e.is_discarded() || !e.is_object()) continue;
+    if (e.value("learned_prompt_sha256", "") != result.value("learned_prompt_sha256", "") ||
+        e.value("config_sha256", "") != result.value("config_sha256", "")) {
+      continue;  // of an earlier result of this directory
+    }
+    out.push_back(e);
+  }
+  return out;
 }
 
 std::string csv_field(const std::string& text) {
@@ -169,6 +198,22 @@ void write_jsonl(Database& db, const std::string& path) {
   core::write_file_atomic(path, out.str());
 }
 
+/// evaluations.csv: one row per (trial, target), in order of method, dataset, seed, target.
+void write_evaluations_csv(Database& db, const std::string& path) {
+  Statement select(db,
+                   "SELECT id, method, algorithm, dataset, classes, seed, shots, target_dataset, "
+                   "target_classes, test_acc, test_images, num_classes FROM evaluations ORDER BY "
+                   "method, dataset, classes, seed, target_dataset, target_classes, id");
+  std::ostringstream csv;
+  for (int c = 0; c < select.columns(); ++c) csv << (c ? "," : "") << select.column_name(c);
+  csv << "\n";
+  while (select.step()) {
+    for (int c = 0; c < select.columns(); ++c) csv << (c ? "," : "") << csv_field(select.text(c));
+    csv << "\n";
+  }
+  core::write_file_atomic(path, csv.str());
+}
+
 }  // namespace
 
 MergeSummary SweepStore::merge() const {
@@ -187,6 +232,9 @@ MergeSummary SweepStore::merge() const {
   Statement signature_of(db, "SELECT signature FROM trials WHERE id = ?");
   Statement clear_metrics(db, "DELETE FROM metrics WHERE id = ?");
   Statement add_metric(db, "INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Statement clear_evaluations(db, "DELETE FROM evaluations WHERE id = ?");
+  Statement add_evaluation(
+      db, "INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
   MergeSummary summary;
   db.exec("BEGIN IMMEDIATE");
@@ -207,9 +255,13 @@ MergeSummary SweepStore::merge() const {
     }
     const auto s = status(trial.id);
     const std::string result_text =
-        s.state == TrialState::kDone ? core::read_file(d / "result.json") : "";
-    const std::string signature =
-        std::string(to_string(s.state)) + ":" + core::sha256_hex(result_text + s.reason);
+        s.state == TrialState::kDone || s.trained ? core::read_file(d / "result.json") : "";
+    const auto evaluations = current_evaluations(
+        d, result_text.empty() ? Json() : Json::parse(result_text, nullptr, false));
+    std::string evaluations_text;
+    for (const auto& e : evaluations) evaluations_text += e.dump() + "\n";
+    const std::string signature = std::string(to_string(s.state)) + ":" +
+                                  core::sha256_hex(result_text + s.reason + evaluations_text);
     signature_of.bind(1, trial.id);
     const bool unchanged = signature_of.step() && signature_of.text(0) == signature;
     signature_of.run();
@@ -230,6 +282,20 @@ MergeSummary SweepStore::merge() const {
     upsert.run();
     clear_metrics.bind(1, trial.id);
     clear_metrics.run();
+    clear_evaluations.bind(1, trial.id);
+    clear_evaluations.run();
+    for (const auto& e : evaluations) {
+      int column = 1;
+      for (const Json& v :
+           {Json(trial.id), e.value("target_dataset", Json()), e.value("target_classes", Json()),
+            Json(trial.method), Json(trial.algorithm), Json(trial.dataset),
+            e.value("classes", Json("all")), Json(trial.seed), Json(trial.shots),
+            e.value("test_acc", Json()), e.value("test_images", Json()),
+            e.value("num_classes", Json()), Json(e.dump())}) {
+        add_evaluation.bind(column++, v);
+      }
+      add_evaluation.run();
+    }
     if (s.state == TrialState::kDone) {
       std::istringstream lines(core::read_file(d / "metrics.jsonl"));
       for (std::string line; std::getline(lines, line);) {
@@ -251,6 +317,7 @@ MergeSummary SweepStore::merge() const {
   db.exec("COMMIT");
   write_csv(db, dir_ + "/results.csv");
   write_jsonl(db, dir_ + "/results.jsonl");
+  write_evaluations_csv(db, dir_ + "/evaluations.csv");
   return summary;
 }
 

@@ -16,6 +16,8 @@
 #include "bbpt/core/redact.h"
 #include "bbpt/core/sha256.h"
 #include "bbpt/core/utc_time.h"
+#include "bbpt/data/class_subset.h"
+#include "bbpt/run/evaluation.h"
 
 namespace bbpt::sweep {
 namespace {
@@ -42,6 +44,26 @@ std::string result_problem(const std::string& dir) {
   } catch (const std::exception& e) {
     return std::string("result.json is damaged: ") + e.what();
   }
+}
+
+/// The targets of trials/<id>/evaluate.json that have no evaluation of the current result yet.
+std::vector<std::string> pending_evaluations(const std::string& dir) {
+  std::vector<std::string> pending;
+  const std::string path = dir + "/evaluate.json";
+  if (!core::is_regular_file(path)) return pending;
+  Json targets;
+  try {
+    targets = Json::parse(core::read_file(path));
+  } catch (const std::exception&) {
+    return {"(evaluate.json is damaged: plan the sweep again)"};
+  }
+  for (const auto& t : targets) {
+    run::EvaluationTarget target;
+    target.dataset = t.value("dataset", "");
+    target.classes = data::parse_class_subset(t.value("classes", "all"), path);
+    if (run::stored_evaluation(dir, target).is_null()) pending.push_back(run::describe(target));
+  }
+  return pending;
 }
 
 }  // namespace
@@ -85,6 +107,15 @@ void SweepStore::write_plan(const Sweep& sweep) const {
       core::write_file_atomic(method_config_path(t.id), config_as_yaml(t.config));
       core::write_file_atomic(trial_json, line.dump(2) + "\n");
     }
+    // The evaluations are not part of the trial's identity: each plan says which it wants.
+    const std::string evaluate_json = trial_dir(t.id) + "/evaluate.json";
+    const std::string evaluate_text = t.evaluate.dump(2) + "\n";
+    if (t.evaluate.empty()) {
+      fs::remove(evaluate_json);
+    } else if (!core::is_regular_file(evaluate_json) ||
+               core::read_file(evaluate_json) != evaluate_text) {
+      core::write_file_atomic(evaluate_json, evaluate_text);
+    }
   }
   core::write_file_atomic(dir_ + "/manifest.jsonl", manifest.str());
 }
@@ -118,8 +149,14 @@ TrialStatus SweepStore::status(const std::string& id) const {
   if (core::is_regular_file(dir + "/result.json")) {
     problem = result_problem(dir);
     if (problem.empty()) {
-      s.state = TrialState::kDone;
-      return s;
+      const auto pending = pending_evaluations(dir);
+      if (pending.empty()) {
+        s.state = TrialState::kDone;
+        return s;
+      }
+      s.trained = true;
+      problem = "trained; not yet evaluated on";
+      for (const auto& p : pending) problem += (&p == &pending.front() ? " " : ", ") + p;
     }
   }
   if (core::FileLock::held_by_other(dir + "/run.lock")) {

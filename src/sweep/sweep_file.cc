@@ -193,6 +193,33 @@ void read_factor(const std::string& section,
   }
 }
 
+/// `evaluate: [{dataset: D, classes: C}, ...]`: the targets a trial's prompt is evaluated on after
+/// it finishes (run/evaluation.h); a missing dataset means the trial's own.
+Evaluations read_evaluations(const YAML::Node& node,
+                             const std::string& path,
+                             const std::string& what) {
+  Evaluations out;
+  out.given = true;
+  out.origin = origin_of(path, node);
+  BBPT_CHECK(node.IsSequence(), ConfigError,
+             out.origin << ": " << what
+                        << ": expected a list of targets, e.g. [{dataset: mnist}, {classes: new}]");
+  for (const auto& item : node) {
+    EvaluationSpec spec;
+    spec.origin = origin_of(path, item);
+    spec.dataset = {Json(), spec.origin};
+    spec.classes = {Json(), spec.origin};
+    for_each_key(item, path, what, {"dataset", "classes"},
+                 [&](const std::string& key, const YAML::Node& value, const std::string&) {
+                   Located v = scalar(value, path, what + "." + key);
+                   v.value = Json(value.Scalar());
+                   (key == "dataset" ? spec.dataset : spec.classes) = v;
+                 });
+    out.targets.push_back(std::move(spec));
+  }
+  return out;
+}
+
 void read_method(const std::string& name,
                  const YAML::Node& node,
                  const std::string& path,
@@ -201,14 +228,16 @@ void read_method(const std::string& name,
   auto it = std::find_if(into.methods.begin(), into.methods.end(),
                          [&](const MethodEntry& m) { return m.name == name; });
   if (it == into.methods.end()) {
-    into.methods.push_back(MethodEntry{name, {Json(""), origin}, "", {}, origin});
+    into.methods.push_back(MethodEntry{name, {Json(""), origin}, "", {}, origin, {}});
     it = into.methods.end() - 1;
   }
   if (node.IsNull()) return;  // `zip:` with nothing after it: the method with its config as is
   const std::string where = "methods." + name;
-  for_each_key(node, path, where, {"config", "set", "grid", "zip"},
+  for_each_key(node, path, where, {"config", "set", "grid", "zip", "evaluate"},
                [&](const std::string& key, const YAML::Node& value, const std::string&) {
-                 if (key == "config") {
+                 if (key == "evaluate") {
+                   it->evaluate = read_evaluations(value, path, where + ".evaluate");
+                 } else if (key == "config") {
                    it->config = scalar(value, path, where + ".config");
                    it->config.value =
                        it->config.value.is_string() ? it->config.value : Json(value.Scalar());
@@ -271,7 +300,8 @@ void read_into(const std::string& path, SweepFile& into, std::vector<std::string
     }
   }
   for_each_key(
-      root, path, "", {"name", "include", "model", "set", "grid", "zip", "methods", "executors"},
+      root, path, "",
+      {"name", "include", "model", "set", "grid", "zip", "evaluate", "methods", "executors"},
       [&](const std::string& key, const YAML::Node& value, const std::string& origin) {
         if (key == "name") {
           into.name = scalar(value, path, key);
@@ -287,6 +317,8 @@ void read_into(const std::string& path, SweepFile& into, std::vector<std::string
                            const std::string& at) { read_method(name, entry, path, at, into); });
         } else if (key == "executors") {
           read_executors(value, path, into);
+        } else if (key == "evaluate") {
+          into.evaluate = read_evaluations(value, path, "evaluate");
         }
         (void)origin;
       });

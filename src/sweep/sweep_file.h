@@ -39,6 +39,21 @@ struct Factors {
   std::vector<ZipGroup> zips;
 };
 
+/// One `evaluate:` target as written: a dataset (null: the trial's own) and a class subset (null:
+/// all).
+struct EvaluationSpec {
+  Located dataset;
+  Located classes;
+  std::string origin;
+};
+
+/// An `evaluate:` list (the top level's, or a methods: entry's, which replaces it).
+struct Evaluations {
+  bool given = false;
+  std::vector<EvaluationSpec> targets;
+  std::string origin;
+};
+
 struct MethodEntry {
   std::string name;
   Located config;  // "" (the default: <configs>/methods/<name>.yaml), a name, or a path
@@ -46,6 +61,7 @@ struct MethodEntry {
       config_dir;  // the directory of the file that named `config` (paths are relative to it)
   Factors factors;
   std::string origin;
+  Evaluations evaluate;
 };
 
 struct SweepFile {
@@ -53,6 +69,7 @@ struct SweepFile {
   Located name;
   Located model;
   Factors top;
+  Evaluations evaluate;
   std::vector<MethodEntry> methods;
   nlohmann::json executors = nlohmann::json::object();
   std::map<std::string, std::string> executor_origins;  // "slurm.partition" -> "file:line"

@@ -15,6 +15,7 @@
 #include "bbpt/core/file_io.h"
 #include "bbpt/core/redact.h"
 #include "bbpt/core/stop_signal.h"
+#include "bbpt/run/evaluation.h"
 #include "bbpt/run/run_trial.h"
 #include "bbpt/sweep/slurm_executor.h"
 
@@ -84,6 +85,24 @@ TrialOutcome run_planned_trial(const SweepStore& store,
     outcome.status = summary.outcome == run::RunOutcome::kStopped ? OutcomeStatus::kStopped
                                                                   : OutcomeStatus::kDone;
     outcome.result = summary.result;
+    if (leader && outcome.status == OutcomeStatus::kDone) {
+      // The plan's evaluate: targets, on the leader (the other ranks have left the trial); one
+      // already stored for this result is not run again.
+      for (const auto& t : trial.evaluate) {
+        run::EvaluationRequest evaluation;
+        evaluation.trial_dir = request.out_dir;
+        evaluation.target.dataset = t.at("dataset").get<std::string>();
+        evaluation.target.classes = data::parse_class_subset(
+            t.at("classes").get<std::string>(), store.trial_dir(trial.id) + "/evaluate.json");
+        evaluation.base = request.trial;
+        try {
+          run::evaluate_trial(evaluation);
+        } catch (const std::exception& e) {
+          BBPT_THROW(Error, "evaluation on " << run::describe(evaluation.target)
+                                             << " failed: " << e.what());
+        }
+      }
+    }
   } catch (const CommError&) {
     throw;
   } catch (const run::TrialDirectoryBusy& e) {

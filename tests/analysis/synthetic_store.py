@@ -65,3 +65,17 @@ class SyntheticStore:
             with open(os.path.join(directory, "result.json"), "w") as f:
                 json.dump(result, f)
         return trial_id
+
+    def evaluation(self, trial_id, target_dataset, test_acc, target_classes="all", classes="all", stale=False):
+        """trials/<id>/evaluations/<target>.json as run/evaluation.h writes it (stale: of another result)."""
+        directory = os.path.join(self.root, "trials", trial_id)
+        with open(os.path.join(directory, "result.json")) as f:
+            result = json.load(f)
+        evaluation = {"trial_dir": directory, "target_dataset": target_dataset, "target_classes": target_classes,
+                      "classes": classes, "test_acc": test_acc, "test_images": 100, "num_classes": 5,
+                      "learned_prompt_sha256": "0" * 64 if stale else result.get("learned_prompt_sha256"),
+                      "config_sha256": result["config_sha256"]}
+        os.makedirs(os.path.join(directory, "evaluations"), exist_ok=True)
+        name = f"{target_dataset.replace(':', '_')}-{target_classes}{'-stale' if stale else ''}.json"
+        with open(os.path.join(directory, "evaluations", name), "w") as f:
+            json.dump(evaluation, f)

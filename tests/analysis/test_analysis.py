@@ -9,7 +9,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bbpt_analysis import efficiency, summary  # noqa: E402
+from bbpt_analysis import efficiency, protocols, summary  # noqa: E402
 from bbpt_analysis.curves import Smoothing, test_curve  # noqa: E402
 from bbpt_analysis.report import write_report  # noqa: E402
 from bbpt_analysis.store import StoreError, load_store  # noqa: E402
@@ -168,6 +168,92 @@ class EfficiencyTest(unittest.TestCase):
         self.assertAlmostEqual(points["mean"][0], 71.0)
         self.assertAlmostEqual(points["mean"][1], 82.0)
         self.assertEqual(list(points["n"]), [2, 2])
+
+
+def protocol_store(root):
+    """Base-to-new on A (zip 2 seeds, coop 1), cross-dataset A -> B, C and OOD ImageNet -> V2, Sketch."""
+    s = SyntheticStore(root, "protocols")
+    for seed, base, new in ((1, 0.80, 0.60), (2, 0.84, 0.64)):
+        t = s.trial("zip", "A", seed, test_acc=base)
+        s.evaluation(t, "A", base, "base", classes="base")
+        s.evaluation(t, "A", new, "new", classes="base")
+    t = s.trial("coop", "A", 1, test_acc=0.90, budget=0)
+    s.evaluation(t, "A", 0.90, "base", classes="base")
+    s.evaluation(t, "A", 0.30, "new", classes="base")
+    s.evaluation(t, "A", 0.99, "new", classes="base", stale=True)  # of an earlier result: left out
+    t = s.trial("zip", "C", 1, test_acc=0.5)
+    s.evaluation(t, "A", 0.40)
+    s.evaluation(t, "B", 0.20)
+    t = s.trial("zip", "C", 2, test_acc=0.7)
+    s.evaluation(t, "A", 0.60)
+    s.evaluation(t, "B", 0.30)
+    t = s.trial("zip", "coop:ImageNet", 1, test_acc=0.7)
+    s.evaluation(t, "coop:ImageNetV2", 0.60)
+    s.evaluation(t, "coop:ImageNetSketch", 0.40)
+    s.evaluation(t, "A", 0.10)
+    return s
+
+
+class ProtocolTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        protocol_store(self.tmp.name)
+        self.evaluations = protocols.load_evaluations(load_store(self.tmp.name))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_only_evaluations_of_the_current_result_count(self):
+        self.assertEqual(len(self.evaluations), 13)
+        coop_new = self.evaluations[(self.evaluations["method"] == "coop") & (self.evaluations["target_classes"] == "new")]
+        self.assertEqual(list(coop_new["test_acc"]), [30.0])
+
+    def test_base_new_and_harmonic_mean(self):
+        table = protocols.base_to_new(self.evaluations)
+        zip_a = table[(table["method"] == "zip") & (table["dataset"] == "A")].iloc[0]
+        self.assertAlmostEqual(zip_a["base"], 82.0)
+        self.assertAlmostEqual(zip_a["new"], 62.0)
+        self.assertAlmostEqual(zip_a["hm"], 2 * 82.0 * 62.0 / (82.0 + 62.0))
+        self.assertEqual((zip_a["n_base"], zip_a["n_new"]), (2, 2))
+        text = protocols.base_to_new_markdown(table)
+        self.assertIn("| zip | A | 82.00 (n=2) | 62.00 (n=2) | 70.61 |", text)
+        self.assertIn("| coop | A | 90.00 (n=1) | 30.00 (n=1) | 45.00 |", text)
+
+    def test_cross_dataset_has_source_targets_and_average(self):
+        table = protocols.transfer(self.evaluations, ood=False)
+        text = protocols.transfer_markdown(table)
+        self.assertIn("| method | source | source acc | A | B | average |", text)
+        self.assertIn("| zip | C | 60.00 (n=2) | 50.00 (n=2) | 25.00 (n=2) | 37.50 |", text)
+        self.assertIn("| zip | coop:ImageNet | 70.00 (n=1) | 10.00 (n=1) | – | 10.00 |", text)
+
+    def test_datasets_that_are_sources_and_targets_keep_their_columns(self):
+        with tempfile.TemporaryDirectory() as root:
+            s = SyntheticStore(root, "both-ways")
+            s.evaluation(s.trial("zip", "fmnist", 1, test_acc=0.8), "mnist", 0.3)
+            s.evaluation(s.trial("zip", "mnist", 1, test_acc=0.9), "fmnist", 0.2)
+            text = protocols.transfer_markdown(protocols.transfer(protocols.load_evaluations(load_store(root)), False))
+            self.assertIn("| method | source | source acc | mnist | fmnist | average |", text)
+            self.assertIn("| zip | fmnist | 80.00 (n=1) | 30.00 (n=1) | – | 30.00 |", text)
+            self.assertIn("| zip | mnist | 90.00 (n=1) | – | 20.00 (n=1) | 20.00 |", text)
+
+    def test_ood_takes_the_imagenet_variants(self):
+        text = protocols.transfer_markdown(protocols.transfer(self.evaluations, ood=True))
+        self.assertIn("| method | source | source acc | coop:ImageNetV2 | coop:ImageNetSketch | average |", text)
+        self.assertIn("| zip | coop:ImageNet | 70.00 (n=1) | 60.00 (n=1) | 40.00 (n=1) | 50.00 |", text)
+
+    def test_report_has_the_protocol_sections(self):
+        text = read(write_report(self.tmp.name, now="fixed"))
+        for heading in ("## Base-to-new", "## Cross-dataset", "## Out of distribution"):
+            self.assertIn(heading, text)
+        for name in ("evaluations.csv", "base_to_new.md", "cross_dataset.md", "ood.md"):
+            self.assertTrue(os.path.exists(os.path.join(self.tmp.name, "report", name)), name)
+
+    def test_a_store_without_evaluations_has_no_protocol_sections(self):
+        with tempfile.TemporaryDirectory() as root:
+            table_store(root)
+            text = read(write_report(root, now="fixed"))
+            self.assertNotIn("## Base-to-new", text)
+            self.assertNotIn("## Cross-dataset", text)
 
 
 class ReportTest(unittest.TestCase):

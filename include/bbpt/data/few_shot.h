@@ -43,6 +43,10 @@ struct FewShotSplit {
   std::vector<int64_t> train;
   /// Validation indices, min(K, 4) per class, same ordering rules as `train`.
   std::vector<int64_t> val;
+  /// The classes the indices cover: "all", or "base"/"new" (class_subset.h) when the sample was
+  /// drawn on every class, as Dassl draws it, and then cut to a subset; `train` and `val` then
+  /// index the subset's splits (ClassSubsetDataset).
+  std::string classes = "all";
   /// One line per class that had too few items (fewer than K, or fewer than K + min(K, 4)).
   /// Empty when every class got its full count.
   std::vector<std::string> notes;
@@ -72,9 +76,9 @@ FewShotSplit sample_few_shot(const std::vector<int>& labels,
 /// "shot_K-seed_S.json", Dassl's split_fewshot/shot_{K}-seed_{S}.pkl with a JSON extension.
 std::string few_shot_file_name(int shots, uint64_t seed);
 
-/// Writes {"dataset", "sampler", "shots", "seed", "val_split", "train", "val"} (plus "notes" when
-/// there are any) as JSON, atomically (core::write_file_atomic). Creates missing parent
-/// directories.
+/// Writes {"dataset", "sampler", "shots", "seed", "val_split", "train", "val"} (plus "classes"
+/// when it is not "all", and "notes" when there are any) as JSON, atomically
+/// (core::write_file_atomic). Creates missing parent directories.
 void write_few_shot_file(const std::string& path, const FewShotSplit& split);
 
 /// Reads a file written by write_few_shot_file (or by any tool writing the same keys) and checks

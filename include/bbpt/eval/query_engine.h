@@ -138,6 +138,13 @@ class ContextQueryEngine {
   uint64_t view_seed_;
 };
 
+/// Text features of K contexts [K, M, W] under `prompts` (one batched forward) -> [K, C, E] unit
+/// rows: ContextQueryEngine::class_features without an engine (a prompt evaluated on another
+/// dataset's classes).
+torch::Tensor context_class_features(model::ClipModel& model,
+                                     const model::ContextPrompts& prompts,
+                                     const torch::Tensor& contexts);
+
 /// Top-1 accuracy of class features [C, E] on image features [N, E] with labels [N], evaluated
 /// in chunks; fraction in [0, 1].
 double accuracy_of(const torch::Tensor& image_features,

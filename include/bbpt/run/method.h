@@ -50,6 +50,11 @@ class Method {
   virtual double subset_test_accuracy(const std::vector<int64_t>& test_items) = 0;
   /// Final evaluation on the full test split.
   virtual FinalMetrics finish() = 0;
+  /// Test accuracy (fraction) of the learned prompt on another target's full test split with that
+  /// target's class names: base-to-new, cross-dataset and OOD evaluation (run/evaluation.h).
+  /// `target` shares this trial's model (TrialContext::open_target). On the trial's own dataset and
+  /// classes it equals finish()'s test_acc.
+  virtual double target_test_accuracy(TrialContext& target) = 0;
   virtual void save(MethodState& state) const = 0;
   virtual void load(const MethodState& state) = 0;
 };

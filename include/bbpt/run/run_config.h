@@ -20,6 +20,10 @@ class RunConfig {
   static RunConfig from_file(const std::string& path);
   /// An empty configuration (every option keeps its default).
   static RunConfig empty();
+  /// A flat JSON object of scalars (a run's config.json) as a configuration: each value's text is
+  /// the string itself, or the JSON spelling of a number or boolean. `source` names it in
+  /// messages ("<source>: key"). Throws ConfigError for a value that is not a scalar.
+  static RunConfig from_json(const nlohmann::ordered_json& values, const std::string& source);
   /// Applies "key=value" (value parsed as a YAML scalar); a later override wins. `origin` is where
   /// messages say it was set (default "--set key=value").
   void set(const std::string& assignment, const std::string& origin = "");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bbpt/data/class_subset.h"
 #include "bbpt/data/dataset_registry.h"
 #include "bbpt/data/few_shot.h"
 #include "bbpt/data/subset_dataset.h"
@@ -36,6 +37,10 @@ struct TrialSpec {
   std::string dataset;
   uint64_t seed = 1;
   int64_t shots = 16;
+  /// The classes the trial trains and tests on (the config's `classes`): all, or Dassl's base or
+  /// new half (data/class_subset.h). The few-shot sample is drawn on every class first, as Dassl
+  /// draws it before subsample_classes, then cut to the subset.
+  data::ClassSubset classes = data::ClassSubset::kAll;
   std::string model_path;
   std::string device = "cpu";
   data::DataOptions data;
@@ -55,6 +60,12 @@ struct TrialContext {
   static std::unique_ptr<TrialContext> open(const TrialSpec& spec,
                                             const std::vector<int64_t>* few_shot_train = nullptr,
                                             const std::vector<int64_t>* few_shot_val = nullptr);
+  /// A context to evaluate a trained prompt on another target (evaluation.h): `source`'s model,
+  /// tokenizer and caches, and the test split and description of `dataset` cut to `classes`. It
+  /// has no train split and no few-shot sample (train_split and few_shot_train are null).
+  static std::unique_ptr<TrialContext> open_target(const TrialContext& source,
+                                                   const std::string& dataset,
+                                                   data::ClassSubset classes);
 
   TrialSpec spec;
   model::ClipModel model{nullptr};

@@ -18,6 +18,8 @@
 //     bptvlm: {grid: {sigma0: [0.5, 1.0]}}
 //   executors: {local: {...}, mpi: {...}, slurm: {...}}   # defaults of `bbpt sweep run` per
 //   executor
+//   evaluate: [{dataset: mnist}, {classes: new}]   # after a trial: its prompt on these targets
+//                                   # (no dataset: the trial's own); a methods: entry's replaces it
 //
 // A key varies on one axis per trial: a method's own axis replaces a top-level axis of that key
 // (e.g. `zeroshot: {grid: {seed: [1]}}`), otherwise two axes of one key are refused; `set` values
@@ -52,7 +54,10 @@ struct PlannedTrial {
   std::string model_sha256;
   nlohmann::json config;     // canonical resolved config: every key with its typed value, sorted
   nlohmann::json overrides;  // the keys the sweep set on top of the method config (for display)
-  std::string origin;        // "file:line" of the methods: entry that made it
+  /// Targets its prompt is evaluated on once it finishes (`evaluate:`; run/evaluation.h), each
+  /// {"dataset", "classes"} with the trial's own dataset filled in; not part of the id.
+  nlohmann::json evaluate = nlohmann::json::array();
+  std::string origin;  // "file:line" of the methods: entry that made it
 };
 
 struct Sweep {

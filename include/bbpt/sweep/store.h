@@ -4,15 +4,18 @@
 //   DIR/sweep.yaml       the sweep file (or bbpt pack's trial list) of the last plan (earlier
 //                        ones in DIR/history/)
 //   DIR/manifest.jsonl   the expansion: one planned trial per line (grid.h), in order
-//   DIR/trials/<id>/     trial.json (its manifest line), method.yaml (its frozen config), and what
+//   DIR/trials/<id>/     trial.json (its manifest line), method.yaml (its frozen config),
+//                        evaluate.json (the plan's evaluate: targets, when it has any), and what
 //                        run_trial writes: config.json, few_shot.json, metrics.jsonl,
 //                        checkpoint.bin, result.json (atomic; "done"); plus failed.json (atomic;
-//                        the reason) and log.txt
-//   DIR/results.sqlite   merged: table trials (one row per id) and table metrics (one row per step
-//                        of each done trial)
+//                        the reason), evaluations/*.json and log.txt
+//   DIR/results.sqlite   merged: table trials (one row per id), table metrics (one row per step
+//                        of each done trial) and table evaluations (one row per (trial id, target
+//                        dataset, target classes) from trials/<id>/evaluations/*.json)
 //   DIR/results.csv      merged: the trials table
 //   DIR/results.jsonl    merged: {"id", "status": "done", "result"} or {"id", "status": "failed",
 //                        "reason"} per done or failed trial
+//   DIR/evaluations.csv  merged: the evaluations table
 //   DIR/store.lock       held while merging: one writer at a time, whoever calls merge()
 //
 // The trial directories are the truth; the merged files are derived from them and can be rebuilt
@@ -43,6 +46,9 @@ struct TrialStatus {
   TrialState state = TrialState::kPending;
   std::string reason;      // kFailed: why; kPending after a damaged result: what was wrong
   int64_t steps_done = 0;  // from metrics.jsonl (kRunning, kInterrupted)
+  /// result.json is valid but an `evaluate:` target of the plan (trials/<id>/evaluate.json) has no
+  /// evaluation yet: the trial is not done, and running it again only evaluates.
+  bool trained = false;
 };
 
 struct MergeSummary {

@@ -183,8 +183,7 @@ TEST_F(Grid, RefusesDuplicatesWithTheirLine) {
 TEST_F(Grid, RefusesUnknownKeysWithFileLineAndKey) {
   EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods: {zip: {}}\nexecutor: {}\n")
                 .find("sweep.yaml:3: executor: unknown key (valid: name, include, model, set, "
-                      "grid, zip, methods, "
-                      "executors)"),
+                      "grid, zip, evaluate, methods, executors)"),
             std::string::npos);
   EXPECT_NE(error_of("grid: {dataset: [fmnist]}\nmethods:\n  zip: {sett: {}}\n")
                 .find("sweep.yaml:3: methods.zip.sett: unknown key"),
@@ -272,6 +271,117 @@ TEST_F(Grid, ZeroBudgetIsRefusedWhereTheBudgetEndsTheRun) {
       load("set: {dataset: fmnist, budget: 0}\nmethods: {zeroshot: {}, coop: {}, llm-opt: {}}\n")
           .trials.size(),
       3u);
+}
+
+}  // namespace
+}  // namespace bbpt::sweep
+
+namespace bbpt::sweep {
+namespace {
+
+// classes (all | base | new) is a trial key: base and new are other trials, and `classes: all`
+// is the default, the same trial (and id) as a config without the key.
+TEST_F(Grid, ClassesIsATrialKeyWhoseDefaultKeepsTheId) {
+  const auto s = load(
+      "set: {budget: 100, dataset: fmnist}\n"
+      "grid: {classes: [all, base, new]}\n"
+      "methods: {zip: {}}\n");
+  ASSERT_EQ(s.trials.size(), 3u);
+  EXPECT_FALSE(s.trials[0].config.contains("classes"));
+  EXPECT_EQ(s.trials[1].config["classes"], "base");
+  EXPECT_EQ(s.trials[2].config["classes"], "new");
+  const auto plain = load("set: {budget: 100, dataset: fmnist}\nmethods: {zip: {}}\n");
+  EXPECT_EQ(plain.trials[0].id, s.trials[0].id);
+  EXPECT_NE(s.trials[1].id, s.trials[2].id);
+  const auto message = error_of(
+      "set: {budget: 100, dataset: fmnist, classes: half}\n"
+      "methods: {zip: {}}\n");
+  EXPECT_NE(message.find("sweep.yaml:1: classes = 'half': expected all, base"), std::string::npos)
+      << message;
+}
+
+// evaluate: targets follow the trial (no dataset: its own), a method's list replaces the top
+// level's, and they are not part of the trial's id.
+TEST_F(Grid, EvaluateTargetsFollowTheTrialAndLeaveItsIdAlone) {
+  const auto s = load(
+      "set: {budget: 100, classes: base}\n"
+      "grid: {dataset: [fmnist, mnist]}\n"
+      "evaluate: [{classes: base}, {classes: new}, {dataset: cifar10}, {classes: new}]\n"
+      "methods:\n"
+      "  zip: {}\n"
+      "  bptvlm: {evaluate: [{dataset: mnist, classes: new}]}\n");
+  ASSERT_EQ(s.trials.size(), 4u);
+  const nlohmann::json zip_fmnist = {{{"dataset", "fmnist"}, {"classes", "base"}},
+                                     {{"dataset", "fmnist"}, {"classes", "new"}},
+                                     {{"dataset", "cifar10"}, {"classes", "all"}}};
+  EXPECT_EQ(s.trials[0].evaluate, zip_fmnist);
+  EXPECT_EQ(s.trials[1].evaluate[1]["dataset"], "mnist");
+  EXPECT_EQ(s.trials[2].evaluate, (nlohmann::json{{{"dataset", "mnist"}, {"classes", "new"}}}));
+  EXPECT_EQ(planned_trial_from_json(to_json(s.trials[0])).evaluate, zip_fmnist);
+  const auto without = load(
+      "set: {budget: 100, classes: base}\n"
+      "grid: {dataset: [fmnist, mnist]}\n"
+      "methods: {zip: {}, bptvlm: {}}\n");
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(without.trials[i].id, s.trials[i].id);
+  EXPECT_TRUE(without.trials[0].evaluate.empty());
+  EXPECT_FALSE(to_json(without.trials[0]).contains("evaluate"));
+
+  auto message = error_of(
+      "set: {budget: 100, dataset: fmnist}\n"
+      "evaluate: [{dataset: mnist, classes: old}]\n"
+      "methods: {zip: {}}\n");
+  EXPECT_NE(message.find("sweep.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("classes = 'old'"), std::string::npos) << message;
+  message = error_of(
+      "set: {budget: 100, dataset: fmnist}\n"
+      "evaluate: [{datset: mnist}]\n"
+      "methods: {zip: {}}\n");
+  EXPECT_NE(message.find("sweep.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("evaluate.datset: unknown key (valid: dataset, classes)"),
+            std::string::npos)
+      << message;
+  message = error_of(
+      "set: {budget: 100, dataset: fmnist}\n"
+      "evaluate: {dataset: mnist}\n"
+      "methods: {zip: {}}\n");
+  EXPECT_NE(message.find("evaluate: expected a list of targets"), std::string::npos) << message;
+}
+
+// The paper-protocol sweep files next to jobs/zip_fewshot.yaml plan without error (with a stand-in
+// model: a trial's id needs the checkpoint's sha256), with the trials and evaluations they promise.
+TEST_F(Grid, PaperProtocolSweepFilesPlan) {
+  options_.model_override = options_.default_model;
+  const auto plan = [&](const std::string& name) {
+    return load_sweep(std::string(BBPT_SOURCE_DIR) + "/jobs/" + name, options_);
+  };
+  const auto fewshot = plan("zip_fewshot.yaml");
+  EXPECT_EQ(fewshot.trials.size(), 169u);
+  const auto b2n = plan("zip_base2new.yaml");
+  ASSERT_EQ(b2n.trials.size(), 169u);
+  for (const auto& t : b2n.trials) {
+    EXPECT_EQ(t.config["classes"], "base");
+    ASSERT_EQ(t.evaluate.size(), 2u);
+    EXPECT_EQ(t.evaluate[0], (nlohmann::json{{"dataset", t.dataset}, {"classes", "base"}}));
+    EXPECT_EQ(t.evaluate[1], (nlohmann::json{{"dataset", t.dataset}, {"classes", "new"}}));
+  }
+  const auto cross = plan("zip_crossdataset.yaml");
+  const auto ood = plan("zip_ood.yaml");
+  ASSERT_EQ(cross.trials.size(), 13u);
+  ASSERT_EQ(ood.trials.size(), 13u);
+  for (size_t i = 0; i < cross.trials.size(); ++i) {
+    EXPECT_EQ(cross.trials[i].dataset, "coop:ImageNet");
+    EXPECT_EQ(cross.trials[i].evaluate.size(), 12u);
+    EXPECT_EQ(ood.trials[i].evaluate.size(), 4u);
+    EXPECT_EQ(cross.trials[i].id, ood.trials[i].id);  // one training, two sets of targets
+  }
+  EXPECT_EQ(ood.trials[0].evaluate[2]["dataset"], "coop:ImageNetA");
+  const auto ipo = plan("ipo_base2new.yaml");
+  ASSERT_EQ(ipo.trials.size(), 33u);
+  for (const auto& t : ipo.trials) {
+    EXPECT_EQ(t.algorithm, "ipo");
+    EXPECT_EQ(t.shots, 1);
+    EXPECT_EQ(t.evaluate.size(), 2u);
+  }
 }
 
 }  // namespace
