@@ -5,7 +5,7 @@
 # (configs/methods/coop.yaml defaults, 200 epochs) on 16 shots without augmentation (views=0),
 # seeds 1-3; then the table of docs/results.md (analysis/testbed_select.py). A task qualifies when
 # CoOp's mean is at least 10 points above the best template and that is well above chance.
-#   bash scripts/testbed_select.sh [TASK...]       (default: the 15 tasks below, in this order)
+#   bash scripts/testbed_select.sh [TASK...]       (default: the 16 tasks below, in this order)
 # Environment: BBPT_SELECT_DIR (default sweeps/testbed_select), BBPT_SELECT_JOBS (CoOp runs at a
 # time, default 2), BBPT_SELECT_MODEL (default the embedded default model), XDG_CACHE_HOME.
 # Rerunning skips what is done.
@@ -18,7 +18,7 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/bbpt"
 model="${BBPT_SELECT_MODEL:-$cache/models/bbpt-clip-default.pt}"
 tasks=(fmnist-invert mnist-invert cifar10-invert fmnist-rotate90 mnist-rotate90 cifar10-rotate90
        fmnist-recolour mnist-recolour fmnist-noise mnist-noise cifar10-noise fmnist-lowcontrast
-       cifar10-lowcontrast fmnist-blur mnist-blur)
+       cifar10-lowcontrast fmnist-blur mnist-blur flowers12)
 if [ $# -gt 0 ]; then tasks=("$@"); fi
 bases=$(printf '%s\n' "${tasks[@]}" | sed 's/-.*//' | sort -u)
 "$bbpt" --cache-dir "$cache" data prepare --only $bases "${tasks[@]}" >/dev/null
