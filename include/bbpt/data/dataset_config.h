@@ -4,6 +4,7 @@
 // CoOp datasets where the images and split file live. Only parsing and validation here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,14 +29,23 @@ struct DatasetConfig {
   /// CoOp only, instead of split_file: a folder layout of coop_layouts.h ("imagenet",
   /// "imagenetv2", "imagenet_sketch", "imagenet_a", "imagenet_r", "fgvc_aircraft", "svhn").
   std::string layout;
+  /// Shifted datasets only (issue #17): the registry dataset whose images are shifted ("fmnist",
+  /// "mnist", "cifar10" or "flowers12"); empty otherwise.
+  std::string shift_of;
+  /// Shifted datasets only: the domain shift (image/domain_shift.h), e.g. "invert".
+  std::string shift;
+  /// Shifted datasets only: the seed of the random shifts (recolour, noise); default 1.
+  uint64_t shift_seed = 1;
 
   bool is_coop() const { return !split_file.empty() || !layout.empty(); }
+  bool is_shifted() const { return !shift_of.empty(); }
 };
 
 /// Reads a dataset config. Throws IoError naming the file when it is missing or not YAML, and
 /// ConfigError naming the file and field when templates is missing or empty, a template lacks
-/// exactly one "{}", class_names is missing (non-CoOp) or has duplicates, or a CoOp field is
-/// missing.
+/// exactly one "{}", class_names is missing (non-CoOp) or has duplicates, a CoOp field is
+/// missing, or a shifted dataset's shift_of is not a plain registry dataset or its shift is
+/// unknown.
 DatasetConfig load_dataset_config(const std::string& path);
 
 /// configs_dir/datasets/<name>.yaml, or configs_dir/datasets/coop/<Name>.yaml for "coop:<Name>".

@@ -46,6 +46,9 @@ struct PrepareResult {
 
 /// The names prepare_dataset accepts, in the order `bbpt data prepare` runs them: fmnist, mnist,
 /// cifar10, flowers12, coop (the CoOp split files only; their images are not available here).
+/// prepare_dataset also accepts the shifted datasets of the configs (shifted_dataset_names in
+/// dataset_registry.h), which `bbpt data prepare` runs after these: preparing one checks that its
+/// base is prepared and that it opens, and marks it (its images are its base's, shifted on load).
 const std::vector<std::string>& preparable_dataset_names();
 
 /// Prepares one dataset. Returns kAlreadyPrepared at once when its folder carries the completion
