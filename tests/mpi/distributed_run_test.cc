@@ -11,9 +11,10 @@
 //    with the reason; SIGUSR2 to mpirun checkpoints the trial and exits 75, and the same command
 //    continues it bit for bit;
 //  - packed mode (`mpirun bbpt pack`): a failing trial is recorded with its reason while the others
-//    finish; a group whose last trial fails in its middle ends the job at once (not after the
-//    communication timeout); a killed worker ends the job, and the same command then runs only
-//    what is left.
+//    finish; a trial that fails in its middle, in a group of 2 ranks, is recorded and the group
+//    takes the next trial at once, and a group whose last trial fails in its middle ends the job
+//    at once (neither waits for the communication timeout); a killed worker ends the job, and the
+//    same command then runs only what is left.
 // Skips when the fixture or the prepared dataset is missing.
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -38,11 +39,13 @@
 #include <vector>
 
 #include "bbpt/core/file_io.h"
+#include "mpirun.h"
 #include "run_fixture.h"
 
 namespace {
 namespace fs = std::filesystem;
 using bbpt::testing::count_lines;
+using bbpt::testing::mpirun;
 using bbpt::testing::result_without_time;
 // Spelled as sweep planning spells a model (absolute, no "..": bbpt pack's trials record it so),
 // so that a packed trial's config.json can equal a `bbpt run`'s byte for byte.
@@ -51,20 +54,6 @@ const std::string& kConfigs = bbpt::testing::kMethodConfigs;
 
 bool ready(std::string* why) { return bbpt::testing::run_fixture_ready(why); }
 using Clock = std::chrono::steady_clock;
-
-/// mpirun with the flags CMake found (Open MPI as root: --allow-run-as-root --oversubscribe).
-std::vector<std::string> mpirun(int ranks) {
-  std::vector<std::string> args = {BBPT_MPIEXEC};
-  std::string flags = BBPT_MPIEXEC_FLAGS;
-  std::replace(flags.begin(), flags.end(), ';', ' ');
-  for (size_t at = 0; at < flags.size();) {
-    const size_t end = std::min(flags.find(' ', at), flags.size());
-    if (end > at) args.push_back(flags.substr(at, end - at));
-    at = end + 1;
-  }
-  args.insert(args.end(), {"-np", std::to_string(ranks)});
-  return args;
-}
 
 /// `bbpt run` of `method` on fmnist, 4 shots, at --threads 1 (seed 2 unless given).
 std::vector<std::string> bbpt_run(const std::string& method,
@@ -441,6 +430,47 @@ TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
   EXPECT_NE(bbpt::core::read_file(out + "/results.jsonl")
                 .find("the training loss became non-finite in step 2"),
             std::string::npos);
+}
+
+// Issue #16's acceptance: in a group of 2 ranks, a trial whose loss turns NaN in its second step
+// sits between two sound trials. It is recorded as failed with the reason, the group takes the next
+// trial at once (no rank waits for the 300 s communication timeout), and the sound trials equal
+// single-process `bbpt run`s.
+TEST(PackedMode, ATrialFailingInItsMiddleIsRecordedAndTheGroupGoesOnAtOnce) {
+  std::string why;
+  if (!ready(&why)) GTEST_SKIP() << why;
+  const auto root = fresh_dir("packed_middle_fails");
+  const auto trials = root + "/trials.jsonl";
+  std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60")
+                        << diverging_trial_line("diverges")
+                        << trial_line("spsa-gc-2", "spsa-gc", "fmnist", 2, "40");
+  const auto out = root + "/out";
+  auto args = concat(mpirun(3), pack(trials, out));
+  args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
+  const auto start = Clock::now();
+  const int code = run_to_end(args, out + ".log");
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
+  const auto log = bbpt::core::read_file(out + ".log");
+  EXPECT_EQ(code, 1) << log;  // a trial failed (recorded), the others finished
+  EXPECT_LT(took, 200.0) << "a rank waited for the communication timeout: " << log;
+  EXPECT_EQ(statuses(out), (std::map<std::string, std::string>{
+                               {"zip-1", "done"}, {"diverges", "failed"}, {"spsa-gc-2", "done"}}));
+  EXPECT_NE(bbpt::core::read_file(out + "/trials/diverges/failed.json")
+                .find("the training loss became non-finite in step 2"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(out + "/trials/diverges/result.json"));
+  const std::vector<std::string> sets = {"eval_every=0", "checkpoint_every=5"};
+  const auto zip = root + "/zip";
+  const auto spsa = root + "/spsa";
+  auto zip_sets = sets;
+  zip_sets.push_back("budget=60");
+  auto spsa_sets = sets;
+  spsa_sets.push_back("budget=40");
+  ASSERT_EQ(run_to_end(bbpt_run("zip", zip, zip_sets, {}, 1), root + "/zip.log"), 0);
+  ASSERT_EQ(run_to_end(bbpt_run("spsa-gc", spsa, spsa_sets, {}, 2), root + "/spsa.log"), 0);
+  expect_same_run(out + "/trials/zip-1", zip, "packed zip-1, before the failing trial");
+  expect_same_run(out + "/trials/spsa-gc-2", spsa, "packed spsa-gc-2, after the failing trial");
 }
 
 TEST(PackedMode, Usr2CheckpointsTheRunningTrialExits75AndTheSameCommandFinishesIt) {

@@ -21,6 +21,7 @@
 
 #include "bbpt/model/checkpoint.h"
 #include "fake_openai_server.h"
+#include "mpirun.h"
 #include "run_fixture.h"
 
 namespace {
@@ -38,28 +39,13 @@ std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
-/// mpirun -np 2 with the flags CMake found (Open MPI as root: --allow-run-as-root --oversubscribe).
-std::vector<std::string> mpirun2() {
-  std::vector<std::string> args = {BBPT_MPIEXEC};
-  const std::string flags = BBPT_MPIEXEC_FLAGS;
-  size_t at = 0;
-  while (at < flags.size()) {
-    size_t end = flags.find(' ', at);
-    if (end == std::string::npos) end = flags.size();
-    if (end > at) args.push_back(flags.substr(at, end - at));
-    at = end + 1;
-  }
-  args.insert(args.end(), {"-np", "2"});
-  return args;
-}
-
 /// `mpirun -np 2 bbpt run` of `method` on fmnist, 4 shots, with a 300 s communication timeout: a
 /// helper that waited for it would make the run take far longer than the limit the tests check.
 std::vector<std::string> distributed_run(const std::string& method,
                                          const std::string& model,
                                          const std::string& out,
                                          const std::vector<std::string>& sets) {
-  auto args = mpirun2();
+  auto args = bbpt::testing::mpirun(2);
   const std::vector<std::string> run = {BBPT_EXECUTABLE,
                                         "--threads",
                                         "1",

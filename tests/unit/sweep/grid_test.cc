@@ -384,5 +384,35 @@ TEST_F(Grid, PaperProtocolSweepFilesPlan) {
   }
 }
 
+// The demo and the testbed's sweep files (issue #17) plan on the qualifying tasks: the demo's 39
+// trials, the method table's 48 and the clipping ablation's 63 (each threshold its own trial).
+TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
+  options_.model_override = options_.default_model;
+  const auto plan = [&](const std::string& name) {
+    return load_sweep(std::string(BBPT_SOURCE_DIR) + "/jobs/" + name, options_);
+  };
+  const std::set<std::string> tasks = {"fmnist-invert", "fmnist-lowcontrast", "mnist-invert"};
+  const auto demo = plan("demo.yaml");
+  const auto methods = plan("testbed_methods.yaml");
+  const auto clip = plan("testbed_clip.yaml");
+  EXPECT_EQ(demo.trials.size(), 39u);
+  EXPECT_EQ(methods.trials.size(), 48u);
+  ASSERT_EQ(clip.trials.size(), 63u);
+  for (const auto* sweep : {&demo, &methods, &clip}) {
+    for (const auto& t : sweep->trials) {
+      EXPECT_TRUE(tasks.count(t.dataset)) << sweep->name << ": " << t.dataset;
+      EXPECT_EQ(t.config["views"], 0) << sweep->name;
+    }
+  }
+  std::set<std::string> clip_settings;
+  for (const auto& t : clip.trials) {
+    EXPECT_EQ(t.algorithm, "zip");
+    EXPECT_EQ(t.config["budget"], 5000);
+    clip_settings.insert(t.config["clip"].get<std::string>() + " " +
+                         t.config["clip_threshold"].dump());
+  }
+  EXPECT_EQ(clip_settings.size(), 7u);
+}
+
 }  // namespace
 }  // namespace bbpt::sweep
