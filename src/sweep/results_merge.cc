@@ -161,12 +161,9 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-/// The CSV: the trials table without the bulky JSON columns, one row per trial, in plan order.
-void write_csv(Database& db, const std::string& path) {
-  std::string columns = "id, method, algorithm, dataset, seed, shots, status";
-  for (const auto& c : kResultColumns) columns += ", " + c;
-  columns += ", overrides, reason";
-  Statement select(db, "SELECT " + columns + " FROM trials ORDER BY method, dataset, seed, id");
+/// Writes the rows of `sql` to `path` as CSV with a header of its column names (atomically).
+void write_query_csv(Database& db, const std::string& sql, const std::string& path) {
+  Statement select(db, sql);
   std::ostringstream csv;
   for (int c = 0; c < select.columns(); ++c) csv << (c ? "," : "") << select.column_name(c);
   csv << "\n";
@@ -175,6 +172,15 @@ void write_csv(Database& db, const std::string& path) {
     csv << "\n";
   }
   core::write_file_atomic(path, csv.str());
+}
+
+/// The CSV: the trials table without the bulky JSON columns, one row per trial, in plan order.
+void write_csv(Database& db, const std::string& path) {
+  std::string columns = "id, method, algorithm, dataset, seed, shots, status";
+  for (const auto& c : kResultColumns) columns += ", " + c;
+  columns += ", overrides, reason";
+  write_query_csv(db, "SELECT " + columns + " FROM trials ORDER BY method, dataset, seed, id",
+                  path);
 }
 
 /// The JSON-lines view: one line per done or failed trial, {"id", "status": "done", "result":
@@ -200,18 +206,11 @@ void write_jsonl(Database& db, const std::string& path) {
 
 /// evaluations.csv: one row per (trial, target), in order of method, dataset, seed, target.
 void write_evaluations_csv(Database& db, const std::string& path) {
-  Statement select(db,
-                   "SELECT id, method, algorithm, dataset, classes, seed, shots, target_dataset, "
-                   "target_classes, test_acc, test_images, num_classes FROM evaluations ORDER BY "
-                   "method, dataset, classes, seed, target_dataset, target_classes, id");
-  std::ostringstream csv;
-  for (int c = 0; c < select.columns(); ++c) csv << (c ? "," : "") << select.column_name(c);
-  csv << "\n";
-  while (select.step()) {
-    for (int c = 0; c < select.columns(); ++c) csv << (c ? "," : "") << csv_field(select.text(c));
-    csv << "\n";
-  }
-  core::write_file_atomic(path, csv.str());
+  write_query_csv(db,
+                  "SELECT id, method, algorithm, dataset, classes, seed, shots, target_dataset, "
+                  "target_classes, test_acc, test_images, num_classes FROM evaluations ORDER BY "
+                  "method, dataset, classes, seed, target_dataset, target_classes, id",
+                  path);
 }
 
 }  // namespace

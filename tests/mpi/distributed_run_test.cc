@@ -378,6 +378,23 @@ std::vector<std::string> finished_trials(const std::string& out) {
   return ids;
 }
 
+/// `mpirun -np 3 bbpt pack --ranks-per-trial 2 --comm-timeout 300` (one group of 2 ranks): its exit
+/// code, how long it took (s) and its output.
+struct TimedRun {
+  int code;
+  double took_s;
+  std::string log;
+};
+TimedRun pack_in_groups_of_two(const std::string& trials, const std::string& out) {
+  auto args = concat(mpirun(3), pack(trials, out));
+  args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
+  const auto start = Clock::now();
+  const int code = run_to_end(args, out + ".log");
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
+  return {code, took, bbpt::core::read_file(out + ".log")};
+}
+
 TEST(PackedMode, AFailingTrialIsRecordedWithItsReasonAndTheOthersFinish) {
   std::string why;
   if (!ready(&why)) GTEST_SKIP() << why;
@@ -416,13 +433,7 @@ TEST(PackedMode, AGroupWhoseLastTrialFailsInItsMiddleEndsTheJobAtOnce) {
   std::ofstream(trials) << trial_line("zip-1", "zip", "fmnist", 1, "60")
                         << diverging_trial_line("diverges");
   const auto out = root + "/out";
-  auto args = concat(mpirun(3), pack(trials, out));
-  args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
-  const auto start = Clock::now();
-  const int code = run_to_end(args, out + ".log");
-  const double took = std::chrono::duration<double>(Clock::now() - start).count();
-  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
-  const auto log = bbpt::core::read_file(out + ".log");
+  const auto [code, took, log] = pack_in_groups_of_two(trials, out);
   EXPECT_EQ(code, 1) << log;  // a trial failed (recorded), the other finished
   EXPECT_LT(took, 200.0) << "a helper waited for the communication timeout: " << log;
   EXPECT_EQ(statuses(out),
@@ -445,13 +456,7 @@ TEST(PackedMode, ATrialFailingInItsMiddleIsRecordedAndTheGroupGoesOnAtOnce) {
                         << diverging_trial_line("diverges")
                         << trial_line("spsa-gc-2", "spsa-gc", "fmnist", 2, "40");
   const auto out = root + "/out";
-  auto args = concat(mpirun(3), pack(trials, out));
-  args.insert(args.end(), {"--ranks-per-trial", "2", "--comm-timeout", "300"});
-  const auto start = Clock::now();
-  const int code = run_to_end(args, out + ".log");
-  const double took = std::chrono::duration<double>(Clock::now() - start).count();
-  std::cout << "the job ended after " << took << " s, exit " << code << "\n";
-  const auto log = bbpt::core::read_file(out + ".log");
+  const auto [code, took, log] = pack_in_groups_of_two(trials, out);
   EXPECT_EQ(code, 1) << log;  // a trial failed (recorded), the others finished
   EXPECT_LT(took, 200.0) << "a rank waited for the communication timeout: " << log;
   EXPECT_EQ(statuses(out), (std::map<std::string, std::string>{
