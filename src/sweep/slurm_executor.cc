@@ -178,6 +178,11 @@ std::string render_array_script(const SweepStore& store,
   for (const auto& line : o.extra) {
     if (line.rfind("#SBATCH", 0) != 0) s << line << "\n";
   }
+  // A warning that reaches the batch shell before bbpt has installed its handler would kill the
+  // task outright (bash's default for USR1/USR2), not requeue it: `scancel --signal --batch`
+  // retries while a task is requeued and can land in the first milliseconds of its restart. Ignored
+  // until then; bbpt's handler replaces the ignore after the exec.
+  s << "trap '' " << o.signal << "\n";
   s << "echo \"bbpt: array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), "
        "restart "
        "${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)\"\n";

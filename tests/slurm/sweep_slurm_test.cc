@@ -133,6 +133,20 @@ TEST_F(SweepSlurm, DryRunPrintsTheScriptAndSlurmsAnswerAndSubmitsNothing) {
   EXPECT_NE(r.out.find("to start at"), std::string::npos) << r.out;  // sbatch --test-only's answer
   EXPECT_TRUE(slurm_->run({"squeue", "-h"}).out.empty());
   EXPECT_FALSE(fs::exists(dir + "/slurm/submissions.jsonl"));
+
+  // A warning that reaches the batch shell before bbpt runs (a `scancel --signal=USR2 --batch`
+  // that Slurm retried into the first milliseconds of a requeued task's restart) must not kill it:
+  // the script up to its exec, with the exec replaced by a USR2 to itself, runs on.
+  const size_t begin = r.out.find("#!/bin/bash");
+  const size_t exec = r.out.find("\nexec ", begin);
+  ASSERT_NE(begin, std::string::npos) << r.out;
+  ASSERT_NE(exec, std::string::npos) << r.out;
+  const std::string script = (root_ / "until_exec.sh").string();
+  std::ofstream(script) << r.out.substr(begin, exec + 1 - begin)
+                        << "kill -USR2 $$\necho \"survived the warning\"\n";
+  const auto shell = slurm_->run({"bash", script});
+  EXPECT_EQ(shell.exit_code, 0) << shell.out << shell.err;
+  EXPECT_NE(shell.out.find("survived the warning"), std::string::npos) << shell.out << shell.err;
 }
 
 TEST_F(SweepSlurm, ArrayWithThrottleSurvivesAPreemptionWarningAndMatchesTheLocalExecutor) {
