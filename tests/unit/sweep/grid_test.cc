@@ -11,32 +11,17 @@
 #include <set>
 
 #include "bbpt/core/error.h"
+#include "plan_fixture.h"
 
 namespace bbpt::sweep {
 namespace {
 
 namespace fs = std::filesystem;
 
-class Grid : public ::testing::Test {
+class Grid : public testing::PlanFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("bbpt_grid_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "model.pt")
-        << "a stand-in checkpoint: only its sha256 matters to the plan";
-    options_.configs_dir = std::string(BBPT_SOURCE_DIR) + "/configs";
-    options_.default_model = (dir_ / "model.pt").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  Grid() : PlanFixture("bbpt_grid_") {}
 
-  std::string write(const std::string& name, const std::string& text) {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
-  }
   Sweep load(const std::string& text) { return load_sweep(write("sweep.yaml", text), options_); }
   std::string error_of(const std::string& text) {
     try {
@@ -46,9 +31,6 @@ class Grid : public ::testing::Test {
     }
     return "no error";
   }
-
-  fs::path dir_;
-  PlanOptions options_;
 };
 
 TEST_F(Grid, ProductOfAxesAndMethodsInOrderWithUniqueIds) {

@@ -9,32 +9,17 @@
 #include <fstream>
 
 #include "bbpt/core/error.h"
+#include "plan_fixture.h"
 
 namespace bbpt::sweep {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TrialList : public ::testing::Test {
+class TrialList : public testing::PlanFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("bbpt_trial_list_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "model.pt")
-        << "a stand-in checkpoint: only its sha256 matters to the plan";
-    options_.configs_dir = std::string(BBPT_SOURCE_DIR) + "/configs";
-    options_.default_model = (dir_ / "model.pt").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  TrialList() : PlanFixture("bbpt_trial_list_") {}
 
-  std::string write(const std::string& name, const std::string& text) {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
-  }
   std::string error_of(const std::string& path) {
     try {
       load_trial_list(path, options_);
@@ -46,9 +31,6 @@ class TrialList : public ::testing::Test {
   static std::string config(const std::string& method) {
     return std::string(BBPT_SOURCE_DIR) + "/configs/methods/" + method + ".yaml";
   }
-
-  fs::path dir_;
-  PlanOptions options_;
 };
 
 TEST_F(TrialList, ReadsFieldsAndDefaultsAndSkipsBlankLines) {
