@@ -2,7 +2,8 @@
 # Configures and builds bbpt into build/ (Release, Ninja, 2 jobs unless BBPT_JOBS is set). The NCCL
 # collective backend is built when NCCL is installed with CUDA ($NCCL_HOME, default /usr/local/cuda);
 # BBPT_WITH_NCCL=OFF turns it off. Arguments name targets to build (e.g. `bbpt`); none builds all,
-# the tests included.
+# the tests included. Sources compile in unity batches (BBPT_UNITY_BUILD, CMakeLists.txt); when editing one
+# source at a time, BBPT_CMAKE_ARGS=-DBBPT_UNITY_BUILD=OFF recompiles only that source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh

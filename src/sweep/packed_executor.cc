@@ -21,7 +21,7 @@ namespace bbpt::sweep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 // Group leader -> rank 0: {"type": "ready"|"heartbeat", ...}; rank 0 -> group leader: {"trial": i}.
 constexpr int kTagToScheduler = 201;
@@ -160,7 +160,7 @@ void schedule(const SweepStore& store,
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }
-    const auto message = Json::parse(world.receive_bytes(*source, kTagToScheduler).bytes);
+    const auto message = OrderedJson::parse(world.receive_bytes(*source, kTagToScheduler).bytes);
     if (message.at("type") == "heartbeat") {
       if (busy.count(*source)) {
         busy[*source].last_heard = Clock::now();
@@ -180,7 +180,7 @@ void schedule(const SweepStore& store,
       ++stopped;
       continue;
     }
-    Json reply;
+    OrderedJson reply;
     if (pending.empty() || core::stop_requested()) {
       reply["trial"] = -1;
       ++stopped;
@@ -203,7 +203,7 @@ void work(const SweepStore& store,
           comm::Communicator& group,
           const PackedOptions& options) {
   const bool leader = group.rank() == 0;
-  Json report = {{"type", "ready"}};
+  OrderedJson report = {{"type", "ready"}};
   for (;;) {
     std::vector<int64_t> assignment(1, -1);
     if (leader) {
@@ -211,8 +211,9 @@ void work(const SweepStore& store,
       if (leaving) report["leaving"] = true;
       world.send(report.dump(), 0, kTagToScheduler);
       if (!leaving) {
-        assignment[0] =
-            Json::parse(world.receive_bytes(0, kTagFromScheduler).bytes).at("trial").get<int64_t>();
+        assignment[0] = OrderedJson::parse(world.receive_bytes(0, kTagFromScheduler).bytes)
+                            .at("trial")
+                            .get<int64_t>();
       }
     }
     group.broadcast(assignment, 0);
@@ -225,7 +226,8 @@ void work(const SweepStore& store,
         if (seconds_since(last_beat) < options.heartbeat_every_s) return;
         last_beat = Clock::now();
         world.send(
-            Json{{"type", "heartbeat"}, {"trial", index}, {"step", step}, {"queries", queries}}
+            OrderedJson{
+                {"type", "heartbeat"}, {"trial", index}, {"step", step}, {"queries", queries}}
                 .dump(),
             0, kTagToScheduler);
       };

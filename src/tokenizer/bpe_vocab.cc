@@ -45,11 +45,8 @@ bool is_valid_utf8(std::string_view bytes) {
   return true;
 }
 
-std::string shorten(std::string_view line) {
-  constexpr size_t kMaxShown = 60;
-  return line.size() <= kMaxShown ? std::string(line)
-                                  : std::string(line.substr(0, kMaxShown)) + "...";
-}
+/// Code points of a bad merge line shown in an error.
+constexpr size_t kMaxShownLineCodePoints = 60;
 
 }  // namespace
 
@@ -103,8 +100,8 @@ BpeVocab parse_bpe_vocab(std::string_view contents, const std::string& source) {
     std::vector<std::string> parts = split_on_whitespace(merge_lines[i]);
     BBPT_CHECK(parts.size() == 2, IoError,
                source << ":" << i + 2 << ": not a CLIP BPE vocabulary: merge line '"
-                      << shorten(merge_lines[i]) << "' has " << parts.size()
-                      << " part(s), expected 2 ('first second')");
+                      << detail::shorten_utf8(merge_lines[i], kMaxShownLineCodePoints) << "' has "
+                      << parts.size() << " part(s), expected 2 ('first second')");
     vocab.tokens.push_back(parts[0] + parts[1]);
     vocab.merges.emplace_back(std::move(parts[0]), std::move(parts[1]));
   }
@@ -117,7 +114,8 @@ BpeVocab parse_bpe_vocab(std::string_view contents, const std::string& source) {
     for (const std::string* part : {&vocab.merges[i].first, &vocab.merges[i].second}) {
       BBPT_CHECK(known.count(*part) != 0, IoError,
                  source << ":" << i + 2 << ": not a CLIP BPE vocabulary: merge part '"
-                        << shorten(*part) << "' is not a token (expected byte-level symbols)");
+                        << detail::shorten_utf8(*part, kMaxShownLineCodePoints)
+                        << "' is not a token (expected byte-level symbols)");
     }
   }
   return vocab;

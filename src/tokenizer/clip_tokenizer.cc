@@ -26,21 +26,8 @@ constexpr std::string_view kEotText = "<|endoftext|>";
 /// a bound keeps memory flat over long runs and changes no result.
 constexpr size_t kMaxCachedWords = 1 << 18;
 
-uint64_t pair_key(int32_t first, int32_t second) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(first)) << 32) |
-         static_cast<uint32_t>(second);
-}
-
-/// The first max_code_points code points of text, with "..." when cut.
-std::string shorten(std::string_view text, size_t max_code_points = 40) {
-  size_t pos = 0;
-  size_t count = 0;
-  while (pos < text.size() && count < max_code_points) {
-    detail::next_code_point(text, pos);
-    ++count;
-  }
-  return pos < text.size() ? std::string(text.substr(0, pos)) + "..." : std::string(text);
-}
+/// Code points of a too-long text shown in an error.
+constexpr size_t kMaxShownTextCodePoints = 40;
 
 }  // namespace
 
@@ -54,7 +41,7 @@ struct ClipTokenizer::Vocab {
   /// byte -> id of its symbol, and of its symbol + "</w>" (a word's last byte).
   std::array<int32_t, 256> byte_ids{};
   std::array<int32_t, 256> byte_end_ids{};
-  /// pair_key(first id, second id) -> the merge's rank and result.
+  /// merge_pair_key(first id, second id) -> the merge's rank and result.
   std::unordered_map<uint64_t, Merge> merges;
 };
 
@@ -113,7 +100,7 @@ ClipTokenizer::ClipTokenizer(BpeVocab vocab) : cache_(std::make_shared<WordCache
     const auto second_it = ids.find(second);
     const auto merged_it = ids.find(first + second);
     if (first_it == ids.end() || second_it == ids.end() || merged_it == ids.end()) continue;
-    v->merges[pair_key(first_it->second, second_it->second)] =
+    v->merges[detail::merge_pair_key(first_it->second, second_it->second)] =
         Vocab::Merge{static_cast<int32_t>(rank), merged_it->second};
   }
   vocab_ = std::move(v);
@@ -136,7 +123,7 @@ std::vector<int32_t> ClipTokenizer::bpe(std::string_view piece) const {
     int32_t second = 0;
     int32_t result = 0;
     for (size_t i = 0; i + 1 < word.size(); ++i) {
-      const auto it = vocab_->merges.find(pair_key(word[i], word[i + 1]));
+      const auto it = vocab_->merges.find(detail::merge_pair_key(word[i], word[i + 1]));
       if (it != vocab_->merges.end() && it->second.rank < best_rank) {
         best_rank = it->second.rank;
         first = word[i];
@@ -206,7 +193,8 @@ std::vector<int32_t> ClipTokenizer::tokenize(std::string_view text,
   ids.push_back(kEotToken);
   if (ids.size() > static_cast<size_t>(context_length)) {
     BBPT_CHECK(truncate, ConfigError,
-               "text \"" << shorten(text) << "\" is too long: " << ids.size()
+               "text \"" << detail::shorten_utf8(text, kMaxShownTextCodePoints)
+                         << "\" is too long: " << ids.size()
                          << " tokens with SOT/EOT, more than context_length " << context_length
                          << " (shorten it, or tokenize with truncation)");
     ids.resize(static_cast<size_t>(context_length));

@@ -35,11 +35,6 @@ using Json = nlohmann::json;
 constexpr std::string_view kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
-uint64_t pair_key(int32_t first, int32_t second) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(first)) << 32) |
-         static_cast<uint32_t>(second);
-}
-
 /// A JSON value as short text for an error message.
 std::string brief(const Json& value) {
   std::string text = value.dump();
@@ -323,7 +318,7 @@ void read_model(const Json& root, detail::HfBpeModel& m) {
     const int32_t second_id = id_of(second, rank);
     const int32_t merged_id = id_of(first + second, rank);
     // A repeated pair takes its last rank, as the library's collect() into a HashMap does.
-    m.merges.insert_or_assign(pair_key(first_id, second_id),
+    m.merges.insert_or_assign(detail::merge_pair_key(first_id, second_id),
                               detail::HfBpeModel::Merge{static_cast<int32_t>(rank), merged_id});
   }
 }
@@ -621,7 +616,8 @@ void HfBpeTokenizer::append_piece_ids(std::string_view piece, std::vector<int32_
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
   const auto push_pair = [&](int pos) {
     if (pos < 0 || symbols[pos].next < 0) return;
-    const auto it = m.merges.find(pair_key(symbols[pos].id, symbols[symbols[pos].next].id));
+    const auto it =
+        m.merges.find(detail::merge_pair_key(symbols[pos].id, symbols[symbols[pos].next].id));
     if (it != m.merges.end()) queue.emplace(it->second.rank, pos, it->second.merged_id);
   };
   for (int i = 0; i + 1 < n; ++i) push_pair(i);
@@ -630,7 +626,7 @@ void HfBpeTokenizer::append_piece_ids(std::string_view piece, std::vector<int32_
     queue.pop();
     Symbol& left = symbols[pos];
     if (!left.alive || left.next < 0) continue;
-    const auto it = m.merges.find(pair_key(left.id, symbols[left.next].id));
+    const auto it = m.merges.find(detail::merge_pair_key(left.id, symbols[left.next].id));
     if (it == m.merges.end() || it->second.merged_id != merged_id) continue;
     Symbol& right = symbols[left.next];
     left.id = merged_id;

@@ -130,6 +130,16 @@ char32_t next_code_point(std::string_view bytes, size_t& pos) {
   return cp;
 }
 
+std::string shorten_utf8(std::string_view text, size_t max_code_points) {
+  size_t pos = 0;
+  size_t count = 0;
+  while (pos < text.size() && count < max_code_points) {
+    next_code_point(text, pos);
+    ++count;
+  }
+  return pos < text.size() ? std::string(text.substr(0, pos)) + "..." : std::string(text);
+}
+
 std::u32string decode_utf8(std::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());

@@ -26,6 +26,15 @@ void append_utf8(char32_t c, std::string& out);
 /// UTF-8 encoding of a code point string.
 std::string encode_utf8(std::u32string_view text);
 
+/// The first max_code_points code points of text, with "..." when cut (for error messages).
+std::string shorten_utf8(std::string_view text, size_t max_code_points);
+
+/// The key of the BPE merge (first id, second id) in a hash map of merges.
+inline uint64_t merge_pair_key(int32_t first, int32_t second) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(first)) << 32) |
+         static_cast<uint32_t>(second);
+}
+
 /// True when every byte is ASCII.
 bool is_ascii(std::string_view bytes);
 

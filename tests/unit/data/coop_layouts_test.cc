@@ -57,7 +57,7 @@ void write_folder(const fs::path& root, const std::string& folder, int files) {
   for (int j = 0; j < files; ++j) touch(root / folder / ("img" + std::to_string(j) + ".JPEG"));
 }
 
-DataOptions options_for(const TempDir& dir) {
+DataOptions data_options_for(const TempDir& dir) {
   DataOptions options;
   options.data_dir = dir / "data";
   options.configs_dir = testing::kConfigsDir;
@@ -68,7 +68,7 @@ DataOptions options_for(const TempDir& dir) {
 // classnames.txt by wnid, val/ is the test split, and files come in os.listdir's order.
 TEST(CoopLayouts, ImageNetLabelsNamesAndOrder) {
   TempDir dir;
-  const fs::path root = fs::path(options_for(dir).data_dir) / "coop" / "imagenet";
+  const fs::path root = fs::path(data_options_for(dir).data_dir) / "coop" / "imagenet";
   write_classnames(root);
   for (int i = 0; i < 1000; ++i) {
     write_folder(root / "images" / "train", wnid(i), i % 3 + 1);
@@ -96,7 +96,7 @@ TEST(CoopLayouts, ImageNetLabelsNamesAndOrder) {
   EXPECT_TRUE(read_coop_layout("imagenet", root.string(), "images", "val").val.empty());
 
   // Through the registry: Dassl's sampler draws train only (no val for ImageNet).
-  const DataOptions options = options_for(dir);
+  const DataOptions options = data_options_for(dir);
   const auto train_split = open_dataset("coop:ImageNet", "train", options);
   EXPECT_EQ(train_split->size(), train.train.size());
   const auto sample = sample_dataset_few_shot("coop:ImageNet", *train_split, options, 1, 2);
@@ -201,7 +201,7 @@ TEST(CoopLayouts, FgvcAircraftVariantSplits) {
 // few-shot draw after the shuffles ZIP makes on every run, all equal to Python's.
 TEST(CoopLayouts, SvhnSplitAndFewShotEqualZips) {
   TempDir dir;
-  const DataOptions options = options_for(dir);
+  const DataOptions options = data_options_for(dir);
   const fs::path root = fs::path(options.data_dir) / "coop" / "svhn";
   for (int digit = 0; digit < 10; ++digit) {
     for (int j = 0; j < 9 + digit; ++j) {
@@ -242,7 +242,7 @@ TEST(CoopLayouts, UnknownLayoutAndMissingFiles) {
                             {"layout 'imagenet21k' is unknown"});
   expect_error<IoError>([&] { read_coop_layout("imagenet", dir / "x", "images", "train"); },
                         {dir / "x/classnames.txt", "not found"});
-  const DataOptions options = options_for(dir);
+  const DataOptions options = data_options_for(dir);
   expect_error<ConfigError>([&] { open_dataset("coop:ImageNetA", "test", options); },
                             {"coop:ImageNetA: not found in", "imagenet-adversarial"});
 }

