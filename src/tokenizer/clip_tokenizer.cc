@@ -14,6 +14,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/tokenizer/pre_tokenizer.h"
 #include "bbpt/tokenizer/text_clean.h"
+#include "bpe_merge_key.h"
 #include "unicode_util.h"
 
 namespace bbpt::tokenizer {

@@ -22,6 +22,7 @@
 #include "bbpt/core/error.h"
 #include "bbpt/core/file_io.h"
 #include "bbpt/tokenizer/bpe_vocab.h"
+#include "bpe_merge_key.h"
 #include "json_util.h"
 #include "unicode_util.h"
 

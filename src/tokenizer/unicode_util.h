@@ -4,7 +4,6 @@
 // Everything works on std::u32string (one element per code point, like a Python str).
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,12 +27,6 @@ std::string encode_utf8(std::u32string_view text);
 
 /// The first max_code_points code points of text, with "..." when cut (for error messages).
 std::string shorten_utf8(std::string_view text, size_t max_code_points);
-
-/// The key of the BPE merge (first id, second id) in a hash map of merges.
-inline uint64_t merge_pair_key(int32_t first, int32_t second) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(first)) << 32) |
-         static_cast<uint32_t>(second);
-}
 
 /// True when every byte is ASCII.
 bool is_ascii(std::string_view bytes);
