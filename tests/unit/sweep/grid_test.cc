@@ -367,8 +367,8 @@ TEST_F(Grid, PaperProtocolSweepFilesPlan) {
 }
 
 // The demo and the testbed's sweep files (issue #17) plan on the qualifying tasks: the demo's 39
-// trials, the method table's 48 (without augmentation and under the paper's protocol) and the
-// clipping ablation's 63 (each threshold its own trial).
+// trials, the method table's 48 (without augmentation and under the paper's protocol), the
+// clipping ablation's 63 (each threshold its own trial) and the step-size ablation's 36.
 TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
   options_.model_override = options_.default_model;
   const auto plan = [&](const std::string& name) {
@@ -395,6 +395,19 @@ TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
                          t.config["clip_threshold"].dump());
   }
   EXPECT_EQ(clip_settings.size(), 7u);
+
+  // The step-size ablation: ZIP at 4 values of spsa_a, otherwise the method table's ZIP trials.
+  const auto step = plan("testbed_zip_step.yaml");
+  ASSERT_EQ(step.trials.size(), 36u);
+  std::set<double> step_sizes;
+  for (const auto& t : step.trials) {
+    EXPECT_TRUE(tasks.count(t.dataset)) << t.dataset;
+    EXPECT_EQ(t.algorithm, "zip");
+    EXPECT_EQ(t.config["views"], 0);
+    EXPECT_EQ(t.config["budget"], 5000);
+    step_sizes.insert(t.config["spsa_a"].get<double>());
+  }
+  EXPECT_EQ(step_sizes, (std::set<double>{0.01, 0.03, 0.1, 0.3}));
 
   // The paper-protocol table: the same 48 trials with each method's own augmented views.
   const auto paper = plan("testbed_methods_paper.yaml");
