@@ -368,7 +368,8 @@ TEST_F(Grid, PaperProtocolSweepFilesPlan) {
 
 // The demo and the testbed's sweep files (issue #17) plan on the qualifying tasks: the demo's 39
 // trials, the method table's 48 (without augmentation and under the paper's protocol), the
-// clipping ablation's 63 (each threshold its own trial) and the step-size ablation's 36.
+// clipping ablation's 63 (each threshold its own trial) and the step-size and capacity
+// ablations' 36 each.
 TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
   options_.model_override = options_.default_model;
   const auto plan = [&](const std::string& name) {
@@ -408,6 +409,18 @@ TEST_F(Grid, DemoAndTestbedSweepFilesPlanOnTheQualifyingTasks) {
     step_sizes.insert(t.config["spsa_a"].get<double>());
   }
   EXPECT_EQ(step_sizes, (std::set<double>{0.01, 0.03, 0.1, 0.3}));
+
+  // The capacity ablation: ZIP's code dense or low-rank, at intrinsic dimension 500 or 1,024.
+  const auto capacity = plan("testbed_zip_capacity.yaml");
+  ASSERT_EQ(capacity.trials.size(), 36u);
+  std::set<std::string> codes;
+  for (const auto& t : capacity.trials) {
+    EXPECT_TRUE(tasks.count(t.dataset)) << t.dataset;
+    EXPECT_EQ(t.algorithm, "zip");
+    EXPECT_EQ(t.config["views"], 0);
+    codes.insert(t.config["intrinsic_dim"].dump() + " " + t.config["low_rank"].dump());
+  }
+  EXPECT_EQ(codes, (std::set<std::string>{"500 true", "500 false", "1024 true", "1024 false"}));
 
   // The paper-protocol table: the same 48 trials with each method's own augmented views.
   const auto paper = plan("testbed_methods_paper.yaml");
