@@ -31,6 +31,13 @@ TrainImageLoader::TrainImageLoader(const data::ImageDataset& dataset,
     : dataset_(dataset), items_(std::move(items)), options_(options), augment_seed_(augment_seed) {}
 
 ImageBatch TrainImageLoader::load(const std::vector<int64_t>& indices, int64_t step) const {
+  std::vector<int64_t> items;
+  for (const int64_t index : indices) items.push_back(items_.at(static_cast<size_t>(index)));
+  if (!options_.augment) {
+    auto batch = load_eval_images(dataset_, items, options_);
+    batch.indices = indices;
+    return batch;
+  }
   image::TrainTransformOptions transform;
   transform.resolution = options_.resolution;
   transform.horizontal_flip = options_.horizontal_flip;
@@ -43,10 +50,10 @@ ImageBatch TrainImageLoader::load(const std::vector<int64_t>& indices, int64_t s
   batch.indices = indices;
   std::vector<std::vector<float>> pixels;
   std::vector<int64_t> labels;
-  for (const int64_t index : indices) {
-    const auto item = static_cast<size_t>(items_.at(static_cast<size_t>(index)));
-    pixels.push_back(image::apply_train_transform(dataset_.load_image(item), transform, rng));
-    labels.push_back(dataset_.label(item));
+  for (const int64_t item : items) {
+    const auto at = static_cast<size_t>(item);
+    pixels.push_back(image::apply_train_transform(dataset_.load_image(at), transform, rng));
+    labels.push_back(dataset_.label(at));
   }
   batch.images = stack_chw(pixels, options_.resolution);
   batch.labels = torch::tensor(labels, torch::kLong);

@@ -22,6 +22,7 @@ class BarMethod : public CountedMethod {
   BarMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
       : CountedMethod(common.budget_queries),
         context_(context),
+        augment_pixels_(common.views > 0),
         sampler_(static_cast<int64_t>(context.few_shot.train.size()),
                  common.batch_size,
                  derive_seed(context.spec.seed, SeedPurpose::kBatches)),
@@ -144,10 +145,12 @@ class BarMethod : public CountedMethod {
     return context_.model->logit_scale.exp() * torch::matmul(features, classes.t());  // [K, B, C]
   }
 
-  /// BAR pastes [0, 1] pixels at the inner size into its canvas (algorithms.md 4).
+  /// BAR pastes [0, 1] pixels at the inner size into its canvas (algorithms.md 4); views: 0 trains
+  /// on center crops, any other value on Dassl's train transform drawn per step.
   eval::ImageBatchOptions pixel_options() const {
     eval::ImageBatchOptions options;
     options.resolution = static_cast<int>(program_.inner_size());
+    options.augment = augment_pixels_;
     options.normalize = false;
     return options;
   }
@@ -160,6 +163,7 @@ class BarMethod : public CountedMethod {
   }
 
   TrialContext& context_;
+  bool augment_pixels_;  // views > 0
   eval::MiniBatchSampler sampler_;
   prompt::FrameProgram program_;
   std::unique_ptr<optim::RandomGradient> optimizer_;

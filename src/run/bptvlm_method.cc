@@ -26,7 +26,9 @@ namespace {
 class BptVlmMethod : public CountedMethod {
  public:
   BptVlmMethod(const CommonOptions& common, RunConfig& config, TrialContext& context)
-      : CountedMethod(common.budget_queries, "generations"), context_(context) {
+      : CountedMethod(common.budget_queries, "generations"),
+        context_(context),
+        augment_pixels_(common.views > 0) {
     prompt::SubspacePromptOptions p;
     p.text_tokens = config.get_int("text_tokens", p.text_tokens);
     p.text_dim = config.get_int("text_dim", p.text_dim);
@@ -247,9 +249,11 @@ class BptVlmMethod : public CountedMethod {
     return it->second;
   }
 
+  /// Visual prompts train on center crops under views: 0, else on Dassl's train transform per step.
   eval::ImageBatchOptions pixel_options() const {
     eval::ImageBatchOptions options;
     options.resolution = static_cast<int>(context_.model->config().image_resolution);
+    options.augment = augment_pixels_;
     return options;
   }
 
@@ -266,6 +270,7 @@ class BptVlmMethod : public CountedMethod {
   }
 
   TrialContext& context_;
+  bool augment_pixels_;  // views > 0
   std::unique_ptr<prompt::SubspacePrompt> prompt_;
   std::unique_ptr<optim::CmaEs> optimizer_;
   std::unique_ptr<eval::ContextQueryEngine> engine_;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Pixel batches for the image-side methods (BAR, BPT-VLM's visual prompts), which need an image
-// tower forward per query: a step's images are decoded and augmented once (Dassl's train transform
-// drawn from core::Rng(seed, step)) and then shared by every prompt setting of the step.
+// tower forward per query: a step's images are decoded and transformed once (Dassl's train
+// transform drawn from core::Rng(seed, step), or the eval transform when augment is off) and then
+// shared by every prompt setting of the step.
 #pragma once
 #include <torch/torch.h>
 
@@ -17,6 +18,9 @@ namespace bbpt::eval {
 struct ImageBatchOptions {
   /// Output side in pixels (the tower resolution, or BAR's inner size).
   int resolution = 224;
+  /// true: Dassl's train transform (RandomResizedCrop, flip), what views > 0 asks for; false: the
+  /// eval transform (resize + center crop), the same pixels every step, what views: 0 asks for.
+  bool augment = true;
   /// RandomHorizontalFlip in the train transform.
   bool horizontal_flip = true;
   /// false: ToTensor only ([0, 1] pixels, what BAR pastes into its canvas); true: CLIP Normalize.
@@ -30,7 +34,7 @@ struct ImageBatch {
   torch::Tensor labels;
 };
 
-/// Decodes and augments dataset items. `items` maps training indices (what the sampler returns)
+/// Decodes and transforms dataset items. `items` maps training indices (what the sampler returns)
 /// to dataset indices (the few-shot subset).
 class TrainImageLoader {
  public:
@@ -39,7 +43,8 @@ class TrainImageLoader {
                    ImageBatchOptions options,
                    uint64_t augment_seed);
   /// Train transform of each training index in `indices`; the draws of item b come from
-  /// core::Rng(augment_seed, step) in batch order, so the step fixes the augmentation.
+  /// core::Rng(augment_seed, step) in batch order, so the step fixes the augmentation. Without
+  /// options.augment, the eval transform: the step and the seed change nothing.
   ImageBatch load(const std::vector<int64_t>& indices, int64_t step) const;
   int64_t size() const { return static_cast<int64_t>(items_.size()); }
 
