@@ -56,7 +56,7 @@ TEST(TrainImageLoader, AugmentedBatchesDependOnTheStepAndRepeatForOneStep) {
 TEST(TrainImageLoader, WithoutAugmentationEveryStepIsTheEvalTransform) {
   const NoiseDataset dataset;
   const TrainImageLoader loader(dataset, {6, 1, 3}, small(false), 11);
-  const auto expected = load_eval_images(dataset, {1, 3}, small(false));  // items 1 and 2
+  const auto expected = load_eval_images(dataset, {1, 3}, small(false));  // training indices 1, 2
   for (const int64_t step : {0, 1, 9}) {
     const auto batch = loader.load({1, 2}, step);
     EXPECT_EQ(batch.indices, (std::vector<int64_t>{1, 2}));
