@@ -1,6 +1,6 @@
 """Writes DIR/report/: report.md with the table, the curves and the query efficiency, and the files
-behind them (summary.{md,tex,csv}, efficiency.{md,csv}, *_vs_queries.{png,pdf}). Reads the store
-only; every file is written under a temporary name and renamed."""
+behind them (summary.{md,tex,csv}, efficiency.{md,csv}, efficiency_pairwise.csv,
+*_vs_queries.{png,pdf}). Reads the store only; every file is written under a temporary name and renamed."""
 import datetime
 import os
 
@@ -117,6 +117,12 @@ def write_report(store_dir, out_dir=None, smoothing=Smoothing(), now=None):
            f"accuracy with fewer queries (BAR 1,829, BlackVIP 2,197, BPT-VLM 997, ZIP 518); the paper's exact "
            f"definition was not available, so this is bbpt's. See [efficiency.csv](efficiency.csv).", "",
            eff.to_markdown(efficiency, reference), ""]
+    pairwise = eff.pairwise_efficiency(store, smoothing)
+    _write(os.path.join(out_dir, "efficiency_pairwise.csv"), eff.pairwise_to_csv(pairwise))
+    md += [f"Per baseline: each baseline's own final training accuracy as the target, the queries "
+           f"{reference or 'ZIP'} needs to reach it (in parentheses, as a ratio to the baseline's) and the "
+           f"queries the baseline needs itself. See [efficiency_pairwise.csv](efficiency_pairwise.csv).", "",
+           eff.pairwise_markdown(pairwise, reference or "zip"), ""]
     protocol_md, protocol_files = protocols.sections(store)
     for name, text in protocol_files.items():
         _write(os.path.join(out_dir, name), text)

@@ -161,6 +161,32 @@ class EfficiencyTest(unittest.TestCase):
         self.assertIn("| bptvlm | 800 (2.00x) | – | 800 (1 of 2; 2.00x over 1) |", md)
         self.assertIn("| spsa-gc | not reached in 1000 | – | – (0 of 2) |", md)
 
+    def test_pairwise_targets_are_each_baselines_own_final(self):
+        pairwise = efficiency.pairwise_efficiency(self.store, Smoothing(points=100, window_fraction=0.01))
+        self.assertEqual(list(pairwise["dataset"]), ["A", "A"])  # B has no baseline
+        by = {r["baseline"]: r for _, r in pairwise.iterrows()}
+        self.assertAlmostEqual(by["bptvlm"]["target"], 50.0)
+        self.assertEqual(by["bptvlm"]["reference_queries"], 400)
+        self.assertEqual(by["bptvlm"]["baseline_queries"], 800)
+        # SPSA-GC's flat 45% is reached by its own curve at the first grid point and by ZIP's at 400,
+        # which the best-baseline table (target 50%) cannot show.
+        self.assertAlmostEqual(by["spsa-gc"]["target"], 45.0)
+        self.assertEqual(by["spsa-gc"]["reference_queries"], 400)
+        self.assertEqual(by["spsa-gc"]["baseline_queries"], 10)
+        md = efficiency.pairwise_markdown(pairwise, "zip")
+        self.assertIn("| baseline | A |", md)
+        self.assertIn("| bptvlm | 50.00%: zip 400 (0.50x), it 800 |", md)
+
+    def test_pairwise_marks_a_target_the_reference_never_reaches(self):
+        with tempfile.TemporaryDirectory() as root:
+            s = SyntheticStore(root, "pairwise")
+            s.trial("zip", "A", 1, test_acc=0.5, curve=lambda q: 0.3)
+            s.trial("bar", "A", 1, test_acc=0.7, curve=lambda q: 0.6 if q >= 500 else 0.2)
+            store = load_store(root)
+            pairwise = efficiency.pairwise_efficiency(store, Smoothing(points=100, window_fraction=0.01))
+        self.assertTrue(math.isnan(pairwise.iloc[0]["reference_queries"]))
+        self.assertIn("| bar | 60.00%: zip not in 1000, it 500 |", efficiency.pairwise_markdown(pairwise, "zip"))
+
     def test_test_accuracy_points_are_averaged_over_seeds(self):
         zip_a = self.store.trials[(self.store.trials["method"] == "zip") & (self.store.trials["dataset"] == "A")]
         points = test_curve(self.store.metrics[self.store.metrics["id"].isin(zip_a["id"])])
@@ -264,7 +290,8 @@ class ReportTest(unittest.TestCase):
             out = os.path.join(root, "report")
             self.assertEqual(path, os.path.join(out, "report.md"))
             for name in ("summary.md", "summary.tex", "summary.csv", "efficiency.md", "efficiency.csv",
-                         "train_acc_vs_queries.png", "train_acc_vs_queries.pdf", "train_loss_vs_queries.png",
+                         "efficiency_pairwise.csv", "train_acc_vs_queries.png", "train_acc_vs_queries.pdf",
+                         "train_loss_vs_queries.png",
                          "test_acc_subset_vs_queries.png", "test_acc_subset_vs_queries.pdf"):
                 self.assertGreater(os.path.getsize(os.path.join(out, name)), 100, name)
             with open(os.path.join(out, "train_acc_vs_queries.png"), "rb") as f:
