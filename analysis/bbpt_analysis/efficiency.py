@@ -35,8 +35,9 @@ def _queries_to(curve, n_seeds, target):
     return math.nan if full.empty else float(full.iloc[0]["queries"])
 
 
-def _dataset_curves(store, smoothing):
-    """Per dataset with done black-box trials that spend queries: {method: (curve, seeds, budget)}."""
+def dataset_curves(store, smoothing=Smoothing()):
+    """Per dataset with done black-box trials that spend queries: {method: (curve, seeds, budget)}.
+    Both tables below read these; pass them in to smooth the curves once for both."""
     trials = store.trials
     done = trials[(trials["status"] == "done") & (trials["kind"] == "black-box")]
     out = {}
@@ -55,18 +56,21 @@ def _dataset_curves(store, smoothing):
     return out
 
 
-def query_efficiency(store, smoothing=Smoothing(), reference_algorithm="zip"):
-    """DataFrame(COLUMNS), one row per (dataset, black-box method with done trials)."""
+def query_efficiency(store, smoothing=Smoothing(), reference_algorithm="zip", curves=None):
+    """DataFrame(COLUMNS), one row per (dataset, black-box method with done trials); `curves` as
+    dataset_curves(store, smoothing) returns them, computed here when None."""
     reference = reference_method(store.trials, reference_algorithm)
     rows = []
-    for dataset, curves in _dataset_curves(store, smoothing).items():
-        finals = {m: final_value(c, n)[1] for m, (c, n, _) in curves.items()}
-        baselines = [m for m in curves if m != reference and not math.isnan(finals[m])]
+    if curves is None:
+        curves = dataset_curves(store, smoothing)
+    for dataset, of_dataset in curves.items():
+        finals = {m: final_value(c, n)[1] for m, (c, n, _) in of_dataset.items()}
+        baselines = [m for m in of_dataset if m != reference and not math.isnan(finals[m])]
         target_method = max(baselines, key=lambda m: finals[m]) if baselines else None
         target = finals[target_method] if target_method else math.nan
-        queries = {m: (_queries_to(c, n, target) if target_method else math.nan) for m, (c, n, _) in curves.items()}
+        queries = {m: (_queries_to(c, n, target) if target_method else math.nan) for m, (c, n, _) in of_dataset.items()}
         reference_queries = queries.get(reference, math.nan)
-        for method, (curve, n_seeds, budget) in curves.items():
+        for method, (curve, n_seeds, budget) in of_dataset.items():
             q = queries[method]
             ratio = q / reference_queries if reference_queries and not math.isnan(reference_queries) else math.nan
             rows.append(dict(dataset=dataset, method=method, seeds=n_seeds, final_train_acc=finals[method],
@@ -79,18 +83,20 @@ PAIRWISE_COLUMNS = ["dataset", "baseline", "target", "baseline_queries", "refere
                     "reference_budget"]
 
 
-def pairwise_efficiency(store, smoothing=Smoothing(), reference_algorithm="zip"):
+def pairwise_efficiency(store, smoothing=Smoothing(), reference_algorithm="zip", curves=None):
     """One row per (dataset, baseline): the baseline's own final training accuracy as the target, and
     the queries the baseline and the reference (ZIP) need to reach it; NaN where a curve never does.
     The ZIP paper's claim is per baseline ("about half the queries to reach their accuracy"), which
     the single best-baseline target of query_efficiency cannot show when one baseline is far ahead."""
     reference = reference_method(store.trials, reference_algorithm)
     rows = []
-    for dataset, curves in _dataset_curves(store, smoothing).items():
-        if reference not in curves:
+    if curves is None:
+        curves = dataset_curves(store, smoothing)
+    for dataset, of_dataset in curves.items():
+        if reference not in of_dataset:
             continue
-        ref_curve, ref_seeds, ref_budget = curves[reference]
-        for method, (curve, n_seeds, _) in curves.items():
+        ref_curve, ref_seeds, ref_budget = of_dataset[reference]
+        for method, (curve, n_seeds, _) in of_dataset.items():
             final = final_value(curve, n_seeds)[1]
             if method == reference or math.isnan(final):
                 continue

@@ -77,7 +77,8 @@ def write_report(store_dir, out_dir=None, smoothing=Smoothing(), now=None):
     _write(os.path.join(out_dir, "summary.csv"), summary.to_csv(cells))
 
     reference = eff.reference_method(trials)
-    efficiency = eff.query_efficiency(store, smoothing)
+    curves = eff.dataset_curves(store, smoothing)  # smoothed once for both efficiency tables
+    efficiency = eff.query_efficiency(store, smoothing, curves=curves)
     _write(os.path.join(out_dir, "efficiency.md"), eff.to_markdown(efficiency, reference))
     _write(os.path.join(out_dir, "efficiency.csv"), eff.to_csv(efficiency))
 
@@ -117,7 +118,7 @@ def write_report(store_dir, out_dir=None, smoothing=Smoothing(), now=None):
            f"accuracy with fewer queries (BAR 1,829, BlackVIP 2,197, BPT-VLM 997, ZIP 518); the paper's exact "
            f"definition was not available, so this is bbpt's. See [efficiency.csv](efficiency.csv).", "",
            eff.to_markdown(efficiency, reference), ""]
-    pairwise = eff.pairwise_efficiency(store, smoothing)
+    pairwise = eff.pairwise_efficiency(store, smoothing, curves=curves)
     _write(os.path.join(out_dir, "efficiency_pairwise.csv"), eff.pairwise_to_csv(pairwise))
     md += [f"Per baseline: each baseline's own final training accuracy as the target, the queries "
            f"{reference or 'ZIP'} needs to reach it (in parentheses, as a ratio to the baseline's) and the "
