@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "bbpt/core/cache_dir.h"
 #include "bbpt/core/error.h"
 #include "bbpt/core/log.h"
 #include "bbpt/model/cpu_threads.h"
@@ -21,11 +22,7 @@ std::string getenv_or_empty(const char* name) {
 Environment read_environment() {
   Environment env;
   env.bbpt_assets = getenv_or_empty("BBPT_ASSETS");
-  const std::string xdg = getenv_or_empty("XDG_CACHE_HOME");
-  const std::string home = getenv_or_empty("HOME");
-  env.default_cache = !xdg.empty()    ? xdg + "/bbpt"
-                      : !home.empty() ? home + "/.cache/bbpt"
-                                      : ".cache/bbpt";
+  env.default_cache = core::default_cache_dir();
   env.checkout_assets = std::filesystem::path(BBPT_SOURCE_DIR)
                             .parent_path()
                             .append("shared")

