@@ -5,38 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <optional>
 #include <string>
+
+#include "scoped_env.h"
 
 namespace bbpt::core {
 namespace {
 
-/// Sets (or unsets, with nullopt) an environment variable for one scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      setenv(name, value->c_str(), 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using bbpt::testing::ScopedEnv;
 
 TEST(DefaultCacheDir, XdgCacheHomeWinsOverHome) {
   const ScopedEnv xdg("XDG_CACHE_HOME", "/scratch/me/cache");
@@ -47,7 +23,7 @@ TEST(DefaultCacheDir, XdgCacheHomeWinsOverHome) {
 TEST(DefaultCacheDir, HomeWhenXdgCacheHomeIsUnsetOrEmpty) {
   const ScopedEnv home("HOME", "/home/me");
   {
-    const ScopedEnv xdg("XDG_CACHE_HOME", std::nullopt);
+    const ScopedEnv xdg("XDG_CACHE_HOME", nullptr);
     EXPECT_EQ(default_cache_dir(), "/home/me/.cache/bbpt");
   }
   const ScopedEnv xdg("XDG_CACHE_HOME", "");
@@ -55,8 +31,8 @@ TEST(DefaultCacheDir, HomeWhenXdgCacheHomeIsUnsetOrEmpty) {
 }
 
 TEST(DefaultCacheDir, RelativeWhenNeitherIsSet) {
-  const ScopedEnv xdg("XDG_CACHE_HOME", std::nullopt);
-  const ScopedEnv home("HOME", std::nullopt);
+  const ScopedEnv xdg("XDG_CACHE_HOME", nullptr);
+  const ScopedEnv home("HOME", nullptr);
   EXPECT_EQ(default_cache_dir(), ".cache/bbpt");
 }
 

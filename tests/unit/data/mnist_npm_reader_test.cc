@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "bbpt/core/cache_dir.h"
 #include "data_test_files.h"
 

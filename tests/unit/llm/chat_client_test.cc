@@ -21,6 +21,7 @@
 #include "bbpt/core/stop_signal.h"
 #include "bbpt/llm/response_cache.h"
 #include "fake_openai_server.h"
+#include "scoped_env.h"
 #include "temp_dir.h"
 
 namespace bbpt::llm {
@@ -28,26 +29,11 @@ namespace {
 
 using bbpt::testing::FakeOpenAiServer;
 using bbpt::testing::FakeReply;
+using bbpt::testing::ScopedEnv;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kKeyEnv = "BBPT_LLM_TEST_API_KEY";
 constexpr const char* kSecret = "sk-test-0123456789-secret";
-
-// Sets (or unsets, with nullptr) an environment variable for one test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (value) {
-      setenv(name, value, 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
 
 // Short backoff and few attempts: failure paths take milliseconds.
 EndpointOptions fast_options(const std::string& url) {
